@@ -1,0 +1,25 @@
+// Small file-system helpers shared by every layer. All return Status/Result with the path in
+// the message; none throws. Thread-safe (no shared state).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace hybridrec {
+
+// Reads a whole file into memory. NotFound when missing, IOError when unreadable.
+Result<std::string> ReadFile(const std::filesystem::path& path);
+
+// Writes `data` to `path` via a temporary file in the same directory, fsync and rename, so a
+// crash leaves either the old file or the new one, never a torn file.
+Status WriteFileAtomic(const std::filesystem::path& path, std::string_view data);
+
+// Lower-case hex SHA-256 of a byte string / of a file's contents.
+std::string Sha256Hex(std::string_view data);
+Result<std::string> Sha256File(const std::filesystem::path& path);
+
+}  // namespace hybridrec
