@@ -2,9 +2,18 @@
 
 namespace hybridrec::cli {
 
+void RegisterFetchData(CLI::App& app, CommandRegistry& reg);
+void RegisterSynth(CLI::App& app, CommandRegistry& reg);
+void RegisterTrain(CLI::App& app, CommandRegistry& reg);
+void RegisterEvaluate(CLI::App& app, CommandRegistry& reg);
+void RegisterRecommend(CLI::App& app, CommandRegistry& reg);
+
 void RegisterAll(CLI::App& app, CommandRegistry& reg) {
-  (void)app;
-  (void)reg;
+  RegisterFetchData(app, reg);
+  RegisterSynth(app, reg);
+  RegisterTrain(app, reg);
+  RegisterEvaluate(app, reg);
+  RegisterRecommend(app, reg);
 }
 
 }  // namespace hybridrec::cli

@@ -40,7 +40,8 @@ class Rng {
   // Uniform integer in [0, n). REQUIRES: n > 0. (Lemire-free simple modulo is biased; use
   // 128-bit multiply which is unbiased enough for our n << 2^64.)
   uint64_t Below(uint64_t n) {
-    return static_cast<uint64_t>((static_cast<unsigned __int128>(NextU64()) * n) >> 64);
+    __extension__ using U128 = unsigned __int128;  // GNU extension, available on every target we build
+    return static_cast<uint64_t>((static_cast<U128>(NextU64()) * n) >> 64);
   }
   // Standard normal (Box-Muller, no caching so the stream is simple to reason about).
   double Normal() {

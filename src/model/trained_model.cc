@@ -1,0 +1,210 @@
+#include "model/trained_model.h"
+
+#include <cstring>
+
+#include "core/file_util.h"
+#include "core/npy.h"
+#include "model/model_dir.h"
+
+namespace hybridrec {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string DatasetFingerprint(const Dataset& d) {
+  std::string buf;
+  buf.reserve(d.interactions.size() * 24 + d.items.size() * 8);
+  for (const auto& id : d.items.ids()) { buf += id; buf += '\n'; }
+  buf += "--\n";
+  for (const auto& it : d.interactions) {
+    buf += d.users.Id(it.user); buf += ',';
+    buf += d.items.Id(it.item); buf += ',';
+    buf += std::to_string(it.strength); buf += ',';
+    buf += std::to_string(it.timestamp); buf += '\n';
+  }
+  return Sha256Hex(buf);
+}
+
+json AlsOptionsToManifest(const AlsOptions& o) {
+  return {{"factors", o.factors},
+          {"regularization", o.regularization},
+          {"reg_exponent", o.reg_exponent},
+          {"reg_offset", o.reg_offset},
+          {"confidence", ConfidenceKindName(o.confidence.kind)},
+          {"alpha", o.confidence.alpha},
+          {"confidence_eps", o.confidence.eps},
+          {"bm25_k1", o.confidence.bm25_k1},
+          {"bm25_b", o.confidence.bm25_b},
+          {"iterations", o.iterations},
+          {"solver", AlsSolverName(o.solver)},
+          {"cg_steps", o.cg_steps},
+          {"seed", o.seed},
+          {"init_scale", o.init_scale}};
+}
+
+Result<AlsOptions> AlsOptionsFromManifest(const json& j) {
+  AlsOptions o;
+  try {
+    o.factors = j.at("factors").get<int>();
+    o.regularization = j.at("regularization").get<float>();
+    o.reg_exponent = j.value("reg_exponent", 0.f);
+    o.reg_offset = j.value("reg_offset", 1.f);
+    HR_ASSIGN_OR_RETURN(o.confidence.kind, ParseConfidenceKind(j.value("confidence", std::string("linear"))));
+    o.confidence.alpha = j.at("alpha").get<float>();
+    o.confidence.eps = j.value("confidence_eps", o.confidence.eps);
+    o.confidence.bm25_k1 = j.value("bm25_k1", o.confidence.bm25_k1);
+    o.confidence.bm25_b = j.value("bm25_b", o.confidence.bm25_b);
+    o.iterations = j.at("iterations").get<int>();
+    HR_ASSIGN_OR_RETURN(o.solver, ParseAlsSolver(j.value("solver", std::string("cg"))));
+    o.cg_steps = j.value("cg_steps", o.cg_steps);
+    o.seed = j.value("seed", uint64_t{0});
+    o.init_scale = j.value("init_scale", o.init_scale);
+    o.Validate();
+  } catch (const std::exception& e) {
+    return Status::Corruption(std::string("ALS parameters in the manifest: ") + e.what());
+  }
+  return o;
+}
+
+namespace {
+
+json ItemsToJson(const Dataset& d) {
+  json arr = json::array();
+  for (uint32_t i = 0; i < d.num_items(); ++i) {
+    const Item& it = d.item_info[i];
+    json o = {{"id", d.items.Id(i)}, {"title", it.title}, {"genres", it.genres}};
+    if (!it.tags.empty()) o["tags"] = it.tags;
+    if (!it.description.empty()) o["description"] = it.description;
+    arr.push_back(std::move(o));
+  }
+  return arr;
+}
+
+Result<NpyArray> ReadNpy(const fs::path& p, NpyDtype dtype, std::vector<size_t> shape) {
+  HR_ASSIGN_OR_RETURN(std::string bytes, ReadFile(p));
+  HR_ASSIGN_OR_RETURN(NpyArray a, DecodeNpy(bytes, p.string()));
+  if (a.dtype != dtype) return Status::Corruption(p.string() + ": unexpected dtype");
+  if (a.shape != shape) {
+    auto fmt = [](const std::vector<size_t>& s) {
+      std::string r = "(";
+      for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
+      return r + ")";
+    };
+    return Status::Corruption(p.string() + ": shape " + fmt(a.shape) + " does not match the manifest's " + fmt(shape));
+  }
+  return a;
+}
+
+template <typename T>
+std::vector<T> AsVector(const NpyArray& a) {
+  std::vector<T> v(a.size());
+  if (!v.empty()) std::memcpy(v.data(), a.data.data(), v.size() * sizeof(T));
+  return v;
+}
+
+}  // namespace
+
+Status SaveTrainedModel(const fs::path& dir, const Dataset& dataset, const CsrMatrix& history, const AlsModel& als,
+                        const PopularityModel& popularity, const json& extra_manifest) {
+  if (history.rows != dataset.num_users() || history.cols != dataset.num_items() ||
+      als.num_users() != dataset.num_users() || als.num_items() != dataset.num_items() ||
+      popularity.num_items() != dataset.num_items())
+    return Status::InvalidArgument("SaveTrainedModel: model sizes do not match the dataset");
+  HR_ASSIGN_OR_RETURN(ModelDirWriter w, ModelDirWriter::Create(dir));
+  HR_RETURN_IF_ERROR(w.AddJson("users.json", dataset.users.ids()));
+  HR_RETURN_IF_ERROR(w.AddJson("items.json", ItemsToJson(dataset)));
+  const size_t k = static_cast<size_t>(als.factors());
+  HR_RETURN_IF_ERROR(w.AddFile("user_factors.npy", EncodeNpy(NpyDtype::kFloat32, {als.num_users(), k}, als.user_factors().data())));
+  HR_RETURN_IF_ERROR(w.AddFile("item_factors.npy", EncodeNpy(NpyDtype::kFloat32, {als.num_items(), k}, als.item_factors().data())));
+  HR_RETURN_IF_ERROR(w.AddFile("popularity.npy", EncodeNpy(NpyDtype::kFloat32, {popularity.num_items()}, popularity.item_scores().data())));
+  std::vector<int64_t> indptr(history.indptr.begin(), history.indptr.end());
+  std::vector<int32_t> items(history.indices.begin(), history.indices.end());
+  HR_RETURN_IF_ERROR(w.AddFile("history_indptr.npy", EncodeNpy(NpyDtype::kInt64, {indptr.size()}, indptr.data())));
+  HR_RETURN_IF_ERROR(w.AddFile("history_items.npy", EncodeNpy(NpyDtype::kInt32, {items.size()}, items.data())));
+  HR_RETURN_IF_ERROR(w.AddFile("history_strength.npy", EncodeNpy(NpyDtype::kFloat32, {history.values.size()}, history.values.data())));
+
+  json m = extra_manifest.is_object() ? extra_manifest : json::object();
+  m["hybridrec_version"] = "0.1.0";
+  m["dataset"] = {{"name", dataset.name},
+                  {"format", dataset.format},
+                  {"fingerprint", DatasetFingerprint(dataset)},
+                  {"users", dataset.num_users()},
+                  {"items", dataset.num_items()},
+                  {"interactions", dataset.interactions.size()},
+                  {"train_interactions", history.nnz()}};
+  m["params"]["als"] = AlsOptionsToManifest(als.options());
+  return w.Commit(std::move(m));
+}
+
+Result<TrainedModel> LoadTrainedModel(const fs::path& dir) {
+  HR_ASSIGN_OR_RETURN(ModelDir md, ModelDir::Open(dir));
+  TrainedModel tm;
+  tm.manifest = md.manifest();
+  const json& m = tm.manifest;
+  const fs::path mpath = md.File("manifest.json");
+  if (!m.contains("dataset") || !m["dataset"].contains("users") || !m["dataset"].contains("items") ||
+      !m.contains("params") || !m["params"].contains("als"))
+    return Status::Corruption(mpath.string() + ": missing 'dataset' sizes or 'params.als'");
+  const auto nu = m["dataset"]["users"].get<size_t>();
+  const auto ni = m["dataset"]["items"].get<size_t>();
+  auto als_opts = AlsOptionsFromManifest(m["params"]["als"]);
+  if (!als_opts.ok()) return als_opts.status().WithContext(mpath.string());
+  const auto k = static_cast<size_t>(als_opts->factors);
+
+  HR_ASSIGN_OR_RETURN(json users, md.ReadJson("users.json"));
+  HR_ASSIGN_OR_RETURN(json items, md.ReadJson("items.json"));
+  if (!users.is_array() || users.size() != nu)
+    return Status::Corruption(md.File("users.json").string() + ": expected an array of " + std::to_string(nu) + " ids");
+  if (!items.is_array() || items.size() != ni)
+    return Status::Corruption(md.File("items.json").string() + ": expected an array of " + std::to_string(ni) + " items");
+  try {
+    for (const auto& u : users) tm.users.GetOrAdd(u.get<std::string>());
+    tm.item_info.reserve(ni);
+    for (const auto& it : items) {
+      tm.items.GetOrAdd(it.at("id").get<std::string>());
+      Item item;
+      item.title = it.value("title", std::string());
+      item.genres = it.value("genres", std::vector<std::string>{});
+      item.tags = it.value("tags", std::vector<std::string>{});
+      item.description = it.value("description", std::string());
+      tm.item_info.push_back(std::move(item));
+    }
+  } catch (const std::exception& e) {
+    return Status::Corruption(md.path().string() + ": users.json/items.json: " + e.what());
+  }
+  if (tm.users.size() != nu || tm.items.size() != ni)
+    return Status::Corruption(md.path().string() + ": duplicate ids in users.json or items.json");
+
+  HR_ASSIGN_OR_RETURN(NpyArray x, ReadNpy(md.File("user_factors.npy"), NpyDtype::kFloat32, {nu, k}));
+  HR_ASSIGN_OR_RETURN(NpyArray y, ReadNpy(md.File("item_factors.npy"), NpyDtype::kFloat32, {ni, k}));
+  HR_ASSIGN_OR_RETURN(NpyArray pop, ReadNpy(md.File("popularity.npy"), NpyDtype::kFloat32, {ni}));
+  HR_ASSIGN_OR_RETURN(NpyArray indptr, ReadNpy(md.File("history_indptr.npy"), NpyDtype::kInt64, {nu + 1}));
+  const auto ip = AsVector<int64_t>(indptr);
+  const size_t nnz = ip.empty() ? 0 : static_cast<size_t>(ip.back());
+  HR_ASSIGN_OR_RETURN(NpyArray hitems, ReadNpy(md.File("history_items.npy"), NpyDtype::kInt32, {nnz}));
+  HR_ASSIGN_OR_RETURN(NpyArray hvals, ReadNpy(md.File("history_strength.npy"), NpyDtype::kFloat32, {nnz}));
+  tm.history.rows = static_cast<uint32_t>(nu);
+  tm.history.cols = static_cast<uint32_t>(ni);
+  tm.history.indptr.resize(ip.size());
+  for (size_t r = 0; r < ip.size(); ++r) {
+    if (ip[r] < 0 || (r > 0 && ip[r] < ip[r - 1]))
+      return Status::Corruption(md.File("history_indptr.npy").string() + ": not monotone at row " + std::to_string(r));
+    tm.history.indptr[r] = static_cast<uint64_t>(ip[r]);
+  }
+  for (int32_t c : AsVector<int32_t>(hitems)) {
+    if (c < 0 || static_cast<size_t>(c) >= ni)
+      return Status::Corruption(md.File("history_items.npy").string() + ": item index " + std::to_string(c) + " out of range");
+    tm.history.indices.push_back(static_cast<uint32_t>(c));
+  }
+  tm.history.values = AsVector<float>(hvals);
+
+  try {
+    tm.als = std::make_unique<AlsModel>(*als_opts, static_cast<uint32_t>(nu), static_cast<uint32_t>(ni),
+                                        AsVector<float>(x), AsVector<float>(y));
+  } catch (const std::exception& e) {
+    return Status::Corruption(md.path().string() + ": factors: " + e.what());
+  }
+  tm.popularity = std::make_unique<PopularityModel>(AsVector<float>(pop));
+  return tm;
+}
+
+}  // namespace hybridrec

@@ -1,0 +1,62 @@
+// TrainedModel: everything `hybridrec train` produces, saved to and loaded from one model
+// directory (model/model_dir.h). Files:
+//   manifest.json          format version, created time, dataset fingerprint, all parameters,
+//                          encoder name and dimension, sha256 + size of every file below
+//   users.json, items.json external ids (and item title/genres/tags), index = internal id
+//   user_factors.npy       X, float32 (num_users, k)
+//   item_factors.npy       Y, float32 (num_items, k)
+//   popularity.npy         float32 (num_items,)
+//   history_indptr.npy     int64 (num_users + 1,)   the training interactions as CSR, so the
+//   history_items.npy      int32 (nnz,)             service and `recommend` can exclude seen
+//   history_strength.npy   float32 (nnz,)           items and fold users in again
+// Later layers add item_embeddings.npy, the FAISS index and the encoder's files.
+//
+// Thread-safety: a loaded TrainedModel is immutable; const use from many threads is safe.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "collab/als_model.h"
+#include "collab/popularity.h"
+#include "core/status.h"
+#include "data/csr_matrix.h"
+#include "data/dataset.h"
+
+namespace hybridrec {
+
+struct TrainedModel {
+  nlohmann::json manifest;             // as read (or as written)
+  IdMap users;
+  IdMap items;
+  std::vector<Item> item_info;
+  CsrMatrix history;                   // users x items, raw strengths of the training data
+  std::unique_ptr<AlsModel> als;
+  std::unique_ptr<PopularityModel> popularity;
+
+  uint32_t num_users() const { return users.size(); }
+  uint32_t num_items() const { return items.size(); }
+};
+
+// Fingerprint of a dataset: sha256 over its interactions (external ids, strength, timestamp)
+// and item ids, so a model can say which data it was trained on.
+std::string DatasetFingerprint(const Dataset& dataset);
+
+// Writes the model atomically to `dir` (replacing an existing model there). `extra_manifest`
+// is merged into the manifest (e.g. {"params": {...}, "timings": {...}}).
+Status SaveTrainedModel(const std::filesystem::path& dir, const Dataset& dataset, const CsrMatrix& history,
+                        const AlsModel& als, const PopularityModel& popularity, const nlohmann::json& extra_manifest);
+
+// Opens and verifies a model directory and loads every array, checking shapes against the
+// manifest. Errors name the file at fault.
+Result<TrainedModel> LoadTrainedModel(const std::filesystem::path& dir);
+
+// AlsOptions <-> manifest JSON (all hyper-parameters, so a loaded model folds in exactly as trained).
+nlohmann::json AlsOptionsToManifest(const AlsOptions& o);
+Result<AlsOptions> AlsOptionsFromManifest(const nlohmann::json& j);
+
+}  // namespace hybridrec
