@@ -1,0 +1,116 @@
+// End-to-end tests of the `hybridrec` binary as a user runs it: exit codes, one-line errors,
+// and the fetch -> train -> recommend path on small fixtures.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+namespace fs = std::filesystem;
+
+struct RunResult {
+  int code = -1;
+  std::string out;  // stdout + stderr
+};
+
+RunResult RunCli(const std::string& args) {
+  const std::string cmd = std::string(HYBRIDREC_CLI) + " " + args + " 2>&1";
+  RunResult r;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf{};
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  const int st = ::pclose(p);
+  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+std::string StdoutOnly(const std::string& args) {
+  return RunCli(args + " 2>/dev/null").out;
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    tmp_ = fs::temp_directory_path() / ("hr_cli_test_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(tmp_);
+    fs::create_directories(tmp_);
+  }
+  void TearDown() override { fs::remove_all(tmp_); }
+  std::string Fixture(const std::string& name) const {
+    return std::string(HYBRIDREC_SOURCE_DIR) + "/tests/fixtures/data/" + name;
+  }
+  fs::path tmp_;
+};
+
+TEST_F(CliTest, HelpAndUsageErrors) {
+  EXPECT_EQ(RunCli("--help").code, 0);
+  for (const char* cmd : {"train", "evaluate", "recommend", "fetch-data", "synth"}) {
+    auto r = RunCli(std::string(cmd) + " --help");
+    EXPECT_EQ(r.code, 0) << cmd << ": " << r.out;
+    EXPECT_NE(r.out.find("Usage"), std::string::npos) << cmd;
+  }
+  EXPECT_EQ(RunCli("").code, 2);
+  EXPECT_EQ(RunCli("no-such-command").code, 2);
+  EXPECT_EQ(RunCli("train --data x").code, 2);  // --out missing
+  EXPECT_EQ(RunCli("recommend --model m --user 1 -k 0").code, 2);
+}
+
+TEST_F(CliTest, RuntimeErrorsAreOneLine) {
+  auto r = RunCli("train --data " + (tmp_ / "missing").string() + " --out " + (tmp_ / "m").string());
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.out.rfind("error: ", 0), 0u) << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+  auto m = RunCli("recommend --model " + (tmp_ / "nomodel").string() + " --user 1");
+  EXPECT_EQ(m.code, 1);
+  EXPECT_NE(m.out.find("not found"), std::string::npos) << m.out;
+}
+
+TEST_F(CliTest, TrainThenRecommendOnEachLayout) {
+  for (const char* layout : {"ml-100k-mini", "movielens-csv-mini", "generic-mini"}) {
+    const fs::path model = tmp_ / layout;
+    auto t = RunCli("train --quiet --factors 4 --iterations 3 --data " + Fixture(layout) + " --out " + model.string());
+    ASSERT_EQ(t.code, 0) << layout << ": " << t.out;
+    ASSERT_TRUE(fs::exists(model / "manifest.json"));
+    // A user from the data gets collaborative recommendations that exclude what they already have.
+    const std::string user = std::string(layout) == "generic-mini" ? "alice" : "1";
+    auto j = nlohmann::json::parse(StdoutOnly("recommend --json -k 3 --model " + model.string() + " --user " + user));
+    EXPECT_EQ(j["path"], "collab") << layout;
+    EXPECT_LE(j["items"].size(), 3u);
+    // An unknown user falls back to popularity instead of failing.
+    auto p = nlohmann::json::parse(StdoutOnly("recommend --json --model " + model.string() + " --user nobody"));
+    EXPECT_EQ(p["path"], "popularity");
+    EXPECT_FALSE(p["items"].empty());
+  }
+}
+
+TEST_F(CliTest, SynthWritesALoadableDataset) {
+  auto s = RunCli("synth --users 50 --items 20 --nnz 300 --seed 3 --out " + (tmp_ / "syn").string());
+  ASSERT_EQ(s.code, 0) << s.out;
+  auto t = RunCli("train --quiet --factors 4 --iterations 2 --data " + (tmp_ / "syn").string() + " --out " +
+               (tmp_ / "m").string());
+  EXPECT_EQ(t.code, 0) << t.out;
+}
+
+TEST_F(CliTest, DamagedModelIsRefusedNamingTheFile) {
+  const fs::path model = tmp_ / "m";
+  ASSERT_EQ(RunCli("train --quiet --factors 4 --iterations 2 --data " + Fixture("ml-100k-mini") + " --out " + model.string()).code, 0);
+  {
+    std::fstream f(model / "item_factors.npy", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(-3, std::ios::end);
+    f.put('\x7f');
+  }
+  auto r = RunCli("recommend --model " + model.string() + " --user 1");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("item_factors.npy"), std::string::npos) << r.out;
+}
+
+}  // namespace
