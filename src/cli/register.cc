@@ -7,6 +7,7 @@ void RegisterSynth(CLI::App& app, CommandRegistry& reg);
 void RegisterTrain(CLI::App& app, CommandRegistry& reg);
 void RegisterEvaluate(CLI::App& app, CommandRegistry& reg);
 void RegisterRecommend(CLI::App& app, CommandRegistry& reg);
+void RegisterFetchModel(CLI::App& app, CommandRegistry& reg);
 
 void RegisterAll(CLI::App& app, CommandRegistry& reg) {
   RegisterFetchData(app, reg);
@@ -14,6 +15,7 @@ void RegisterAll(CLI::App& app, CommandRegistry& reg) {
   RegisterTrain(app, reg);
   RegisterEvaluate(app, reg);
   RegisterRecommend(app, reg);
+  RegisterFetchModel(app, reg);
 }
 
 }  // namespace hybridrec::cli
