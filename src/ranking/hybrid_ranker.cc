@@ -1,0 +1,466 @@
+#include "ranking/hybrid_ranker.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+
+#include "core/topk.h"
+
+namespace hybridrec {
+namespace {
+
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+bool Contains(std::span<const uint32_t> sorted, uint32_t v) { return std::binary_search(sorted.begin(), sorted.end(), v); }
+
+// Eight independent partial sums so the compiler can vectorise (a strict left-to-right float sum
+// cannot be reordered).
+float Dot(const float* a, const float* b, size_t n) {
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  size_t j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (size_t t = 0; t < 8; ++t) acc[t] += a[j + t] * b[j + t];
+  float s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+  for (; j < n; ++j) s += a[j] * b[j];
+  return s;
+}
+
+void Transpose(std::span<const float> m, size_t rows, size_t cols, std::vector<float>& out) {
+  out.assign(rows * cols, 0.f);
+  for (size_t r = 0; r < rows; ++r)
+    for (size_t c = 0; c < cols; ++c) out[c * rows + r] = m[r * cols + c];
+}
+
+void InvNorms(std::span<const float> m, size_t rows, size_t cols, std::vector<float>& out) {
+  out.assign(rows, 0.f);
+  for (size_t r = 0; r < rows; ++r) {
+    double n2 = 0.0;
+    for (size_t c = 0; c < cols; ++c) n2 += static_cast<double>(m[r * cols + c]) * m[r * cols + c];
+    out[r] = n2 > 0.0 ? static_cast<float>(1.0 / std::sqrt(n2)) : 0.f;
+  }
+}
+
+}  // namespace
+
+void RankerOptions::Validate() const {
+  auto bad = [](const std::string& what) { throw std::invalid_argument("RankerOptions: " + what); };
+  if (candidates < 1) bad("candidates must be >= 1");
+  if (!std::isfinite(T)) bad("T must be finite");
+  if (!(w_max >= 0.f && w_max <= 1.f)) bad("w_max must be in [0, 1]");
+  if (!(sigma_floor >= 0.f) || !std::isfinite(sigma_floor)) bad("sigma_floor must be finite and >= 0");
+  if (std::isnan(foldin_regularization)) bad("foldin_regularization must not be NaN");
+  if (!(popularity_mix >= 0.f && popularity_mix <= 1.f)) bad("popularity_mix must be in [0, 1]");
+  if (!(map_ridge >= 0.f) || !std::isfinite(map_ridge)) bad("map_ridge must be finite and >= 0");
+}
+
+std::string_view RankPathName(RankPath path) {
+  switch (path) {
+    case RankPath::kHybrid: return "hybrid";
+    case RankPath::kCollab: return "collab";
+    case RankPath::kContent: return "content";
+    case RankPath::kPopularity: return "popularity";
+  }
+  return "popularity";
+}
+
+std::optional<SimilarMode> ParseSimilarMode(std::string_view name) {
+  if (name == "content") return SimilarMode::kContent;
+  if (name == "collab") return SimilarMode::kCollab;
+  if (name == "hybrid") return SimilarMode::kHybrid;
+  return std::nullopt;
+}
+
+struct HybridRanker::Scratch {
+  std::vector<HistoryEntry> hist;
+  std::vector<uint32_t> hist_items;
+  std::vector<float> hist_conf;
+  std::vector<HistoryEntry> fold;
+  std::vector<float> x, profile, collab_full, content_full;
+  std::vector<uint32_t> top, cand, sel;
+  std::vector<SearchHit> hits;
+  std::vector<float> rc, rt, rp, zc, zt, zp, fused, vals;
+  std::vector<uint8_t> mark;  // per item, all zero between requests
+};
+
+struct HybridRanker::State {
+  bool has_collab = false;
+  bool has_content = false;
+  float w = 0.f;
+  float m = 0.f;
+};
+
+HybridRanker::HybridRanker(const AlsModel* als, std::span<const float> embeddings, int dim, const VectorIndex* index,
+                           std::span<const float> popularity, RankerOptions options,
+                           std::span<const uint8_t> item_has_factor)
+    : als_(als), emb_(embeddings), index_(index), pop_(popularity), options_(options) {
+  options_.Validate();
+  if (!emb_.empty()) {
+    if (dim <= 0 || emb_.size() % static_cast<size_t>(dim) != 0)
+      throw std::invalid_argument("HybridRanker: embeddings size is not a multiple of dim");
+    dim_ = static_cast<size_t>(dim);
+    emb_items_ = static_cast<uint32_t>(emb_.size() / dim_);
+    if (index_ != nullptr && index_->dimension() != dim)
+      throw std::invalid_argument("HybridRanker: index dimension differs from the embeddings'");
+  } else {
+    index_ = nullptr;  // no embeddings: no content signal at all
+  }
+  if (als_ != nullptr) {
+    als_items_ = als_->num_items();
+    k_ = als_->factors();
+  }
+  num_items_ = emb_items_ ? emb_items_ : als_items_;
+  if (index_ != nullptr && num_items_ <= options_.brute_force_max_items) index_ = nullptr;
+  if (index_ != nullptr && index_->size() != static_cast<int64_t>(emb_items_))
+    throw std::invalid_argument("HybridRanker: the index holds " + std::to_string(index_->size()) +
+                                " vectors for " + std::to_string(emb_items_) + " embeddings");
+  if (num_items_ == 0) throw std::invalid_argument("HybridRanker: neither an ALS model nor embeddings");
+  if (als_items_ > num_items_)
+    throw std::invalid_argument("HybridRanker: the ALS model has more items (" + std::to_string(als_items_) +
+                                ") than there are embeddings (" + std::to_string(num_items_) + ")");
+  if (!pop_.empty() && pop_.size() != num_items_)
+    throw std::invalid_argument("HybridRanker: popularity has " + std::to_string(pop_.size()) +
+                                " entries for " + std::to_string(num_items_) + " items");
+  const size_t n = num_items_;
+  const size_t ks = static_cast<size_t>(k_);
+  if (!item_has_factor.empty() && item_has_factor.size() != n)
+    throw std::invalid_argument("HybridRanker: item_has_factor must have one flag per item");
+  has_factor_.assign(n, 0);
+  if (als_ != nullptr) {
+    const auto y = als_->item_factors();
+    y_.assign(n * ks, 0.f);
+    std::copy(y.begin(), y.end(), y_.begin());
+    for (size_t i = 0; i < als_items_; ++i) {
+      bool nz = false;
+      for (size_t j = 0; j < ks && !nz; ++j) nz = y[i * ks + j] != 0.f;
+      const bool trained = item_has_factor.empty() ? (pop_.empty() || pop_[i] > 0.f) : item_has_factor[i] != 0;
+      has_factor_[i] = nz && trained ? 1 : 0;
+    }
+    // Rows without a factor are zeroed so that they cannot leak into scores or the Gram below.
+    for (size_t i = 0; i < als_items_; ++i)
+      if (!has_factor_[i]) std::fill_n(y_.begin() + static_cast<std::ptrdiff_t>(i * ks), ks, 0.f);
+    gram_.assign(ks * ks, 0.f);
+    std::vector<double> g(ks * ks, 0.0);
+    // Gram of the trained Y as AlsModel's fold-in uses it (all rows), so that the explanation
+    // decomposition sums to the fold-in score.
+    for (size_t i = 0; i < als_items_; ++i) {
+      const float* yi = y.data() + i * ks;
+      for (size_t a = 0; a < ks; ++a)
+        for (size_t b = a; b < ks; ++b) g[a * ks + b] += static_cast<double>(yi[a]) * yi[b];
+    }
+    for (size_t a = 0; a < ks; ++a)
+      for (size_t b = a; b < ks; ++b) gram_[a * ks + b] = gram_[b * ks + a] = static_cast<float>(g[a * ks + b]);
+    if (options_.map_cold_items && emb_items_ > 0) {
+      std::vector<uint32_t> warm;
+      for (uint32_t i = 0; i < als_items_; ++i)
+        if (has_factor_[i]) warm.push_back(i);
+      map_ = FitContentToFactorMap(emb_.subspan(0, static_cast<size_t>(als_items_) * dim_), dim_, y, k_, warm,
+                                   options_.map_ridge);
+      for (uint32_t i = 0; i < num_items_; ++i) {
+        if (has_factor_[i]) continue;
+        std::span<float> out(y_.data() + static_cast<size_t>(i) * ks, ks);
+        ApplyContentToFactorMap(map_, dim_, k_, emb_.subspan(static_cast<size_t>(i) * dim_, dim_), out);
+        bool nz = false;
+        for (float v : out) nz = nz || v != 0.f;
+        has_factor_[i] = nz ? 1 : 0;
+      }
+    }
+    Transpose(y_, n, ks, y_t_);
+    InvNorms(y_, n, ks, y_inv_norm_);
+  }
+  if (emb_items_ > 0) {
+    Transpose(emb_, n, dim_, e_t_);
+    InvNorms(emb_, n, dim_, emb_inv_norm_);
+  }
+  pop_order_.resize(n);
+  std::iota(pop_order_.begin(), pop_order_.end(), 0u);
+  if (!pop_.empty()) {
+    auto key = [&](uint32_t i) { return std::isnan(pop_[i]) ? kNegInf : pop_[i]; };
+    std::stable_sort(pop_order_.begin(), pop_order_.end(), [&](uint32_t a, uint32_t b) { return key(a) > key(b); });
+  }
+}
+
+float HybridRanker::FoldInReg(size_t n) const {
+  if (options_.foldin_regularization >= 0.f) return options_.foldin_regularization;
+  const AlsOptions& o = als_->options();
+  if (o.reg_exponent == 0.f) return o.regularization;
+  return o.regularization *
+         static_cast<float>(std::pow(static_cast<double>(n) + o.reg_offset, static_cast<double>(o.reg_exponent)));
+}
+
+RankPath HybridRanker::Rank(const UserQuery& query, Scratch& s, State& st) const {
+  st = State{};
+  CanonicalHistory(query.history, s.hist);
+  const size_t n = num_items_;
+  s.hist_items.clear();
+  s.hist_conf.clear();
+  const ConfidenceOptions conf = als_ ? als_->options().confidence : ConfidenceOptions{};
+  for (const auto& [item, r] : s.hist) {
+    if (item >= n)
+      throw std::invalid_argument("HybridRanker: history item " + std::to_string(item) + " out of range (" +
+                                  std::to_string(n) + " items)");
+    s.hist_items.push_back(item);
+    s.hist_conf.push_back(EntryConfidence(conf, r));
+  }
+  if (query.known_user && als_ != nullptr && *query.known_user >= als_->num_users())
+    throw std::invalid_argument("HybridRanker: known user " + std::to_string(*query.known_user) + " out of range");
+  if (s.hist.empty()) return RankPath::kPopularity;
+
+  // Collaborative factor.
+  const size_t ks = static_cast<size_t>(k_);
+  if (als_ != nullptr) {
+    if (query.known_user && query.use_trained_factor) {
+      const auto xs = als_->user_factors().subspan(static_cast<size_t>(*query.known_user) * ks, ks);
+      s.x.assign(xs.begin(), xs.end());
+      st.has_collab = true;
+    } else {
+      s.fold.clear();
+      for (const auto& e : s.hist)
+        if (e.first < als_items_) s.fold.push_back(e);
+      if (!s.fold.empty()) {
+        s.x = als_->FoldInUser(s.fold, options_.foldin_regularization);
+        st.has_collab = true;
+      }
+    }
+  }
+  // Content profile.
+  if (emb_items_ > 0) {
+    s.profile.resize(dim_);
+    st.has_content = BuildContentProfile(emb_, emb_items_, dim_, s.hist_items, s.hist_conf, s.profile);
+  }
+  if (!st.has_collab && !st.has_content) return RankPath::kPopularity;
+  if (st.has_collab && st.has_content) {
+    st.w = AdaptiveWeight(s.hist.size(), options_.T, options_.w_max, true);
+  } else {
+    st.w = st.has_collab ? 1.f : 0.f;
+  }
+  if (options_.popularity_mix > 0.f && !pop_.empty()) {
+    const float tp = options_.popularity_T > 0.f ? options_.popularity_T : options_.T;
+    const float ramp = tp <= 0.f ? 1.f : std::min(1.f, static_cast<float>(s.hist.size()) / tp);
+    st.m = options_.popularity_mix * (1.f - ramp);
+  }
+  const std::span<const uint32_t> seen = options_.exclude_seen ? std::span<const uint32_t>(s.hist_items)
+                                                               : std::span<const uint32_t>();
+  const size_t big_n = options_.candidates;
+  s.top.clear();
+  if (st.has_collab) {
+    s.collab_full.resize(n);
+    ScoreTransposed(y_t_, n, ks, s.x, s.collab_full);
+    for (size_t i = 0; i < n; ++i)
+      if (!has_factor_[i]) s.collab_full[i] = kNegInf;
+    // Seen items are dropped below anyway; masking them here keeps N unseen items in the top-N.
+    for (uint32_t h : seen) s.collab_full[h] = kNegInf;
+    SelectTopN(s.collab_full, big_n, s.vals, s.sel);
+    s.top.insert(s.top.end(), s.sel.begin(), s.sel.end());
+  }
+  if (st.has_content) {
+    if (index_ != nullptr) {
+      const int want = static_cast<int>(std::min<size_t>(big_n + seen.size(), static_cast<size_t>(index_->size())));
+      index_->Search(s.profile, std::max(want, 1), s.hits);
+      size_t taken = 0;
+      for (const SearchHit& h : s.hits) {
+        if (h.id < 0 || static_cast<uint64_t>(h.id) >= n) continue;
+        const auto id = static_cast<uint32_t>(h.id);
+        if (Contains(seen, id)) continue;
+        s.top.push_back(id);
+        if (++taken == big_n) break;
+      }
+    } else {
+      s.content_full.resize(n);
+      ScoreTransposed(e_t_, n, dim_, s.profile, s.content_full);
+      for (uint32_t h : seen) s.content_full[h] = kNegInf;
+      SelectTopN(s.content_full, big_n, s.vals, s.sel);
+      s.top.insert(s.top.end(), s.sel.begin(), s.sel.end());
+    }
+  }
+  if (st.m > 0.f) {
+    size_t taken = 0;
+    for (uint32_t i : pop_order_) {
+      if (taken == big_n) break;
+      if (Contains(seen, i)) continue;
+      s.top.push_back(i);
+      ++taken;
+    }
+  }
+  // Union by marking (O(n) for the small catalogues this ranker targets, no sort): the result is
+  // in ascending item order, as UnionCandidates gives.
+  s.mark.resize(n, 0);
+  for (uint32_t i : s.top) s.mark[i] = 1;
+  for (uint32_t h : seen) s.mark[h] = 0;
+  s.cand.clear();
+  for (uint32_t i = 0; i < n; ++i)
+    if (s.mark[i]) s.cand.push_back(i);
+  for (uint32_t i : s.top) s.mark[i] = 0;
+
+  const size_t c = s.cand.size();
+  s.rc.resize(c);
+  s.rt.resize(c);
+  s.zc.resize(c);
+  s.zt.resize(c);
+  s.fused.resize(c);
+  for (size_t j = 0; j < c; ++j) {
+    const uint32_t i = s.cand[j];
+    // collab_full holds x . y_i, with -infinity for items without a factor (and seen items,
+    // which are not candidates unless !exclude_seen, in which case they were not masked).
+    s.rc[j] = st.has_collab && std::isfinite(s.collab_full[i]) ? s.collab_full[i] : kNaN;
+    if (!st.has_content) {
+      s.rt[j] = kNaN;
+    } else if (index_ != nullptr) {
+      s.rt[j] = Dot(s.profile.data(), emb_.data() + i * dim_, dim_);
+    } else {
+      s.rt[j] = s.content_full[i];
+    }
+  }
+  ZScore(s.rc, {}, s.zc, options_.sigma_floor);
+  ZScore(s.rt, {}, s.zt, options_.sigma_floor);
+  FuseScores(s.zc, s.zt, st.w, s.fused);
+  if (st.m > 0.f) {
+    s.rp.resize(c);
+    s.zp.resize(c);
+    for (size_t j = 0; j < c; ++j) s.rp[j] = pop_[s.cand[j]];
+    ZScore(s.rp, {}, s.zp, options_.sigma_floor);
+    for (size_t j = 0; j < c; ++j) s.fused[j] = (1.f - st.m) * s.fused[j] + st.m * s.zp[j];
+  }
+  if (st.has_collab && st.has_content) return RankPath::kHybrid;
+  return st.has_collab ? RankPath::kCollab : RankPath::kContent;
+}
+
+RankResponse HybridRanker::Recommend(const UserQuery& query, size_t k, bool explain) const {
+  thread_local Scratch s;
+  State st;
+  RankResponse resp;
+  resp.path = Rank(query, s, st);
+  resp.weight = st.w;
+  resp.popularity_weight = st.m;
+  if (resp.path == RankPath::kPopularity) {
+    for (uint32_t i : pop_order_) {
+      if (resp.items.size() >= k) break;
+      if (options_.exclude_seen && Contains(s.hist_items, i)) continue;
+      RankedItem r;
+      r.item = i;
+      r.score = pop_.empty() ? 0.f : pop_[i];
+      resp.items.push_back(std::move(r));
+    }
+    return resp;
+  }
+  TopKInto(s.fused, k, s.sel);
+  resp.items.reserve(s.sel.size());
+  for (uint32_t j : s.sel) {
+    RankedItem r;
+    r.item = s.cand[j];
+    r.score = s.fused[j];
+    if (std::isfinite(s.rc[j])) r.collab = s.rc[j];
+    if (std::isfinite(s.rt[j])) r.content = s.rt[j];
+    r.z_collab = s.zc[j];
+    r.z_content = s.zt[j];
+    resp.items.push_back(std::move(r));
+  }
+  if (!explain) return resp;
+  if (st.has_content) {
+    for (RankedItem& r : resp.items) {
+      r.content_reasons = ContentContributions(emb_, dim_, s.hist_items, r.item);
+      KeepTopContributions(r.content_reasons, options_.explain_items);
+    }
+  }
+  if (st.has_collab) {
+    std::vector<uint32_t> items;
+    std::vector<float> confs;
+    for (size_t t = 0; t < s.hist_items.size(); ++t) {
+      if (s.hist_items[t] >= als_items_) continue;  // no trained factor: not part of the fold-in
+      items.push_back(s.hist_items[t]);
+      confs.push_back(s.hist_conf[t]);
+    }
+    std::vector<uint32_t> targets;
+    std::vector<size_t> where;
+    for (size_t q = 0; q < resp.items.size(); ++q) {
+      if (!has_factor_[resp.items[q].item]) continue;
+      targets.push_back(resp.items[q].item);
+      where.push_back(q);
+    }
+    if (!items.empty() && !targets.empty()) {
+      auto contrib = CollabContributions(y_, gram_, k_, items, confs, FoldInReg(items.size()), targets);
+      for (size_t q = 0; q < targets.size(); ++q) {
+        KeepTopContributions(contrib[q], options_.explain_items);
+        resp.items[where[q]].collab_reasons = std::move(contrib[q]);
+      }
+    }
+  }
+  return resp;
+}
+
+RankPath HybridRanker::ScoreInto(const UserQuery& query, std::span<float> scores) const {
+  if (scores.size() != num_items_) throw std::invalid_argument("HybridRanker::ScoreInto: scores size != num_items");
+  thread_local Scratch s;
+  State st;
+  const RankPath path = Rank(query, s, st);
+  if (path == RankPath::kPopularity) {
+    for (size_t i = 0; i < num_items_; ++i) scores[i] = pop_.empty() ? 0.f : pop_[i];
+    if (options_.exclude_seen)
+      for (uint32_t h : s.hist_items) scores[h] = kNegInf;
+    return path;
+  }
+  std::fill(scores.begin(), scores.end(), kNegInf);
+  for (size_t j = 0; j < s.cand.size(); ++j) scores[s.cand[j]] = s.fused[j];
+  return path;
+}
+
+std::vector<SimilarItem> HybridRanker::Similar(uint32_t item, size_t k, SimilarMode mode) const {
+  if (item >= num_items_) throw std::invalid_argument("HybridRanker::Similar: item " + std::to_string(item) + " out of range");
+  const size_t n = num_items_;
+  const size_t ks = static_cast<size_t>(k_);
+  std::vector<float> content, collab;
+  const bool use_content = mode != SimilarMode::kCollab && emb_items_ > 0 && emb_inv_norm_[item] > 0.f;
+  const bool use_collab = mode != SimilarMode::kContent && als_ != nullptr && has_factor_[item];
+  if (use_content) {
+    content.resize(n);
+    ScoreTransposed(e_t_, n, dim_, emb_.subspan(item * dim_, dim_), content);
+    for (size_t i = 0; i < n; ++i) content[i] *= emb_inv_norm_[i] * emb_inv_norm_[item];
+    content[item] = kNegInf;
+  }
+  if (use_collab) {
+    collab.resize(n);
+    ScoreTransposed(y_t_, n, ks, std::span<const float>(y_).subspan(item * ks, ks), collab);
+    for (size_t i = 0; i < n; ++i) collab[i] = has_factor_[i] ? collab[i] * y_inv_norm_[i] * y_inv_norm_[item] : kNegInf;
+    collab[item] = kNegInf;
+  }
+  std::vector<SimilarItem> out;
+  auto make = [&](uint32_t i, float score) {
+    SimilarItem r;
+    r.item = i;
+    r.score = score;
+    if (use_content && std::isfinite(content[i])) r.content = content[i];
+    if (use_collab && std::isfinite(collab[i])) r.collab = collab[i];
+    return r;
+  };
+  if (mode == SimilarMode::kContent || mode == SimilarMode::kCollab) {
+    const std::vector<float>& v = mode == SimilarMode::kContent ? content : collab;
+    if (v.empty()) return out;
+    for (uint32_t i : TopK(v, k)) out.push_back(make(i, v[i]));
+    return out;
+  }
+  std::vector<uint32_t> top;
+  if (use_content) top = TopK(content, options_.candidates);
+  if (use_collab) {
+    const auto b = TopK(collab, options_.candidates);
+    top.insert(top.end(), b.begin(), b.end());
+  }
+  std::vector<uint32_t> cand;
+  const uint32_t self[1] = {item};
+  UnionCandidates(top, {}, self, num_items_, cand);
+  std::vector<float> rc(cand.size()), rt(cand.size()), zc(cand.size()), zt(cand.size()), fused(cand.size());
+  for (size_t j = 0; j < cand.size(); ++j) {
+    rc[j] = use_collab ? collab[cand[j]] : kNaN;
+    rt[j] = use_content ? content[cand[j]] : kNaN;
+  }
+  ZScore(rc, {}, zc, options_.sigma_floor);
+  ZScore(rt, {}, zt, options_.sigma_floor);
+  const float w = use_collab && use_content ? options_.w_max : (use_collab ? 1.f : 0.f);
+  FuseScores(zc, zt, w, fused);
+  for (uint32_t j : TopK(fused, k)) out.push_back(make(cand[j], fused[j]));
+  return out;
+}
+
+}  // namespace hybridrec

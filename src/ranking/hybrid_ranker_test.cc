@@ -1,0 +1,556 @@
+#include "ranking/hybrid_ranker.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <random>
+#include <set>
+#include <vector>
+
+#include "core/topk.h"
+#include "data/csr_matrix.h"
+#include "index/brute_force_index.h"
+#include "ranking/ranking_kernels.h"
+#include "ranking/recommenders.h"
+
+namespace hybridrec {
+namespace {
+
+std::vector<float> RandomMatrix(size_t rows, size_t cols, uint64_t seed, bool normalise = false) {
+  std::mt19937_64 g(seed);
+  std::normal_distribution<float> nd(0.f, 1.f);
+  std::vector<float> m(rows * cols);
+  for (float& v : m) v = nd(g);
+  if (normalise) {
+    for (size_t r = 0; r < rows; ++r) {
+      double n2 = 0.0;
+      for (size_t c = 0; c < cols; ++c) n2 += m[r * cols + c] * m[r * cols + c];
+      for (size_t c = 0; c < cols; ++c) m[r * cols + c] = static_cast<float>(m[r * cols + c] / std::sqrt(n2));
+    }
+  }
+  return m;
+}
+
+AlsOptions SmallAls(int k) {
+  AlsOptions o;
+  o.factors = k;
+  o.regularization = 0.5f;
+  o.reg_exponent = 0.f;
+  o.threads = 1;
+  return o;
+}
+
+// ---- pure kernels ----
+
+TEST(RankingKernels, CanonicalHistorySortsAndSumsDuplicates) {
+  std::vector<HistoryEntry> h = {{5, 1.f}, {2, 2.f}, {5, 3.f}}, out;
+  CanonicalHistory(h, out);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0], (HistoryEntry{2, 2.f}));
+  EXPECT_EQ(out[1], (HistoryEntry{5, 4.f}));
+  std::vector<HistoryEntry> bad = {{1, -1.f}};
+  EXPECT_THROW(CanonicalHistory(bad, out), std::invalid_argument);
+  std::vector<HistoryEntry> nan = {{1, std::numeric_limits<float>::quiet_NaN()}};
+  EXPECT_THROW(CanonicalHistory(nan, out), std::invalid_argument);
+}
+
+TEST(RankingKernels, ContentProfileIsNormalisedWeightedMean) {
+  const std::vector<float> e = {1, 0, 0, 1, 0, 0};  // 3 items x 2
+  std::vector<uint32_t> items = {0, 1};
+  std::vector<float> w = {3.f, 1.f};
+  std::vector<float> p(2);
+  ASSERT_TRUE(BuildContentProfile(e, 3, 2, items, w, p));
+  EXPECT_NEAR(p[0], 3.f / std::sqrt(10.f), 1e-6);
+  EXPECT_NEAR(p[1], 1.f / std::sqrt(10.f), 1e-6);
+  // Only a zero embedding, or nothing usable: no profile.
+  std::vector<uint32_t> zero = {2};
+  std::vector<float> one = {1.f};
+  EXPECT_FALSE(BuildContentProfile(e, 3, 2, zero, one, p));
+  EXPECT_EQ(p[0], 0.f);
+  EXPECT_FALSE(BuildContentProfile(e, 3, 2, {}, {}, p));
+}
+
+TEST(RankingKernels, EntryConfidenceLinearAndLog) {
+  ConfidenceOptions c;
+  c.alpha = 2.f;
+  EXPECT_FLOAT_EQ(EntryConfidence(c, 3.f), 7.f);
+  c.kind = ConfidenceKind::kLog;
+  EXPECT_FLOAT_EQ(EntryConfidence(c, 3.f), 1.f + 2.f * std::log1p(3.f));
+}
+
+TEST(RankingKernels, UnionCandidatesDedupsSortsAndExcludes) {
+  std::vector<uint32_t> a = {7, 3, 9}, b = {3, 1, 12}, ex = {1, 9}, out;
+  UnionCandidates(a, b, ex, 10, out);
+  EXPECT_EQ(out, (std::vector<uint32_t>{3, 7}));
+  UnionCandidates(a, b, {}, 100, out);
+  EXPECT_EQ(out, (std::vector<uint32_t>{1, 3, 7, 9, 12}));
+}
+
+TEST(RankingKernels, SelectTopNIsTheTopKSet) {
+  std::mt19937_64 g(5);
+  for (int trial = 0; trial < 50; ++trial) {
+    std::vector<float> s(100);
+    for (float& v : s) v = trial % 2 ? static_cast<float>(g() % 7) : static_cast<float>(g() % 100000) * 1e-3f;
+    if (trial == 4) s[50] = std::numeric_limits<float>::max();
+    if (trial == 4) s[51] = -std::numeric_limits<float>::max();  // range overflows float
+    s[3] = std::numeric_limits<float>::quiet_NaN();
+    s[9] = -std::numeric_limits<float>::infinity();
+    for (size_t n : {size_t{0}, size_t{1}, size_t{10}, size_t{37}, size_t{98}, size_t{200}}) {
+      std::vector<float> vals;
+      std::vector<uint32_t> got;
+      SelectTopN(s, n, vals, got);
+      auto want = TopK(s, n);
+      std::sort(want.begin(), want.end());
+      std::sort(got.begin(), got.end());
+      EXPECT_EQ(got, want) << "n=" << n;
+    }
+  }
+}
+
+TEST(RankingKernels, CollabContributionsSumToFoldInScore) {
+  const int k = 4;
+  const uint32_t n_items = 12, n_users = 3;
+  AlsOptions o = SmallAls(k);
+  o.confidence.alpha = 2.f;
+  AlsModel als(o, n_users, n_items, RandomMatrix(n_users, k, 1), RandomMatrix(n_items, k, 2));
+  std::vector<HistoryEntry> hist = {{1, 1.f}, {4, 3.f}, {7, 2.f}};
+  const auto x = als.FoldInUser(hist);
+  // Y^T Y
+  const auto y = als.item_factors();
+  std::vector<float> gram(k * k, 0.f);
+  for (uint32_t i = 0; i < n_items; ++i)
+    for (int a = 0; a < k; ++a)
+      for (int b = 0; b < k; ++b) gram[a * k + b] += y[i * k + a] * y[i * k + b];
+  std::vector<uint32_t> items = {1, 4, 7};
+  std::vector<float> conf = {3.f, 7.f, 5.f};
+  std::vector<uint32_t> targets = {0, 5, 11};
+  const auto c = CollabContributions(y, gram, k, items, conf, 0.5f, targets);
+  ASSERT_EQ(c.size(), 3u);
+  for (size_t q = 0; q < targets.size(); ++q) {
+    double sum = 0.0;
+    for (const auto& t : c[q]) sum += t.value;
+    double dot = 0.0;
+    for (int j = 0; j < k; ++j) dot += x[j] * y[targets[q] * k + j];
+    EXPECT_NEAR(sum, dot, 1e-4) << "target " << targets[q];
+  }
+}
+
+TEST(RankingKernels, ContentContributionsAreCosines) {
+  const std::vector<float> e = {2, 0, 1, 1, 0, 3};  // unnormalised rows
+  std::vector<uint32_t> h = {0, 2};
+  const auto c = ContentContributions(e, 2, h, 1);
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_NEAR(c[0].value, 1.f / std::sqrt(2.f), 1e-6);
+  EXPECT_NEAR(c[1].value, 1.f / std::sqrt(2.f), 1e-6);
+  std::vector<Contribution> v = {{1, 0.2f}, {2, 0.5f}, {3, 0.5f}, {4, 0.1f}};
+  KeepTopContributions(v, 2);
+  ASSERT_EQ(v.size(), 2u);
+  EXPECT_EQ(v[0].history_item, 2u);  // tie: earlier first
+  EXPECT_EQ(v[1].history_item, 3u);
+}
+
+TEST(RankingKernels, ContentToFactorMapRecoversLinearMap) {
+  const size_t d = 5, n = 40;
+  const int k = 3;
+  const auto e = RandomMatrix(n, d, 3);
+  const auto m_true = RandomMatrix(d, k, 4);
+  std::vector<float> y(n * k, 0.f);
+  for (size_t i = 0; i < n; ++i)
+    for (int q = 0; q < k; ++q)
+      for (size_t p = 0; p < d; ++p) y[i * k + q] += e[i * d + p] * m_true[p * k + q];
+  std::vector<uint32_t> warm(30);
+  std::iota(warm.begin(), warm.end(), 0u);
+  const auto m = FitContentToFactorMap(e, d, y, k, warm, 1e-6f);
+  ASSERT_EQ(m.size(), d * k);
+  for (size_t t = 0; t < m.size(); ++t) EXPECT_NEAR(m[t], m_true[t], 1e-3);
+  std::vector<float> est(k);
+  ApplyContentToFactorMap(m, d, k, std::span<const float>(e).subspan(35 * d, d), est);
+  for (int q = 0; q < k; ++q) EXPECT_NEAR(est[q], y[35 * k + q], 1e-3);
+  EXPECT_THROW(FitContentToFactorMap(e, d, y, k, {}, 0.f), std::invalid_argument);
+  EXPECT_THROW(FitContentToFactorMap(e, d, y, k, warm, -1.f), std::invalid_argument);
+}
+
+// ---- ranker ----
+
+// 8 items (7 with factors: item 7 is a cold item added after training), d = 4, k = 3.
+struct Fixture {
+  static constexpr int k = 3;
+  static constexpr int d = 4;
+  static constexpr uint32_t n = 8;
+  std::vector<float> emb = RandomMatrix(n, d, 11, true);
+  std::vector<float> pop = {5, 9, 1, 7, 3, 9, 2, 0};
+  AlsModel als{SmallAls(k), 4, 7, RandomMatrix(4, k, 12), RandomMatrix(7, k, 13)};
+  Fixture() {
+    // The cold item 7 has the same text as item 2.
+    for (int j = 0; j < d; ++j) emb[7 * d + j] = emb[2 * d + j];
+  }
+};
+
+TEST(HybridRanker, KnownUserIsHybridWithAdaptiveWeight) {
+  Fixture f;
+  RankerOptions o;
+  o.T = 4.f;
+  o.w_max = 0.8f;
+  HybridRanker r(&f.als, f.emb, Fixture::d, nullptr, f.pop, o);
+  std::vector<HistoryEntry> h = {{0, 1.f}, {3, 2.f}};
+  UserQuery q;
+  q.known_user = 1;
+  q.history = h;
+  const auto resp = r.Recommend(q, 3);
+  EXPECT_EQ(resp.path, RankPath::kHybrid);
+  EXPECT_EQ(RankPathName(resp.path), "hybrid");
+  EXPECT_FLOAT_EQ(resp.weight, 0.8f * 0.5f);
+  ASSERT_EQ(resp.items.size(), 3u);
+  for (const auto& it : resp.items) {
+    EXPECT_NE(it.item, 0u);
+    EXPECT_NE(it.item, 3u);
+    EXPECT_NEAR(it.score, resp.weight * it.z_collab + (1 - resp.weight) * it.z_content, 1e-5);
+    ASSERT_TRUE(it.content.has_value());
+    if (it.item < 7) {
+      ASSERT_TRUE(it.collab.has_value());
+      // Trained factor of user 1.
+      float dot = 0.f;
+      for (int j = 0; j < Fixture::k; ++j)
+        dot += f.als.user_factors()[1 * Fixture::k + j] * f.als.item_factors()[it.item * Fixture::k + j];
+      EXPECT_NEAR(*it.collab, dot, 1e-5);
+    }
+  }
+  for (size_t t = 1; t < resp.items.size(); ++t) EXPECT_GE(resp.items[t - 1].score, resp.items[t].score);
+}
+
+TEST(HybridRanker, EmptyHistoryFallsBackToPopularity) {
+  Fixture f;
+  HybridRanker r(&f.als, f.emb, Fixture::d, nullptr, f.pop);
+  const auto resp = r.Recommend(UserQuery{}, 4);
+  EXPECT_EQ(resp.path, RankPath::kPopularity);
+  EXPECT_EQ(resp.weight, 0.f);
+  ASSERT_EQ(resp.items.size(), 4u);
+  // pop = {5, 9, 1, 7, 3, 9, 2, 0}: ties (1, 5) by index.
+  EXPECT_EQ(resp.items[0].item, 1u);
+  EXPECT_EQ(resp.items[1].item, 5u);
+  EXPECT_EQ(resp.items[2].item, 3u);
+  EXPECT_EQ(resp.items[3].item, 0u);
+  EXPECT_FLOAT_EQ(resp.items[0].score, 9.f);
+}
+
+TEST(HybridRanker, NoAlsModelIsContentOnly) {
+  Fixture f;
+  HybridRanker r(nullptr, f.emb, Fixture::d, nullptr, f.pop);
+  std::vector<HistoryEntry> h = {{2, 1.f}};
+  UserQuery q;
+  q.history = h;
+  const auto resp = r.Recommend(q, 1);
+  EXPECT_EQ(resp.path, RankPath::kContent);
+  EXPECT_EQ(resp.weight, 0.f);
+  ASSERT_EQ(resp.items.size(), 1u);
+  EXPECT_EQ(resp.items[0].item, 7u);  // identical text to the history item
+  EXPECT_FALSE(resp.items[0].collab.has_value());
+}
+
+TEST(HybridRanker, NoEmbeddingsIsCollabOnly) {
+  Fixture f;
+  HybridRanker r(&f.als, {}, 0, nullptr, {});
+  std::vector<HistoryEntry> h = {{2, 1.f}, {4, 1.f}};
+  UserQuery q;
+  q.history = h;
+  const auto resp = r.Recommend(q, 10);
+  EXPECT_EQ(resp.path, RankPath::kCollab);
+  EXPECT_EQ(resp.weight, 1.f);
+  EXPECT_EQ(resp.items.size(), 5u);  // 7 items - 2 seen
+  // Fold-in score order.
+  const auto x = f.als.FoldInUser(h);
+  std::vector<float> s(7);
+  f.als.ScoreVector(x, s);
+  for (size_t t = 1; t < resp.items.size(); ++t) EXPECT_GE(s[resp.items[t - 1].item], s[resp.items[t].item]);
+}
+
+TEST(HybridRanker, ColdItemReachableThroughContent) {
+  Fixture f;
+  RankerOptions o;
+  o.w_max = 0.f;  // rank by content only so the twin of the history item must come first
+  HybridRanker r(&f.als, f.emb, Fixture::d, nullptr, f.pop, o);
+  EXPECT_FALSE(r.has_factor(7));
+  EXPECT_TRUE(r.has_factor(2));
+  std::vector<HistoryEntry> h = {{2, 1.f}};
+  UserQuery q;
+  q.history = h;
+  const auto resp = r.Recommend(q, 8);
+  EXPECT_EQ(resp.path, RankPath::kHybrid);
+  ASSERT_FALSE(resp.items.empty());
+  EXPECT_EQ(resp.items[0].item, 7u);
+  EXPECT_FALSE(resp.items[0].collab.has_value());
+  EXPECT_EQ(resp.items[0].z_collab, 0.f);
+  EXPECT_EQ(resp.items.size(), 7u);  // every unseen item, k larger than the candidates
+}
+
+TEST(HybridRanker, MappedColdItemGetsAFactor) {
+  Fixture f;
+  RankerOptions o;
+  o.map_cold_items = true;
+  o.map_ridge = 0.1f;
+  HybridRanker r(&f.als, f.emb, Fixture::d, nullptr, f.pop, o);
+  EXPECT_TRUE(r.has_factor(7));
+  EXPECT_EQ(r.content_to_factor_map().size(), static_cast<size_t>(Fixture::d * Fixture::k));
+  std::vector<HistoryEntry> h = {{0, 1.f}};
+  UserQuery q;
+  q.history = h;
+  const auto resp = r.Recommend(q, 8);
+  bool found = false;
+  for (const auto& it : resp.items)
+    if (it.item == 7) found = it.collab.has_value();
+  EXPECT_TRUE(found);
+}
+
+TEST(HybridRanker, ExcludeSeenOption) {
+  Fixture f;
+  std::vector<HistoryEntry> h = {{0, 1.f}, {1, 1.f}, {2, 1.f}};
+  UserQuery q;
+  q.history = h;
+  HybridRanker excl(&f.als, f.emb, Fixture::d, nullptr, f.pop);
+  for (const auto& it : excl.Recommend(q, 8).items) EXPECT_GT(it.item, 2u);
+  RankerOptions o;
+  o.exclude_seen = false;
+  HybridRanker keep(&f.als, f.emb, Fixture::d, nullptr, f.pop, o);
+  const auto resp = keep.Recommend(q, 8);
+  EXPECT_EQ(resp.items.size(), 8u);
+}
+
+TEST(HybridRanker, TiesAreStableByItemIndex) {
+  // All items have the same embedding and no ALS: every content score ties.
+  std::vector<float> emb(6 * 2, 0.f);
+  for (int i = 0; i < 6; ++i) emb[i * 2] = 1.f;
+  HybridRanker r(nullptr, emb, 2, nullptr, {});
+  std::vector<HistoryEntry> h = {{3, 1.f}};
+  UserQuery q;
+  q.history = h;
+  const auto resp = r.Recommend(q, 10);
+  ASSERT_EQ(resp.items.size(), 5u);
+  const std::vector<uint32_t> want = {0, 1, 2, 4, 5};
+  for (size_t t = 0; t < want.size(); ++t) {
+    EXPECT_EQ(resp.items[t].item, want[t]);
+    EXPECT_EQ(resp.items[t].score, 0.f);  // constant signal: z = 0
+  }
+}
+
+TEST(HybridRanker, DeterministicAndScoreIntoMatchesRecommend) {
+  const uint32_t n = 60;
+  const int k = 5, d = 6;
+  const auto emb = RandomMatrix(n, d, 21, true);
+  AlsModel als(SmallAls(k), 10, n, RandomMatrix(10, k, 22), RandomMatrix(n, k, 23));
+  std::vector<float> pop(n);
+  for (uint32_t i = 0; i < n; ++i) pop[i] = static_cast<float>((i * 37) % 11);
+  RankerOptions o;
+  o.candidates = 10;
+  o.popularity_mix = 0.5f;
+  HybridRanker r(&als, emb, d, nullptr, pop, o);
+  std::vector<HistoryEntry> h = {{4, 2.f}, {17, 1.f}, {33, 5.f}};
+  UserQuery q;
+  q.known_user = 3;
+  q.history = h;
+  const auto a = r.Recommend(q, 15);
+  const auto b = r.Recommend(q, 15);
+  ASSERT_EQ(a.items.size(), b.items.size());
+  for (size_t t = 0; t < a.items.size(); ++t) {
+    EXPECT_EQ(a.items[t].item, b.items[t].item);
+    EXPECT_EQ(a.items[t].score, b.items[t].score);
+  }
+  EXPECT_GT(a.popularity_weight, 0.f);
+  std::vector<float> scores(n);
+  r.ScoreInto(q, scores);
+  const auto top = TopK(scores, 15);
+  ASSERT_EQ(top.size(), a.items.size());
+  for (size_t t = 0; t < top.size(); ++t) {
+    EXPECT_EQ(top[t], a.items[t].item);
+    EXPECT_EQ(scores[top[t]], a.items[t].score);
+  }
+  // Candidates: at most 3 x N items, history excluded.
+  size_t finite = 0;
+  for (float s : scores) finite += std::isfinite(s) ? 1 : 0;
+  EXPECT_LE(finite, 30u);
+  EXPECT_FALSE(std::isfinite(scores[4]));
+}
+
+TEST(HybridRanker, IndexPathMatchesBruteForce) {
+  const uint32_t n = 50;
+  const int k = 4, d = 8;
+  const auto emb = RandomMatrix(n, d, 31, true);
+  AlsModel als(SmallAls(k), 5, n, RandomMatrix(5, k, 32), RandomMatrix(n, k, 33));
+  BruteForceIndex index(d);
+  std::vector<int64_t> ids(n);
+  std::iota(ids.begin(), ids.end(), 0);
+  ASSERT_TRUE(index.Add(emb, ids).ok());
+  RankerOptions o;
+  o.candidates = 7;
+  o.brute_force_max_items = 0;  // use the index
+  HybridRanker brute(&als, emb, d, nullptr, {}, o);
+  HybridRanker indexed(&als, emb, d, &index, {}, o);
+  std::vector<HistoryEntry> h = {{1, 1.f}, {9, 1.f}, {30, 4.f}};
+  UserQuery q;
+  q.history = h;
+  const auto a = brute.Recommend(q, 10), b = indexed.Recommend(q, 10);
+  ASSERT_EQ(a.items.size(), b.items.size());
+  for (size_t t = 0; t < a.items.size(); ++t) {
+    EXPECT_EQ(a.items[t].item, b.items[t].item);
+    EXPECT_NEAR(a.items[t].score, b.items[t].score, 1e-4);
+  }
+}
+
+TEST(HybridRanker, ExplanationsDecomposeTheFoldInScore) {
+  const uint32_t n = 30;
+  const int k = 4, d = 5;
+  const auto emb = RandomMatrix(n, d, 41, true);
+  AlsModel als(SmallAls(k), 5, n, RandomMatrix(5, k, 42), RandomMatrix(n, k, 43));
+  RankerOptions o;
+  o.explain_items = 10;  // keep every term so they sum to the score
+  HybridRanker r(&als, emb, d, nullptr, {}, o);
+  std::vector<HistoryEntry> h = {{2, 1.f}, {11, 3.f}, {20, 2.f}};
+  UserQuery q;
+  q.history = h;  // new user: fold-in
+  const auto resp = r.Recommend(q, 5, true);
+  ASSERT_EQ(resp.path, RankPath::kHybrid);
+  for (const auto& it : resp.items) {
+    ASSERT_EQ(it.collab_reasons.size(), 3u);
+    double sum = 0.0;
+    for (const auto& c : it.collab_reasons) sum += c.value;
+    EXPECT_NEAR(sum, *it.collab, 1e-4);
+    ASSERT_EQ(it.content_reasons.size(), 3u);
+    EXPECT_GE(it.content_reasons[0].value, it.content_reasons[1].value);
+    EXPECT_LE(it.content_reasons[0].value, 1.f + 1e-5f);
+  }
+  RankerOptions o3;
+  HybridRanker r3(&als, emb, d, nullptr, {}, o3);
+  std::vector<HistoryEntry> h4 = {{2, 1.f}, {11, 3.f}, {20, 2.f}, {25, 1.f}};
+  q.history = h4;
+  for (const auto& it : r3.Recommend(q, 3, true).items) {
+    EXPECT_EQ(it.collab_reasons.size(), 3u);
+    EXPECT_EQ(it.content_reasons.size(), 3u);
+  }
+}
+
+TEST(HybridRanker, SimilarItemsInThreeModes) {
+  Fixture f;
+  HybridRanker r(&f.als, f.emb, Fixture::d, nullptr, f.pop);
+  const auto c = r.Similar(2, 3, SimilarMode::kContent);
+  ASSERT_EQ(c.size(), 3u);
+  EXPECT_EQ(c[0].item, 7u);
+  EXPECT_NEAR(c[0].score, 1.f, 1e-5);
+  const auto col = r.Similar(2, 10, SimilarMode::kCollab);
+  EXPECT_EQ(col.size(), 6u);  // items with a factor, self excluded
+  for (const auto& s : col) {
+    EXPECT_NE(s.item, 2u);
+    EXPECT_NE(s.item, 7u);
+    EXPECT_LE(std::abs(s.score), 1.f + 1e-5f);
+  }
+  const auto hyb = r.Similar(2, 10, SimilarMode::kHybrid);
+  EXPECT_EQ(hyb.size(), 7u);
+  for (const auto& s : hyb) EXPECT_NE(s.item, 2u);
+  EXPECT_TRUE(r.Similar(7, 3, SimilarMode::kCollab).empty());  // cold item has no factor
+  EXPECT_EQ(r.Similar(7, 3, SimilarMode::kHybrid)[0].item, 2u);
+  EXPECT_EQ(ParseSimilarMode("collab"), SimilarMode::kCollab);
+  EXPECT_FALSE(ParseSimilarMode("x").has_value());
+}
+
+TEST(HybridRanker, RejectsMisuse) {
+  Fixture f;
+  HybridRanker r(&f.als, f.emb, Fixture::d, nullptr, f.pop);
+  std::vector<HistoryEntry> h = {{99, 1.f}};
+  UserQuery q;
+  q.history = h;
+  EXPECT_THROW(r.Recommend(q, 3), std::invalid_argument);
+  UserQuery u;
+  u.known_user = 50;
+  EXPECT_THROW(r.Recommend(u, 3), std::invalid_argument);
+  RankerOptions o;
+  o.w_max = 2.f;
+  EXPECT_THROW(HybridRanker(&f.als, f.emb, Fixture::d, nullptr, f.pop, o), std::invalid_argument);
+  std::vector<float> short_pop = {1.f};
+  EXPECT_THROW(HybridRanker(&f.als, f.emb, Fixture::d, nullptr, short_pop), std::invalid_argument);
+}
+
+// ---- adapters ----
+
+InteractionMatrix SmallTrain(uint32_t users, uint32_t items, uint64_t seed) {
+  std::mt19937_64 g(seed);
+  std::vector<Interaction> v;
+  for (uint32_t u = 0; u < users; ++u)
+    for (uint32_t i = 0; i < items; ++i)
+      if (g() % 4 == 0) v.push_back({u, i, static_cast<float>(1 + g() % 5), 0});
+  return BuildInteractionMatrix(users, items, v);
+}
+
+TEST(Recommenders, HybridBatchEqualsSingleAndHistory) {
+  const uint32_t users = 30, items = 40;
+  const int d = 6;
+  const auto emb = RandomMatrix(items, d, 51, true);
+  const auto train = SmallTrain(users, items, 52);
+  Dataset ds;
+  FitInput in;
+  in.dataset = &ds;
+  in.train = &train;
+  HybridRecommenderOptions o;
+  o.als = SmallAls(4);
+  o.als.iterations = 3;
+  o.ranker.candidates = 10;
+  o.threads = 2;
+  HybridRecommender hr(emb, d, o);
+  ASSERT_TRUE(hr.Fit(in).ok());
+  std::vector<uint32_t> us(users);
+  std::iota(us.begin(), us.end(), 0u);
+  std::vector<float> batch(users * items), one(items);
+  hr.ScoreUsers(us, batch, items);
+  for (uint32_t u = 0; u < users; ++u) {
+    hr.ScoreUser(u, one);
+    for (uint32_t i = 0; i < items; ++i) ASSERT_EQ(batch[u * items + i], one[i]);
+    for (uint32_t i : train.by_user.RowIndices(u)) EXPECT_FALSE(std::isfinite(one[i]));
+  }
+  std::vector<std::pair<uint32_t, float>> h = {{0, 3.f}, {5, 1.f}};
+  hr.ScoreHistory(h, one);
+  EXPECT_FALSE(std::isfinite(one[0]));
+  size_t finite = 0;
+  for (float s : one) finite += std::isfinite(s) ? 1 : 0;
+  EXPECT_GT(finite, 5u);
+  hr.ScoreHistory({}, one);  // popularity
+  for (uint32_t i = 0; i < items; ++i) EXPECT_EQ(one[i], hr.popularity().item_scores()[i]);
+  const std::vector<float> short_emb(10, 0.f);
+  HybridRecommender bad(short_emb, d, o);
+  EXPECT_FALSE(bad.Fit(in).ok());
+}
+
+TEST(Recommenders, ContentScoresAreProfileDots) {
+  const uint32_t users = 5, items = 12;
+  const int d = 3;
+  const auto emb = RandomMatrix(items, d, 61, true);
+  const auto train = SmallTrain(users, items, 62);
+  Dataset ds;
+  FitInput in;
+  in.dataset = &ds;
+  in.train = &train;
+  ContentRecommender cr(emb, d);
+  ASSERT_TRUE(cr.Fit(in).ok());
+  std::vector<float> s(items), h(items);
+  for (uint32_t u = 0; u < users; ++u) {
+    cr.ScoreUser(u, s);
+    std::vector<std::pair<uint32_t, float>> hist;
+    for (uint64_t t = train.by_user.indptr[u]; t < train.by_user.indptr[u + 1]; ++t)
+      hist.push_back({train.by_user.indices[t], train.by_user.values[t]});
+    cr.ScoreHistory(hist, h);
+    for (uint32_t i = 0; i < items; ++i) EXPECT_NEAR(s[i], h[i], 1e-5);
+    // score = E_i . p with p the normalised (1 + r)-weighted mean.
+    std::vector<double> p(d, 0.0);
+    for (const auto& [i, r] : hist)
+      for (int j = 0; j < d; ++j) p[j] += (1.0 + r) * emb[i * d + j];
+    double nrm = 0.0;
+    for (double v : p) nrm += v * v;
+    nrm = std::sqrt(nrm);
+    for (uint32_t i = 0; i < items; ++i) {
+      double dot = 0.0;
+      for (int j = 0; j < d; ++j) dot += emb[i * d + j] * p[j] / nrm;
+      EXPECT_NEAR(s[i], dot, 1e-5);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace hybridrec

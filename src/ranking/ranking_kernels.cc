@@ -1,0 +1,301 @@
+#include "ranking/ranking_kernels.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+namespace hybridrec {
+
+void CanonicalHistory(std::span<const HistoryEntry> history, std::vector<HistoryEntry>& out) {
+  out.assign(history.begin(), history.end());
+  for (const auto& [item, r] : out) {
+    if (!std::isfinite(r) || r < 0.f)
+      throw std::invalid_argument("history strength of item " + std::to_string(item) + " must be finite and >= 0");
+  }
+  std::stable_sort(out.begin(), out.end(), [](const HistoryEntry& a, const HistoryEntry& b) { return a.first < b.first; });
+  size_t w = 0;
+  for (size_t r = 0; r < out.size(); ++r) {
+    if (w > 0 && out[w - 1].first == out[r].first) {
+      out[w - 1].second += out[r].second;
+    } else {
+      out[w++] = out[r];
+    }
+  }
+  out.resize(w);
+}
+
+float EntryConfidence(const ConfidenceOptions& options, float strength) {
+  if (options.kind == ConfidenceKind::kLog) return 1.f + options.alpha * std::log1p(strength / options.eps);
+  return 1.f + options.alpha * strength;
+}
+
+bool BuildContentProfile(std::span<const float> embeddings, size_t num_items, size_t d,
+                         std::span<const uint32_t> items, std::span<const float> weights, std::span<float> out) {
+  if (embeddings.size() != num_items * d || out.size() != d || weights.size() != items.size())
+    throw std::invalid_argument("BuildContentProfile: size mismatch");
+  std::fill(out.begin(), out.end(), 0.f);
+  bool any = false;
+  for (size_t t = 0; t < items.size(); ++t) {
+    const float w = weights[t];
+    if (items[t] >= num_items || !(w > 0.f) || !std::isfinite(w)) continue;
+    const float* e = embeddings.data() + static_cast<size_t>(items[t]) * d;
+    for (size_t j = 0; j < d; ++j) out[j] += w * e[j];
+    any = true;
+  }
+  if (!any) return false;
+  // The mean's scale does not matter after normalisation, so the division by the weight sum is
+  // skipped.
+  double norm2 = 0.0;
+  for (size_t j = 0; j < d; ++j) norm2 += static_cast<double>(out[j]) * out[j];
+  if (!(norm2 > 0.0) || !std::isfinite(norm2)) {
+    std::fill(out.begin(), out.end(), 0.f);
+    return false;
+  }
+  const float inv = static_cast<float>(1.0 / std::sqrt(norm2));
+  for (size_t j = 0; j < d; ++j) out[j] *= inv;
+  return true;
+}
+
+void UnionCandidates(std::span<const uint32_t> a, std::span<const uint32_t> b, std::span<const uint32_t> exclude,
+                     uint32_t limit, std::vector<uint32_t>& out) {
+  out.clear();
+  out.reserve(a.size() + b.size());
+  for (uint32_t i : a) if (i < limit) out.push_back(i);
+  for (uint32_t i : b) if (i < limit) out.push_back(i);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  if (exclude.empty()) return;
+  size_t w = 0;
+  auto ex = exclude.begin();
+  for (uint32_t i : out) {
+    while (ex != exclude.end() && *ex < i) ++ex;
+    if (ex != exclude.end() && *ex == i) continue;
+    out[w++] = i;
+  }
+  out.resize(w);
+}
+
+void SelectTopN(std::span<const float> scores, size_t n, std::vector<float>& values, std::vector<uint32_t>& out) {
+  out.clear();
+  if (n == 0) return;
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  const float* s = scores.data();
+  const size_t size = scores.size();
+  // Eligible = v > -inf (false for NaN). Written as branch-free reductions so they vectorise:
+  // this runs twice per request over the whole catalogue.
+  float lo = kInf, hi = -kInf;
+  size_t m = 0;
+  for (size_t i = 0; i < size; ++i) {
+    const float v = s[i];
+    const bool ok = v > -kInf;
+    m += ok ? 1 : 0;
+    lo = std::min(lo, ok ? v : kInf);
+    hi = std::max(hi, ok ? v : -kInf);
+  }
+  if (m <= n) {
+    for (uint32_t i = 0; i < size; ++i)
+      if (s[i] > -kInf) out.push_back(i);
+    return;
+  }
+  float thr = hi;
+  if (hi > lo) {
+    // A histogram finds the bin holding the n-th largest value; only that bin is selected
+    // exactly (the bin index is monotone in v, so every higher bin lies strictly above it). A
+    // range overflowing float (v - lo could be infinite) puts everything in one bin: exact,
+    // only slower.
+    constexpr int kBins = 256;
+    const float range = hi - lo;
+    const bool binned = std::isfinite(range);
+    const float scale = binned ? static_cast<float>(kBins) / range : 0.f;
+    auto bin = [&](float v) { return binned ? std::min(kBins - 1, static_cast<int>((v - lo) * scale)) : 0; };
+    size_t hist[kBins] = {};
+    for (size_t i = 0; i < size; ++i)
+      if (s[i] > -kInf) ++hist[bin(s[i])];
+    size_t above = 0;
+    int b = kBins - 1;
+    for (; b > 0 && above + hist[b] < n; --b) above += hist[b];
+    values.clear();
+    for (size_t i = 0; i < size; ++i)
+      if (s[i] > -kInf && bin(s[i]) == b) values.push_back(s[i]);
+    const size_t need = n - above;  // 1 <= need <= values.size()
+    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(need - 1), values.end(),
+                     std::greater<float>());
+    thr = values[need - 1];
+  }
+  // Everything above the threshold (branch-free writes), then ties at it by ascending index.
+  out.resize(n);
+  uint32_t* o = out.data();
+  size_t w = 0;
+  for (uint32_t i = 0; i < size && w < n; ++i) {
+    o[w] = i;
+    w += s[i] > thr ? 1 : 0;
+  }
+  for (uint32_t i = 0; i < size && w < n; ++i)
+    if (s[i] == thr) o[w++] = i;
+  out.resize(w);
+}
+
+bool CholeskyFactor(std::span<double> a, size_t n) {
+  for (size_t j = 0; j < n; ++j) {
+    double s = a[j * n + j];
+    for (size_t p = 0; p < j; ++p) s -= a[j * n + p] * a[j * n + p];
+    if (!(s > 0.0) || !std::isfinite(s)) return false;
+    const double ljj = std::sqrt(s);
+    a[j * n + j] = ljj;
+    for (size_t i = j + 1; i < n; ++i) {
+      double t = a[i * n + j];
+      for (size_t p = 0; p < j; ++p) t -= a[i * n + p] * a[j * n + p];
+      a[i * n + j] = t / ljj;
+    }
+  }
+  return true;
+}
+
+void CholeskySolve(std::span<const double> l, size_t n, std::span<double> b) {
+  for (size_t i = 0; i < n; ++i) {  // L z = b
+    double s = b[i];
+    for (size_t p = 0; p < i; ++p) s -= l[i * n + p] * b[p];
+    b[i] = s / l[i * n + i];
+  }
+  for (size_t ii = n; ii-- > 0;) {  // L^T x = z
+    double s = b[ii];
+    for (size_t p = ii + 1; p < n; ++p) s -= l[p * n + ii] * b[p];
+    b[ii] = s / l[ii * n + ii];
+  }
+}
+
+std::vector<std::vector<Contribution>> CollabContributions(std::span<const float> y, std::span<const float> gram,
+                                                           int k, std::span<const uint32_t> history_items,
+                                                           std::span<const float> confidences, float reg,
+                                                           std::span<const uint32_t> targets) {
+  if (k <= 0 || y.size() % static_cast<size_t>(k) != 0 || gram.size() != static_cast<size_t>(k) * k ||
+      confidences.size() != history_items.size())
+    throw std::invalid_argument("CollabContributions: size mismatch");
+  const size_t ks = static_cast<size_t>(k);
+  const size_t n = y.size() / ks;
+  for (uint32_t h : history_items)
+    if (h >= n) throw std::invalid_argument("CollabContributions: history item out of range");
+  for (uint32_t t : targets)
+    if (t >= n) throw std::invalid_argument("CollabContributions: target item out of range");
+  std::vector<double> w(ks * ks);
+  for (size_t i = 0; i < ks * ks; ++i) w[i] = gram[i];
+  for (size_t j = 0; j < ks; ++j) w[j * ks + j] += reg;
+  for (size_t t = 0; t < history_items.size(); ++t) {
+    const float* yh = y.data() + history_items[t] * ks;
+    const double c1 = static_cast<double>(confidences[t]) - 1.0;
+    for (size_t a = 0; a < ks; ++a)
+      for (size_t b = 0; b < ks; ++b) w[a * ks + b] += c1 * yh[a] * yh[b];
+  }
+  if (!CholeskyFactor(w, ks))
+    throw std::invalid_argument("CollabContributions: W_u is not positive definite (regularisation 0?)");
+  std::vector<std::vector<Contribution>> out(targets.size());
+  std::vector<double> v(ks);
+  for (size_t q = 0; q < targets.size(); ++q) {
+    const float* yi = y.data() + targets[q] * ks;
+    for (size_t j = 0; j < ks; ++j) v[j] = yi[j];
+    CholeskySolve(w, ks, v);  // v = W_u^{-1} y_i (W_u symmetric)
+    out[q].resize(history_items.size());
+    for (size_t t = 0; t < history_items.size(); ++t) {
+      const float* yh = y.data() + history_items[t] * ks;
+      double dot = 0.0;
+      for (size_t j = 0; j < ks; ++j) dot += v[j] * yh[j];
+      out[q][t] = {history_items[t], static_cast<float>(confidences[t] * dot)};
+    }
+  }
+  return out;
+}
+
+std::vector<Contribution> ContentContributions(std::span<const float> embeddings, size_t d,
+                                               std::span<const uint32_t> history_items, uint32_t target) {
+  const size_t n = d ? embeddings.size() / d : 0;
+  if (target >= n) throw std::invalid_argument("ContentContributions: target out of range");
+  const float* ei = embeddings.data() + static_cast<size_t>(target) * d;
+  double ni = 0.0;
+  for (size_t j = 0; j < d; ++j) ni += static_cast<double>(ei[j]) * ei[j];
+  std::vector<Contribution> out;
+  out.reserve(history_items.size());
+  for (uint32_t h : history_items) {
+    if (h >= n) throw std::invalid_argument("ContentContributions: history item out of range");
+    const float* eh = embeddings.data() + static_cast<size_t>(h) * d;
+    double dot = 0.0, nh = 0.0;
+    for (size_t j = 0; j < d; ++j) {
+      dot += static_cast<double>(eh[j]) * ei[j];
+      nh += static_cast<double>(eh[j]) * eh[j];
+    }
+    const double denom = std::sqrt(ni * nh);
+    out.push_back({h, denom > 0.0 ? static_cast<float>(dot / denom) : 0.f});
+  }
+  return out;
+}
+
+void KeepTopContributions(std::vector<Contribution>& c, size_t n) {
+  std::stable_sort(c.begin(), c.end(), [](const Contribution& a, const Contribution& b) { return a.value > b.value; });
+  if (c.size() > n) c.resize(n);
+}
+
+std::vector<float> FitContentToFactorMap(std::span<const float> embeddings, size_t d, std::span<const float> y, int k,
+                                         std::span<const uint32_t> warm_items, float mu) {
+  if (d == 0 || k <= 0 || embeddings.size() % d != 0 || y.size() % static_cast<size_t>(k) != 0)
+    throw std::invalid_argument("FitContentToFactorMap: size mismatch");
+  if (!(mu >= 0.f)) throw std::invalid_argument("FitContentToFactorMap: mu must be >= 0");
+  if (warm_items.empty() && mu == 0.f)
+    throw std::invalid_argument("FitContentToFactorMap: no warm items and mu = 0");
+  const size_t ks = static_cast<size_t>(k);
+  const size_t ne = embeddings.size() / d, ny = y.size() / ks;
+  std::vector<double> a(d * d, 0.0), b(d * ks, 0.0);
+  for (uint32_t i : warm_items) {
+    if (i >= ne || i >= ny) throw std::invalid_argument("FitContentToFactorMap: warm item out of range");
+    const float* e = embeddings.data() + static_cast<size_t>(i) * d;
+    const float* yi = y.data() + static_cast<size_t>(i) * ks;
+    for (size_t p = 0; p < d; ++p) {
+      const double ep = e[p];
+      if (ep == 0.0) continue;
+      for (size_t q = p; q < d; ++q) a[p * d + q] += ep * e[q];
+      for (size_t q = 0; q < ks; ++q) b[p * ks + q] += ep * yi[q];
+    }
+  }
+  for (size_t p = 0; p < d; ++p) {
+    a[p * d + p] += mu;
+    for (size_t q = 0; q < p; ++q) a[p * d + q] = a[q * d + p];
+  }
+  if (!CholeskyFactor(a, d)) throw std::invalid_argument("FitContentToFactorMap: E^T E + mu I is singular; use mu > 0");
+  std::vector<float> m(d * ks);
+  std::vector<double> col(d);
+  for (size_t q = 0; q < ks; ++q) {
+    for (size_t p = 0; p < d; ++p) col[p] = b[p * ks + q];
+    CholeskySolve(a, d, col);
+    for (size_t p = 0; p < d; ++p) m[p * ks + q] = static_cast<float>(col[p]);
+  }
+  return m;
+}
+
+void ApplyContentToFactorMap(std::span<const float> map, size_t d, int k, std::span<const float> e,
+                             std::span<float> out) {
+  const size_t ks = static_cast<size_t>(k);
+  if (map.size() != d * ks || e.size() != d || out.size() != ks)
+    throw std::invalid_argument("ApplyContentToFactorMap: size mismatch");
+  std::fill(out.begin(), out.end(), 0.f);
+  for (size_t p = 0; p < d; ++p) {
+    const float ep = e[p];
+    const float* row = map.data() + p * ks;
+    for (size_t q = 0; q < ks; ++q) out[q] += ep * row[q];
+  }
+}
+
+void ScoreTransposed(std::span<const float> et, size_t n, size_t d, std::span<const float> q, std::span<float> scores) {
+  if (et.size() != n * d || q.size() != d || scores.size() < n)
+    throw std::invalid_argument("ScoreTransposed: size mismatch");
+  float* s = scores.data();
+  std::fill(s, s + n, 0.f);
+  for (size_t j = 0; j < d; ++j) {
+    const float qj = q[j];
+    if (qj == 0.f) continue;
+    const float* row = et.data() + j * n;
+    for (size_t i = 0; i < n; ++i) s[i] += qj * row[i];
+  }
+}
+
+}  // namespace hybridrec

@@ -1,0 +1,86 @@
+// Recommender adapters (data/recommender.h) for the evaluator: the content-only model and the
+// hybrid model, each also able to score an arbitrary history (cold-users protocol).
+//
+// Both take the catalogue's item embeddings in the constructor (non-owning span, num_items x
+// dim row-major; REQUIRES it outlives the model): content does not depend on the split, so the
+// caller builds the ContentModel once per dataset. Thread-safety: Fit is not thread-safe; after
+// it every const method may be called from many threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "collab/als_model.h"
+#include "collab/popularity.h"
+#include "data/recommender.h"
+#include "ranking/hybrid_ranker.h"
+
+namespace hybridrec {
+
+// score(u, i) = p_u . E_i with p_u the confidence-weighted, L2-normalised mean of the
+// embeddings of u's training items (weights 1 + alpha * r of `confidence`; BM25 as linear).
+class ContentRecommender : public Recommender {
+ public:
+  ContentRecommender(std::span<const float> embeddings, int dim, ConfidenceOptions confidence = {});
+  std::string name() const override { return "content"; }
+  // InvalidArgument when the embeddings do not have one row per training item.
+  Status Fit(const FitInput& input) override;
+  // A user without a usable history gets all-zero scores.
+  void ScoreUser(uint32_t user, std::span<float> scores) const override;
+  // Scores of a history given as (item, raw strength) pairs. REQUIRES scores.size() == num items.
+  void ScoreHistory(std::span<const std::pair<uint32_t, float>> history, std::span<float> scores) const;
+
+ private:
+  std::span<const float> emb_;
+  size_t dim_;
+  uint32_t num_items_;
+  ConfidenceOptions confidence_;
+  std::vector<float> e_t_;       // dim x num_items
+  std::vector<float> profiles_;  // num_users x dim
+};
+
+struct HybridRecommenderOptions {
+  AlsOptions als;                     // the collaborative model fitted in Fit
+  RankerOptions ranker;               // fusion options (T, w_max, N, ...)
+  bool popularity_sum_strength = false;  // PopularityModel mode used for the fallback / blend
+  int threads = 0;                    // ScoreUsers threads (0 = all hardware threads)
+};
+
+// The hybrid model: Fit trains an AlsModel and a PopularityModel on the training split and
+// builds a HybridRanker (brute-force content scoring). ScoreUser(u) gives every candidate of u
+// (known user, training history = FitInput.train row) its fused score and -infinity to every
+// other item (train items are excluded by the ranker unless ranker.exclude_seen is false).
+class HybridRecommender : public Recommender {
+ public:
+  HybridRecommender(std::span<const float> embeddings, int dim, HybridRecommenderOptions options = {});
+  std::string name() const override { return "hybrid"; }
+  Status Fit(const FitInput& input) override;
+  void ScoreUser(uint32_t user, std::span<float> scores) const override;
+  // Parallel over users (options.threads); identical to a ScoreUser loop.
+  void ScoreUsers(std::span<const uint32_t> users, std::span<float> out, uint32_t num_items) const override;
+  // A new user known only by this history: fold-in + content profile (cold-users protocol).
+  void ScoreHistory(std::span<const std::pair<uint32_t, float>> history, std::span<float> scores) const;
+
+  // Rebuilds the ranker with other fusion options (tuning T / w_max / N without refitting ALS).
+  void SetRankerOptions(const RankerOptions& options);
+
+  // REQUIRES Fit was called.
+  const AlsModel& als() const { return *als_; }
+  const PopularityModel& popularity() const { return popularity_; }
+  const HybridRanker& ranker() const { return *ranker_; }
+
+ private:
+  std::span<const float> emb_;
+  int dim_;
+  HybridRecommenderOptions options_;
+  std::unique_ptr<AlsModel> als_;
+  PopularityModel popularity_;
+  CsrMatrix train_;  // by_user copy of the training strengths (histories of known users)
+  std::unique_ptr<HybridRanker> ranker_;
+};
+
+}  // namespace hybridrec
