@@ -8,6 +8,7 @@ void RegisterTrain(CLI::App& app, CommandRegistry& reg);
 void RegisterEvaluate(CLI::App& app, CommandRegistry& reg);
 void RegisterRecommend(CLI::App& app, CommandRegistry& reg);
 void RegisterFetchModel(CLI::App& app, CommandRegistry& reg);
+void RegisterSearch(CLI::App& app, CommandRegistry& reg);
 
 void RegisterAll(CLI::App& app, CommandRegistry& reg) {
   RegisterFetchData(app, reg);
@@ -16,6 +17,7 @@ void RegisterAll(CLI::App& app, CommandRegistry& reg) {
   RegisterEvaluate(app, reg);
   RegisterRecommend(app, reg);
   RegisterFetchModel(app, reg);
+  RegisterSearch(app, reg);
 }
 
 }  // namespace hybridrec::cli

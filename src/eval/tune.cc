@@ -42,19 +42,6 @@ size_t AlsGrid::size() const {
          n(reg_exponent.size());
 }
 
-nlohmann::ordered_json AlsOptionsToJson(const AlsOptions& o) {
-  return nlohmann::ordered_json{{"factors", o.factors},
-                                {"regularization", o.regularization},
-                                {"reg_exponent", o.reg_exponent},
-                                {"reg_offset", o.reg_offset},
-                                {"alpha", o.confidence.alpha},
-                                {"confidence", ConfidenceKindName(o.confidence.kind)},
-                                {"iterations", o.iterations},
-                                {"solver", AlsSolverName(o.solver)},
-                                {"cg_steps", o.cg_steps},
-                                {"seed", o.seed}};
-}
-
 Result<TuneResult> TuneAls(const Dataset& dataset, const Split& split, const TuneOptions& options) {
   if (!split.options.validation)
     return Status::InvalidArgument("tuning needs a split with a validation part (SplitOptions::validation)");

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "collab/als.h"
+#include "collab/als_options_json.h"
 #include "core/status.h"
 #include "data/dataset.h"
 #include "eval/split.h"
@@ -68,8 +69,6 @@ struct TuneResult {
   std::string FormatTable() const;
 };
 
-// JSON of the hyper-parameters the grid varies plus solver/cg_steps/seed (used in "params").
-nlohmann::ordered_json AlsOptionsToJson(const AlsOptions& options);
 
 // REQUIRES split.options.validation (InvalidArgument otherwise), a non-empty validation part and
 // a valid base (every trial's AlsOptions::Validate failure is returned as InvalidArgument).

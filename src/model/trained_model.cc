@@ -4,6 +4,7 @@
 
 #include "core/file_util.h"
 #include "core/npy.h"
+#include "collab/als_options_json.h"
 #include "model/model_dir.h"
 
 namespace hybridrec {
@@ -22,47 +23,6 @@ std::string DatasetFingerprint(const Dataset& d) {
     buf += std::to_string(it.timestamp); buf += '\n';
   }
   return Sha256Hex(buf);
-}
-
-json AlsOptionsToManifest(const AlsOptions& o) {
-  return {{"factors", o.factors},
-          {"regularization", o.regularization},
-          {"reg_exponent", o.reg_exponent},
-          {"reg_offset", o.reg_offset},
-          {"confidence", ConfidenceKindName(o.confidence.kind)},
-          {"alpha", o.confidence.alpha},
-          {"confidence_eps", o.confidence.eps},
-          {"bm25_k1", o.confidence.bm25_k1},
-          {"bm25_b", o.confidence.bm25_b},
-          {"iterations", o.iterations},
-          {"solver", AlsSolverName(o.solver)},
-          {"cg_steps", o.cg_steps},
-          {"seed", o.seed},
-          {"init_scale", o.init_scale}};
-}
-
-Result<AlsOptions> AlsOptionsFromManifest(const json& j) {
-  AlsOptions o;
-  try {
-    o.factors = j.at("factors").get<int>();
-    o.regularization = j.at("regularization").get<float>();
-    o.reg_exponent = j.value("reg_exponent", 0.f);
-    o.reg_offset = j.value("reg_offset", 1.f);
-    HR_ASSIGN_OR_RETURN(o.confidence.kind, ParseConfidenceKind(j.value("confidence", std::string("linear"))));
-    o.confidence.alpha = j.at("alpha").get<float>();
-    o.confidence.eps = j.value("confidence_eps", o.confidence.eps);
-    o.confidence.bm25_k1 = j.value("bm25_k1", o.confidence.bm25_k1);
-    o.confidence.bm25_b = j.value("bm25_b", o.confidence.bm25_b);
-    o.iterations = j.at("iterations").get<int>();
-    HR_ASSIGN_OR_RETURN(o.solver, ParseAlsSolver(j.value("solver", std::string("cg"))));
-    o.cg_steps = j.value("cg_steps", o.cg_steps);
-    o.seed = j.value("seed", uint64_t{0});
-    o.init_scale = j.value("init_scale", o.init_scale);
-    o.Validate();
-  } catch (const std::exception& e) {
-    return Status::Corruption(std::string("ALS parameters in the manifest: ") + e.what());
-  }
-  return o;
 }
 
 namespace {
@@ -131,7 +91,7 @@ Status SaveTrainedModel(const fs::path& dir, const Dataset& dataset, const CsrMa
                   {"items", dataset.num_items()},
                   {"interactions", dataset.interactions.size()},
                   {"train_interactions", history.nnz()}};
-  m["params"]["als"] = AlsOptionsToManifest(als.options());
+  m["params"]["als"] = AlsOptionsToJson(als.options());
   return w.Commit(std::move(m));
 }
 
@@ -146,7 +106,7 @@ Result<TrainedModel> LoadTrainedModel(const fs::path& dir) {
     return Status::Corruption(mpath.string() + ": missing 'dataset' sizes or 'params.als'");
   const auto nu = m["dataset"]["users"].get<size_t>();
   const auto ni = m["dataset"]["items"].get<size_t>();
-  auto als_opts = AlsOptionsFromManifest(m["params"]["als"]);
+  auto als_opts = AlsOptionsFromJson(m["params"]["als"]);
   if (!als_opts.ok()) return als_opts.status().WithContext(mpath.string());
   const auto k = static_cast<size_t>(als_opts->factors);
 

@@ -55,8 +55,4 @@ Status SaveTrainedModel(const std::filesystem::path& dir, const Dataset& dataset
 // manifest. Errors name the file at fault.
 Result<TrainedModel> LoadTrainedModel(const std::filesystem::path& dir);
 
-// AlsOptions <-> manifest JSON (all hyper-parameters, so a loaded model folds in exactly as trained).
-nlohmann::json AlsOptionsToManifest(const AlsOptions& o);
-Result<AlsOptions> AlsOptionsFromManifest(const nlohmann::json& j);
-
 }  // namespace hybridrec

@@ -1,0 +1,125 @@
+#include "index/brute_force_index.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+
+#include "core/file_util.h"
+
+namespace hybridrec {
+namespace {
+
+constexpr char kMagic[8] = {'H', 'R', 'B', 'R', 'U', 'T', 'E', '1'};
+
+// Hit a ranks before hit b: higher score, then lower id.
+bool Better(const SearchHit& a, const SearchHit& b) {
+  if (a.score != b.score) return a.score > b.score;
+  return a.id < b.id;
+}
+
+// Sixteen independent partial sums: without -ffast-math the compiler may not reorder a single
+// float reduction, but it does vectorise independent lanes (two AVX registers, or one AVX-512).
+float Dot(const float* a, const float* b, int dim) {
+  constexpr int kLanes = 16;
+  float acc[kLanes] = {};
+  int j = 0;
+  for (; j + kLanes <= dim; j += kLanes)
+    for (int l = 0; l < kLanes; ++l) acc[l] += a[j + l] * b[j + l];
+  float s = 0.f;
+  for (; j < dim; ++j) s += a[j] * b[j];
+  for (int l = 0; l < kLanes; ++l) s += acc[l];
+  return s;
+}
+
+}  // namespace
+
+void ExactTopK(const float* query, const float* rows, const int64_t* ids, int64_t n, int dim, int k,
+               SearchHit* out) {
+  if (k < 1) throw std::invalid_argument("ExactTopK: k must be >= 1");
+  // A min-heap of the current k best (worst on top) keeps this O(n log k) with no allocation
+  // proportional to n, which matters for single queries over large catalogues.
+  std::vector<SearchHit> heap;
+  heap.reserve(static_cast<size_t>(k));
+  for (int64_t i = 0; i < n; ++i) {
+    const SearchHit h{ids[i], Dot(query, rows + i * dim, dim)};
+    if (static_cast<int>(heap.size()) < k) {
+      heap.push_back(h);
+      std::push_heap(heap.begin(), heap.end(), Better);
+    } else if (Better(h, heap.front())) {
+      std::pop_heap(heap.begin(), heap.end(), Better);
+      heap.back() = h;
+      std::push_heap(heap.begin(), heap.end(), Better);
+    }
+  }
+  std::sort(heap.begin(), heap.end(), Better);
+  for (int r = 0; r < k; ++r) {
+    out[r] = r < static_cast<int>(heap.size())
+                 ? heap[static_cast<size_t>(r)]
+                 : SearchHit{-1, -std::numeric_limits<float>::infinity()};
+  }
+}
+
+BruteForceIndex::BruteForceIndex(int dim) : dim_(dim) {
+  if (dim < 1) throw std::invalid_argument("BruteForceIndex: dimension must be >= 1");
+}
+
+Status BruteForceIndex::Add(std::span<const float> vectors, std::span<const int64_t> ids) {
+  if (vectors.size() != ids.size() * static_cast<size_t>(dim_)) {
+    return Status::InvalidArgument("BruteForceIndex::Add: " + std::to_string(vectors.size()) +
+                                   " floats for " + std::to_string(ids.size()) + " ids of dimension " +
+                                   std::to_string(dim_));
+  }
+  vectors_.insert(vectors_.end(), vectors.begin(), vectors.end());
+  ids_.insert(ids_.end(), ids.begin(), ids.end());
+  return Status::Ok();
+}
+
+void BruteForceIndex::Search(std::span<const float> queries, int k, std::vector<SearchHit>& out) const {
+  if (k < 1) throw std::invalid_argument("BruteForceIndex::Search: k must be >= 1");
+  if (queries.size() % static_cast<size_t>(dim_) != 0)
+    throw std::invalid_argument("BruteForceIndex::Search: query buffer is not a multiple of the dimension");
+  const size_t nq = queries.size() / static_cast<size_t>(dim_);
+  out.resize(nq * static_cast<size_t>(k));
+  for (size_t q = 0; q < nq; ++q) {
+    ExactTopK(queries.data() + q * static_cast<size_t>(dim_), vectors_.data(), ids_.data(), size(), dim_, k,
+              out.data() + q * static_cast<size_t>(k));
+  }
+}
+
+Status BruteForceIndex::Save(const std::filesystem::path& file) const {
+  std::string bytes(kMagic, sizeof(kMagic));
+  const int32_t d = dim_;
+  const int64_t n = size();
+  bytes.append(reinterpret_cast<const char*>(&d), sizeof(d));
+  bytes.append(reinterpret_cast<const char*>(&n), sizeof(n));
+  bytes.append(reinterpret_cast<const char*>(ids_.data()), ids_.size() * sizeof(int64_t));
+  bytes.append(reinterpret_cast<const char*>(vectors_.data()), vectors_.size() * sizeof(float));
+  return WriteFileAtomic(file, bytes);
+}
+
+Result<std::unique_ptr<BruteForceIndex>> BruteForceIndex::Load(const std::filesystem::path& file) {
+  HR_ASSIGN_OR_RETURN(std::string bytes, ReadFile(file));
+  const std::string where = file.string();
+  constexpr size_t kHeader = sizeof(kMagic) + sizeof(int32_t) + sizeof(int64_t);
+  if (bytes.size() < kHeader || std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0)
+    return Status::Corruption(where + ": not a hybridrec brute-force index (bad magic or truncated header)");
+  int32_t d = 0;
+  int64_t n = 0;
+  std::memcpy(&d, bytes.data() + sizeof(kMagic), sizeof(d));
+  std::memcpy(&n, bytes.data() + sizeof(kMagic) + sizeof(d), sizeof(n));
+  if (d < 1 || n < 0) return Status::Corruption(where + ": invalid dimension or size in header");
+  const size_t payload = static_cast<size_t>(n) * (sizeof(int64_t) + static_cast<size_t>(d) * sizeof(float));
+  if (bytes.size() != kHeader + payload)
+    return Status::Corruption(where + ": expected " + std::to_string(kHeader + payload) + " bytes, found " +
+                              std::to_string(bytes.size()));
+  auto index = std::make_unique<BruteForceIndex>(d);
+  index->ids_.resize(static_cast<size_t>(n));
+  index->vectors_.resize(static_cast<size_t>(n) * static_cast<size_t>(d));
+  std::memcpy(index->ids_.data(), bytes.data() + kHeader, index->ids_.size() * sizeof(int64_t));
+  std::memcpy(index->vectors_.data(), bytes.data() + kHeader + index->ids_.size() * sizeof(int64_t),
+              index->vectors_.size() * sizeof(float));
+  return index;
+}
+
+}  // namespace hybridrec

@@ -1,0 +1,41 @@
+// BruteForceIndex: the exact reference VectorIndex. Scores every stored vector with a plain dot
+// product and keeps the k best, ties broken by ascending id, so results are fully determined
+// by the data. Used by the tests (side by side with FaissIndex) and for tiny catalogues.
+// Thread-safety: as VectorIndex (Search is const and stateless).
+// File format (Save/Load): "HRBRUTE1", int32 dim, int64 n, n int64 ids, n*dim float32, all
+// little-endian.
+#pragma once
+
+#include <memory>
+
+#include "index/vector_index.h"
+
+namespace hybridrec {
+
+class BruteForceIndex final : public VectorIndex {
+ public:
+  // REQUIRES: dim >= 1 (std::invalid_argument otherwise).
+  explicit BruteForceIndex(int dim);
+
+  std::string kind() const override { return "brute"; }
+  int dimension() const override { return dim_; }
+  int64_t size() const override { return static_cast<int64_t>(ids_.size()); }
+  Status Add(std::span<const float> vectors, std::span<const int64_t> ids) override;
+  void Search(std::span<const float> queries, int k, std::vector<SearchHit>& out) const override;
+  Status Save(const std::filesystem::path& file) const override;
+
+  static Result<std::unique_ptr<BruteForceIndex>> Load(const std::filesystem::path& file);
+
+ private:
+  int dim_;
+  std::vector<float> vectors_;
+  std::vector<int64_t> ids_;
+};
+
+// Exact top-k over a row-major matrix (n rows of dim floats) for one query, ties by ascending
+// id: the shared kernel of BruteForceIndex and FaissIndex's single-query flat path.
+// out receives exactly k hits (padded with id -1, score -inf). REQUIRES: k >= 1.
+void ExactTopK(const float* query, const float* rows, const int64_t* ids, int64_t n, int dim, int k,
+               SearchHit* out);
+
+}  // namespace hybridrec

@@ -1,0 +1,43 @@
+// Choosing, building and reopening a VectorIndex (SPEC 2: exact below a size threshold,
+// approximate above it or when asked). Stateless and thread-safe.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "index/faiss_index.h"
+#include "index/vector_index.h"
+
+namespace hybridrec {
+
+enum class IndexKind {
+  kAuto,   // flat below hnsw_threshold vectors, HNSW at or above it
+  kFlat,   // FAISS IndexFlatIP (exact)
+  kHnsw,   // FAISS IndexHNSWFlat (approximate)
+  kBrute,  // BruteForceIndex (exact reference; own file format)
+};
+
+struct IndexOptions {
+  IndexKind kind = IndexKind::kAuto;
+  int64_t hnsw_threshold = 50000;  // auto: catalogues of at least this many items get HNSW
+  HnswParams hnsw;                 // M / efConstruction / efSearch (see HnswParams defaults)
+  int build_threads = 0;           // OpenMP threads for building (0 = OpenMP default)
+};
+
+// "auto" | "flat" | "hnsw" | "brute"; InvalidArgument otherwise.
+Result<IndexKind> ParseIndexKind(std::string_view name);
+
+// An empty index of the kind options ask for; kAuto decides from expected_size (the number of
+// vectors about to be added). An index made flat stays flat when later Adds grow it.
+// REQUIRES: dim >= 1 (std::invalid_argument).
+std::unique_ptr<VectorIndex> MakeIndex(const IndexOptions& options, int dim, int64_t expected_size);
+
+// MakeIndex + Add of n = ids.size() row-major vectors.
+Result<std::unique_ptr<VectorIndex>> BuildIndex(const IndexOptions& options, int dim,
+                                                std::span<const float> vectors, std::span<const int64_t> ids);
+
+// Reopens a file written by VectorIndex::Save (FAISS or brute-force format, told apart by the
+// file's magic). ef_search > 0 overrides a saved HNSW's value. Errors name the file.
+Result<std::unique_ptr<VectorIndex>> LoadIndex(const std::filesystem::path& file, int ef_search = 0);
+
+}  // namespace hybridrec
