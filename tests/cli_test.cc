@@ -53,7 +53,7 @@ class CliTest : public ::testing::Test {
 
 TEST_F(CliTest, HelpAndUsageErrors) {
   EXPECT_EQ(RunCli("--help").code, 0);
-  for (const char* cmd : {"train", "evaluate", "recommend", "fetch-data", "synth"}) {
+  for (const char* cmd : {"train", "evaluate", "recommend", "similar", "search", "embed", "fetch-data", "fetch-model", "synth"}) {
     auto r = RunCli(std::string(cmd) + " --help");
     EXPECT_EQ(r.code, 0) << cmd << ": " << r.out;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << cmd;
@@ -80,16 +80,45 @@ TEST_F(CliTest, TrainThenRecommendOnEachLayout) {
     auto t = RunCli("train --quiet --factors 4 --iterations 3 --data " + Fixture(layout) + " --out " + model.string());
     ASSERT_EQ(t.code, 0) << layout << ": " << t.out;
     ASSERT_TRUE(fs::exists(model / "manifest.json"));
-    // A user from the data gets collaborative recommendations that exclude what they already have.
+    // A user from the data gets hybrid recommendations that exclude what they already have.
     const std::string user = std::string(layout) == "generic-mini" ? "alice" : "1";
     auto j = nlohmann::json::parse(StdoutOnly("recommend --json -k 3 --model " + model.string() + " --user " + user));
-    EXPECT_EQ(j["path"], "collab") << layout;
+    EXPECT_EQ(j["path"], "hybrid") << layout;
+    EXPECT_GT(j["weight"].get<double>(), 0.0) << layout;
     EXPECT_LE(j["items"].size(), 3u);
+    const std::string first_item = j["items"].empty() ? "" : j["items"][0]["id"].get<std::string>();
+    // A new user described by a list of items is folded in on the fly and never gets those items back.
+    if (!first_item.empty()) {
+      auto n = nlohmann::json::parse(StdoutOnly("recommend --json --explain -k 3 --model " + model.string() +
+                                                " --items " + first_item + ":2"));
+      EXPECT_NE(n["path"], "popularity") << layout;
+      for (const auto& it : n["items"]) EXPECT_NE(it["id"], first_item);
+      auto sim = nlohmann::json::parse(StdoutOnly("similar --json --mode content -k 2 --model " + model.string() +
+                                                  " --item " + first_item));
+      EXPECT_EQ(sim["mode"], "content");
+      for (const auto& it : sim["items"]) EXPECT_NE(it["id"], first_item);
+    }
     // An unknown user falls back to popularity instead of failing.
     auto p = nlohmann::json::parse(StdoutOnly("recommend --json --model " + model.string() + " --user nobody"));
     EXPECT_EQ(p["path"], "popularity");
     EXPECT_FALSE(p["items"].empty());
   }
+}
+
+TEST_F(CliTest, CollabOnlyModelAndBadItems) {
+  const fs::path model = tmp_ / "m";
+  ASSERT_EQ(RunCli("train --quiet --no-content --factors 4 --iterations 2 --data " + Fixture("ml-100k-mini") +
+                   " --out " + model.string()).code, 0);
+  auto j = nlohmann::json::parse(StdoutOnly("recommend --json --model " + model.string() + " --user 1"));
+  EXPECT_EQ(j["path"], "collab");
+  EXPECT_EQ(j["weight"], 1.0);
+  auto bad = RunCli("recommend --model " + model.string() + " --items 1,nope");
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.out.find("'nope'"), std::string::npos) << bad.out;
+  EXPECT_EQ(RunCli("recommend --model " + model.string()).code, 2);  // neither --user nor --items
+  auto sim = RunCli("similar --model " + model.string() + " --item 1 --mode content");
+  EXPECT_EQ(sim.code, 1);
+  EXPECT_NE(sim.out.find("--no-content"), std::string::npos) << sim.out;
 }
 
 TEST_F(CliTest, SynthWritesALoadableDataset) {

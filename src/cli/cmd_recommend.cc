@@ -1,58 +1,193 @@
-// `hybridrec recommend`: top-K items for one user of a trained model.
+// `hybridrec recommend` and `hybridrec similar`: read a trained model directory and print the
+// hybrid ranker's answer (SPEC 5): path taken, weight used, component scores and, on request,
+// the history items that explain each recommendation.
 #include <iomanip>
 #include <iostream>
-#include <limits>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "core/topk.h"
 #include "model/trained_model.h"
+#include "ranking/hybrid_ranker.h"
 
 namespace hybridrec::cli {
 namespace {
 
 struct RecommendArgs {
-  std::string model, user;
+  std::string model, user, items;
   int k = 10;
-  bool json = false;
-  bool include_seen = false;
+  bool json = false, include_seen = false, explain = false;
 };
 
+nlohmann::json OptJson(const std::optional<float>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
+
+// Parses "ID[:strength],ID..." into (item, strength) pairs; unknown ids are an error naming them.
+Result<std::vector<HistoryEntry>> ParseItems(const TrainedModel& tm, const std::string& list) {
+  std::vector<HistoryEntry> out;
+  std::stringstream ss(list);
+  std::string tok;
+  while (std::getline(ss, tok, ',')) {
+    if (tok.empty()) continue;
+    float strength = 1.f;
+    if (const auto colon = tok.rfind(':'); colon != std::string::npos) {
+      try {
+        size_t used = 0;
+        strength = std::stof(tok.substr(colon + 1), &used);
+        if (used != tok.size() - colon - 1 || !(strength > 0.f) || !std::isfinite(strength)) throw std::invalid_argument("");
+      } catch (const std::exception&) {
+        return Status::InvalidArgument("--items: '" + tok + "': strength after ':' must be a positive number");
+      }
+      tok.resize(colon);
+    }
+    const auto idx = tm.items.Find(tok);
+    if (!idx) return Status::NotFound("--items: unknown item id '" + tok + "'");
+    out.emplace_back(*idx, strength);
+  }
+  if (out.empty()) return Status::InvalidArgument("--items: give at least one item id");
+  return out;
+}
+
+void PrintReasons(const TrainedModel& tm, const char* label, const std::vector<Contribution>& reasons) {
+  if (reasons.empty()) return;
+  std::cout << "       " << label << ":";
+  for (const auto& c : reasons)
+    std::cout << "  " << tm.item_info[c.history_item].title << " (" << std::setprecision(3) << c.value << ")";
+  std::cout << "\n";
+}
+
 int RunRecommend(const RecommendArgs& a) {
+  if (a.user.empty() == a.items.empty()) {
+    std::cerr << "error: give exactly one of --user ID or --items ID[,ID...]\n";
+    return 2;
+  }
   auto tm = LoadTrainedModel(a.model);
   if (!tm.ok()) {
     std::cerr << "error: " << tm.status().message() << "\n";
     return 1;
   }
-  const uint32_t n = tm->num_items();
-  std::vector<float> scores(n);
-  std::string path;
-  const auto u = tm->users.Find(a.user);
-  if (u) {
-    tm->als->ScoreUser(*u, scores);
-    path = "collab";
-    if (!a.include_seen)
-      for (uint32_t i : tm->history.RowIndices(*u)) scores[i] = -std::numeric_limits<float>::infinity();
+  RankerOptions ro = tm->ranker;
+  ro.exclude_seen = !a.include_seen;
+  auto ranker = tm->MakeRanker(ro);
+
+  std::vector<HistoryEntry> history;
+  UserQuery q;
+  std::optional<uint32_t> known;
+  if (!a.user.empty()) {
+    known = tm->users.Find(a.user);
+    if (known) {
+      const auto items = tm->history.RowIndices(*known);
+      const auto vals = tm->history.RowValues(*known);
+      for (size_t j = 0; j < items.size(); ++j) history.emplace_back(items[j], vals[j]);
+      q.known_user = known;
+      q.use_trained_factor = true;
+    }
   } else {
-    // Unknown user: nothing to personalise on, so the popularity fallback (SPEC 5.6).
-    tm->popularity->ScoreUser(0, scores);
-    path = "popularity";
+    auto parsed = ParseItems(*tm, a.items);
+    if (!parsed.ok()) {
+      std::cerr << "error: " << parsed.status().message() << "\n";
+      return 1;
+    }
+    history = std::move(parsed).value();
   }
-  const auto top = TopK(scores, static_cast<size_t>(a.k));
+  q.history = history;
+  const RankResponse r = ranker->Recommend(q, static_cast<size_t>(a.k), a.explain);
+
   if (a.json) {
-    nlohmann::json out = {{"user", a.user}, {"path", path}, {"known_user", u.has_value()}, {"items", nlohmann::json::array()}};
-    for (uint32_t i : top)
-      out["items"].push_back({{"id", tm->items.Id(i)}, {"title", tm->item_info[i].title}, {"score", scores[i]}});
+    nlohmann::json out = {{"path", RankPathName(r.path)},
+                          {"weight", r.weight},
+                          {"popularity_weight", r.popularity_weight},
+                          {"history_size", history.size()},
+                          {"items", nlohmann::json::array()}};
+    if (!a.user.empty()) {
+      out["user"] = a.user;
+      out["known_user"] = known.has_value();
+    }
+    for (const auto& it : r.items) {
+      nlohmann::json j = {{"id", tm->items.Id(it.item)},  {"title", tm->item_info[it.item].title},
+                          {"genres", tm->item_info[it.item].genres}, {"score", it.score},
+                          {"collab", OptJson(it.collab)}, {"content", OptJson(it.content)},
+                          {"z_collab", it.z_collab},      {"z_content", it.z_content}};
+      if (a.explain) {
+        auto reasons = [&](const std::vector<Contribution>& cs) {
+          nlohmann::json arr = nlohmann::json::array();
+          for (const auto& c : cs)
+            arr.push_back({{"id", tm->items.Id(c.history_item)}, {"title", tm->item_info[c.history_item].title},
+                           {"contribution", c.value}});
+          return arr;
+        };
+        j["because"] = {{"content", reasons(it.content_reasons)}, {"collab", reasons(it.collab_reasons)}};
+      }
+      out["items"].push_back(std::move(j));
+    }
     std::cout << out.dump(2) << "\n";
     return 0;
   }
-  std::cout << "user " << a.user << (u ? "" : " (unknown: popularity fallback)") << ", path " << path << "\n";
-  for (size_t r = 0; r < top.size(); ++r) {
-    const uint32_t i = top[r];
-    std::cout << std::setw(3) << r + 1 << ". " << std::setw(8) << tm->items.Id(i) << "  " << std::fixed
-              << std::setprecision(4) << std::setw(9) << scores[i] << "  " << tm->item_info[i].title << "\n";
+  if (!a.user.empty())
+    std::cout << "user " << a.user << (known ? "" : " (unknown: no history)") << ", ";
+  std::cout << history.size() << " history items, path " << RankPathName(r.path) << ", weight w_u = " << std::fixed
+            << std::setprecision(3) << r.weight << "\n";
+  std::cout << "  #  item       score   collab  content  title\n";
+  for (size_t i = 0; i < r.items.size(); ++i) {
+    const auto& it = r.items[i];
+    auto opt = [](const std::optional<float>& v) {
+      std::ostringstream s;
+      if (v) s << std::fixed << std::setprecision(3) << *v; else s << "-";
+      return s.str();
+    };
+    std::cout << std::setw(3) << i + 1 << "  " << std::left << std::setw(8) << tm->items.Id(it.item) << std::right
+              << std::setw(8) << std::setprecision(3) << it.score << std::setw(9) << opt(it.collab) << std::setw(9)
+              << opt(it.content) << "  " << tm->item_info[it.item].title << "\n";
+    if (a.explain) {
+      PrintReasons(*tm, "because (content)", it.content_reasons);
+      PrintReasons(*tm, "because (collab) ", it.collab_reasons);
+    }
   }
+  return 0;
+}
+
+struct SimilarArgs {
+  std::string model, item, mode = "hybrid";
+  int k = 10;
+  bool json = false;
+};
+
+int RunSimilar(const SimilarArgs& a) {
+  const auto mode = ParseSimilarMode(a.mode);
+  if (!mode) {
+    std::cerr << "error: --mode must be content, collab or hybrid\n";
+    return 2;
+  }
+  auto tm = LoadTrainedModel(a.model);
+  if (!tm.ok()) {
+    std::cerr << "error: " << tm.status().message() << "\n";
+    return 1;
+  }
+  const auto item = tm->items.Find(a.item);
+  if (!item) {
+    std::cerr << "error: unknown item id '" << a.item << "'\n";
+    return 1;
+  }
+  if (*mode != SimilarMode::kCollab && !tm->content) {
+    std::cerr << "error: this model was trained without the content layer (--no-content); use --mode collab\n";
+    return 1;
+  }
+  auto ranker = tm->MakeRanker(tm->ranker);
+  const auto sims = ranker->Similar(*item, static_cast<size_t>(a.k), *mode);
+  if (a.json) {
+    nlohmann::json out = {{"item", a.item}, {"title", tm->item_info[*item].title}, {"mode", a.mode},
+                          {"items", nlohmann::json::array()}};
+    for (const auto& s : sims)
+      out["items"].push_back({{"id", tm->items.Id(s.item)}, {"title", tm->item_info[s.item].title},
+                              {"score", s.score}, {"content", OptJson(s.content)}, {"collab", OptJson(s.collab)}});
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << "items similar to " << a.item << " " << tm->item_info[*item].title << " (" << a.mode << ")\n";
+  for (size_t i = 0; i < sims.size(); ++i)
+    std::cout << std::setw(3) << i + 1 << "  " << std::left << std::setw(8) << tm->items.Id(sims[i].item) << std::right
+              << std::fixed << std::setprecision(3) << std::setw(8) << sims[i].score << "  "
+              << tm->item_info[sims[i].item].title << "\n";
   return 0;
 }
 
@@ -60,13 +195,24 @@ int RunRecommend(const RecommendArgs& a) {
 
 void RegisterRecommend(CLI::App& app, CommandRegistry& reg) {
   auto args = std::make_shared<RecommendArgs>();
-  CLI::App* sub = app.add_subcommand("recommend", "Top-K recommendations for a user of a trained model");
+  CLI::App* sub = app.add_subcommand("recommend", "Top-K recommendations for a user, or for a list of items (new user)");
   sub->add_option("--model", args->model, "model directory written by `hybridrec train`")->required();
-  sub->add_option("--user", args->user, "user id (as in the data files)")->required();
+  sub->add_option("--user", args->user, "user id (as in the data files); an unknown id gets the cold-start path");
+  sub->add_option("--items", args->items, "a new user's items: ID[:strength],ID... (folded in on the fly)");
   sub->add_option("-k,--k", args->k, "number of items")->capture_default_str()->check(CLI::Range(1, 1000));
-  sub->add_flag("--include-seen", args->include_seen, "do not exclude the user's training items");
+  sub->add_flag("--explain", args->explain, "list the history items behind each recommendation");
+  sub->add_flag("--include-seen", args->include_seen, "do not exclude the user's own items");
   sub->add_flag("--json", args->json, "print JSON");
   reg.Add(sub, [args] { return RunRecommend(*args); });
+
+  auto sargs = std::make_shared<SimilarArgs>();
+  CLI::App* sim = app.add_subcommand("similar", "Items similar to an item (content, collaborative or hybrid)");
+  sim->add_option("--model", sargs->model, "model directory written by `hybridrec train`")->required();
+  sim->add_option("--item", sargs->item, "item id")->required();
+  sim->add_option("--mode", sargs->mode, "content|collab|hybrid")->capture_default_str();
+  sim->add_option("-k,--k", sargs->k, "number of items")->capture_default_str()->check(CLI::Range(1, 1000));
+  sim->add_flag("--json", sargs->json, "print JSON");
+  reg.Add(sim, [sargs] { return RunSimilar(*sargs); });
 }
 
 }  // namespace hybridrec::cli

@@ -63,8 +63,51 @@ std::vector<T> AsVector(const NpyArray& a) {
 
 }  // namespace
 
+json RankerOptionsToJson(const RankerOptions& o) {
+  return {{"candidates", o.candidates},       {"T", o.T},
+          {"w_max", o.w_max},                 {"exclude_seen", o.exclude_seen},
+          {"sigma_floor", o.sigma_floor},     {"foldin_regularization", o.foldin_regularization},
+          {"popularity_mix", o.popularity_mix}, {"popularity_T", o.popularity_T},
+          {"map_cold_items", o.map_cold_items}, {"map_ridge", o.map_ridge},
+          {"explain_items", o.explain_items}};
+}
+
+Result<RankerOptions> RankerOptionsFromJson(const json& j) {
+  RankerOptions o;
+  try {
+    o.candidates = j.value("candidates", o.candidates);
+    o.T = j.value("T", o.T);
+    o.w_max = j.value("w_max", o.w_max);
+    o.exclude_seen = j.value("exclude_seen", o.exclude_seen);
+    o.sigma_floor = j.value("sigma_floor", o.sigma_floor);
+    o.foldin_regularization = j.value("foldin_regularization", o.foldin_regularization);
+    o.popularity_mix = j.value("popularity_mix", o.popularity_mix);
+    o.popularity_T = j.value("popularity_T", o.popularity_T);
+    o.map_cold_items = j.value("map_cold_items", o.map_cold_items);
+    o.map_ridge = j.value("map_ridge", o.map_ridge);
+    o.explain_items = j.value("explain_items", o.explain_items);
+    o.Validate();
+  } catch (const std::exception& e) {
+    return Status::Corruption(std::string("ranker parameters in the manifest: ") + e.what());
+  }
+  return o;
+}
+
+std::unique_ptr<HybridRanker> TrainedModel::MakeRanker(const RankerOptions& options) const {
+  std::span<const float> emb;
+  int dim = 0;
+  const VectorIndex* index = nullptr;
+  if (content) {
+    emb = content->embeddings;
+    dim = content->dimension();
+    index = content->index.get();
+  }
+  return std::make_unique<HybridRanker>(als.get(), emb, dim, index, popularity->item_scores(), options);
+}
+
 Status SaveTrainedModel(const fs::path& dir, const Dataset& dataset, const CsrMatrix& history, const AlsModel& als,
-                        const PopularityModel& popularity, const json& extra_manifest) {
+                        const PopularityModel& popularity, const ContentModel* content, const RankerOptions& ranker,
+                        const json& extra_manifest) {
   if (history.rows != dataset.num_users() || history.cols != dataset.num_items() ||
       als.num_users() != dataset.num_users() || als.num_items() != dataset.num_items() ||
       popularity.num_items() != dataset.num_items())
@@ -82,7 +125,16 @@ Status SaveTrainedModel(const fs::path& dir, const Dataset& dataset, const CsrMa
   HR_RETURN_IF_ERROR(w.AddFile("history_items.npy", EncodeNpy(NpyDtype::kInt32, {items.size()}, items.data())));
   HR_RETURN_IF_ERROR(w.AddFile("history_strength.npy", EncodeNpy(NpyDtype::kFloat32, {history.values.size()}, history.values.data())));
 
+  if (content) {
+    if (content->num_items() != dataset.num_items())
+      return Status::InvalidArgument("SaveTrainedModel: content model has a different number of items");
+    auto files = SaveContentModel(*content, w.staging_dir());
+    if (!files.ok()) return files.status();
+  }
   json m = extra_manifest.is_object() ? extra_manifest : json::object();
+  if (content) m["encoder"] = {{"name", content->encoder->name()}, {"dimension", content->dimension()},
+                               {"index", content->index->kind()}};
+  m["params"]["ranker"] = RankerOptionsToJson(ranker);
   m["hybridrec_version"] = "0.1.0";
   m["dataset"] = {{"name", dataset.name},
                   {"format", dataset.format},
@@ -164,6 +216,19 @@ Result<TrainedModel> LoadTrainedModel(const fs::path& dir) {
     return Status::Corruption(md.path().string() + ": factors: " + e.what());
   }
   tm.popularity = std::make_unique<PopularityModel>(AsVector<float>(pop));
+  if (m["params"].contains("ranker")) {
+    auto r = RankerOptionsFromJson(m["params"]["ranker"]);
+    if (!r.ok()) return r.status().WithContext(mpath.string());
+    tm.ranker = *r;
+  }
+  if (m.contains("encoder")) {
+    auto cm = LoadContentModel(md.path());
+    if (!cm.ok()) return cm.status();
+    if (cm->num_items() != ni)
+      return Status::Corruption(md.path().string() + ": content model has " + std::to_string(cm->num_items()) +
+                                " items, the manifest says " + std::to_string(ni));
+    tm.content = std::make_unique<ContentModel>(std::move(cm).value());
+  }
   return tm;
 }
 

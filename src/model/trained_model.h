@@ -9,7 +9,10 @@
 //   history_indptr.npy     int64 (num_users + 1,)   the training interactions as CSR, so the
 //   history_items.npy      int32 (nnz,)             service and `recommend` can exclude seen
 //   history_strength.npy   float32 (nnz,)           items and fold users in again
-// Later layers add item_embeddings.npy, the FAISS index and the encoder's files.
+//   item_embeddings.npy, item_index.faiss, content_items.json and the encoder's files
+//                          (content layer, when trained with an encoder)
+// The manifest's "params.ranker" holds the fusion parameters (N, T, w_max, ...) used by
+// `recommend`, `similar` and the service by default.
 //
 // Thread-safety: a loaded TrainedModel is immutable; const use from many threads is safe.
 #pragma once
@@ -23,6 +26,8 @@
 
 #include "collab/als_model.h"
 #include "collab/popularity.h"
+#include "content/content_model.h"
+#include "ranking/hybrid_ranker.h"
 #include "core/status.h"
 #include "data/csr_matrix.h"
 #include "data/dataset.h"
@@ -37,6 +42,11 @@ struct TrainedModel {
   CsrMatrix history;                   // users x items, raw strengths of the training data
   std::unique_ptr<AlsModel> als;
   std::unique_ptr<PopularityModel> popularity;
+  std::unique_ptr<ContentModel> content;  // null when the model was trained without an encoder
+  RankerOptions ranker;                   // fusion defaults stored with the model
+
+  // A ranker over this model's parts (valid while the model lives).
+  std::unique_ptr<HybridRanker> MakeRanker(const RankerOptions& options) const;
 
   uint32_t num_users() const { return users.size(); }
   uint32_t num_items() const { return items.size(); }
@@ -49,7 +59,12 @@ std::string DatasetFingerprint(const Dataset& dataset);
 // Writes the model atomically to `dir` (replacing an existing model there). `extra_manifest`
 // is merged into the manifest (e.g. {"params": {...}, "timings": {...}}).
 Status SaveTrainedModel(const std::filesystem::path& dir, const Dataset& dataset, const CsrMatrix& history,
-                        const AlsModel& als, const PopularityModel& popularity, const nlohmann::json& extra_manifest);
+                        const AlsModel& als, const PopularityModel& popularity, const ContentModel* content,
+                        const RankerOptions& ranker, const nlohmann::json& extra_manifest);
+
+// RankerOptions <-> manifest JSON.
+nlohmann::json RankerOptionsToJson(const RankerOptions& o);
+Result<RankerOptions> RankerOptionsFromJson(const nlohmann::json& j);
 
 // Opens and verifies a model directory and loads every array, checking shapes against the
 // manifest. Errors name the file at fault.
