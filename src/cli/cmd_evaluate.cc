@@ -1,6 +1,11 @@
-// `hybridrec evaluate`: split a dataset, (optionally) tune ALS on a validation split carved from
-// train, fit the models on train and print their ranking metrics on test (SPEC 6).
+// `hybridrec evaluate`: split a dataset, (optionally) tune ALS and the fusion on a validation split
+// carved from train, fit popularity, content, collab and hybrid on train and print their ranking
+// metrics on test side by side (SPEC 6), optionally writing a report with charts (--report).
 // Thin: flags -> options structs -> eval/ library calls -> table or JSON.
+#include <algorithm>
+#include <cstdlib>
+#include <sstream>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <stdexcept>
@@ -11,11 +16,16 @@
 #include "collab/als.h"
 #include "collab/als_model.h"
 #include "collab/popularity.h"
+#include "content/content_model.h"
+#include "core/progress.h"
 #include "data/loader.h"
 #include "eval/evaluator.h"
 #include "eval/history_scorers.h"
+#include "eval/report.h"
 #include "eval/split.h"
 #include "eval/tune.h"
+#include "ranking/fusion_kernels.h"
+#include "ranking/recommenders.h"
 
 namespace hybridrec::cli {
 namespace {
@@ -44,7 +54,49 @@ struct EvaluateArgs {
   float fold_in_regularization = -1.f;  // cold-users fold-in lambda; < 0 = training lambda
   int threads = 0;
   bool quiet = false;
+  // Content layer.
+  std::string encoder = "auto";
+  std::string minilm_dir;
+  // Fusion (RankerOptions); negative = RankerOptions default. With --tune these are the defaults
+  // the fusion grid starts from and is compared against.
+  int candidates = -1;
+  float T = -1.f;
+  float w_max = -1.f;
+  float popularity_mix = -1.f;
+  float popularity_T = -1.f;
+  bool map_cold_items = false;
+  std::string report;
 };
+
+// The fusion grid of --tune (issue 4: T, w_max and N on the validation split). The hybrid's ALS is
+// fitted once; each trial only rebuilds the ranker (HybridRecommender::SetRankerOptions).
+struct FusionTrial {
+  RankerOptions ranker;
+  double ndcg = 0, recall = 0;
+};
+
+nlohmann::ordered_json RankerToJson(const RankerOptions& r) {
+  return {{"candidates", r.candidates},       {"T", r.T},
+          {"w_max", r.w_max},                 {"popularity_mix", r.popularity_mix},
+          {"popularity_T", r.popularity_T},   {"foldin_regularization", r.foldin_regularization},
+          {"map_cold_items", r.map_cold_items}};
+}
+
+std::string Short(double v) {
+  std::ostringstream o;
+  o << v;
+  return o.str();
+}
+
+// A HistoryScoreFn over a ContentRecommender / HybridRecommender (cold-users protocol).
+template <typename Model>
+HistoryScoreFn PairHistoryScorer(const Model& model) {
+  return [&model](std::span<const uint32_t> items, std::span<const float> strengths, std::span<float> scores) {
+    std::vector<std::pair<uint32_t, float>> history(items.size());
+    for (size_t i = 0; i < items.size(); ++i) history[i] = {items[i], strengths[i]};
+    model.ScoreHistory(history, scores);
+  };
+}
 
 int Fail(const std::string& msg, int code = 1) {
   std::cerr << "error: " << msg << "\n";
@@ -60,8 +112,90 @@ bool Single(const std::vector<T>& values, F& field) {
 }
 
 // One split + (tuning) + evaluation for one seed. Prints the tuning table unless --json.
-Result<EvaluationResult> RunOnce(const Dataset& dataset, const EvaluateArgs& a, const SplitOptions& base_split,
-                                 AlsOptions als, uint64_t seed, const std::string& save_dir) {
+struct RunOutput {
+  EvaluationResult result;
+  RankerOptions ranker;  // the fusion options used on test
+  AlsOptions als;        // the ALS options used on test
+  Split split;
+};
+
+// Fusion grid search on the validation split: fits one HybridRecommender on validation_train and
+// scores every ranker setting on validation. Returns the trials (grid order); best = max NDCG@10
+// (ties: the earlier trial). The base options are trial 0, so tuning never picks a setting worse
+// on validation than the flags' one.
+Result<std::vector<FusionTrial>> TuneFusion(const Dataset& dataset, const Split& split, const ContentModel& content,
+                                            const AlsOptions& als, const RankerOptions& base,
+                                            const EvaluateArgs& a, size_t* best) {
+  HybridRecommenderOptions ho;
+  ho.als = als;
+  ho.als.quiet = true;
+  ho.ranker = base;
+  ho.threads = a.threads;
+  HybridRecommender hybrid(content.embeddings, content.dimension(), ho);
+  FitInput in;
+  in.dataset = &dataset;
+  in.train = &split.validation_train_matrix;
+  HR_RETURN_IF_ERROR(hybrid.Fit(in));
+  EvalData data{&split.validation_train_matrix, &split.validation_matrix, nullptr};
+  const bool cold_users = split.options.protocol == SplitProtocol::kColdUsers;
+  const bool cold_items = split.options.protocol == SplitProtocol::kColdItems;
+  if (cold_users) data.revealed = &split.validation_revealed_matrix;
+  const std::vector<uint32_t> users = UsersWithTestItems(split.validation_matrix);
+  if (users.empty()) return Status::InvalidArgument("fusion tuning: the validation split has no users");
+  EvalOptions eo;
+  eo.ks = {10};
+  eo.threads = a.threads;
+
+  std::vector<RankerOptions> grid = {base};
+  // Protocol-specific axes (each only matters for that protocol's requests): the content-to-factor
+  // map and a content-leaning w_max for factor-less cold items (popularity cannot reach items
+  // without training interactions, so no blend there); the fold-in lambda and a popularity blend
+  // that outlasts the revealed history (popularity_T 50 > reveal) for cold users.
+  const std::vector<bool> maps = cold_items ? std::vector<bool>{false, true} : std::vector<bool>{base.map_cold_items};
+  const std::vector<float> foldins =
+      cold_users ? std::vector<float>{base.foldin_regularization, 100.f} : std::vector<float>{base.foldin_regularization};
+  std::vector<float> w_maxes = {0.5f, 0.7f, 0.85f, 1.f};
+  if (cold_items) w_maxes.insert(w_maxes.begin(), 0.3f);
+  std::vector<std::pair<float, float>> blends = {{0.f, base.popularity_T}};  // (popularity_mix, popularity_T)
+  if (cold_users) {
+    blends.insert(blends.end(), {{0.5f, 0.f}, {0.5f, 50.f}, {0.8f, 50.f}, {1.f, 50.f}});
+  } else if (!cold_items) {
+    blends.push_back({0.5f, base.popularity_T});
+  }
+  for (size_t n : {size_t{100}, size_t{200}})
+    for (float t : {1.f, 5.f, 10.f, 20.f, 50.f})
+      for (float w : w_maxes)
+        for (const auto& [mix, pop_t] : blends)
+          for (bool map : maps)
+            for (float fl : foldins) {
+              RankerOptions r = base;
+              r.candidates = n;
+              r.T = t;
+              r.w_max = w;
+              r.popularity_mix = mix;
+              r.popularity_T = pop_t;
+              r.map_cold_items = map;
+              r.foldin_regularization = fl;
+              grid.push_back(r);
+            }
+  std::vector<FusionTrial> trials;
+  *best = 0;
+  Progress progress("tune fusion", grid.size(), a.quiet || a.json);
+  for (size_t t = 0; t < grid.size(); ++t) {
+    hybrid.SetRankerOptions(grid[t]);
+    const EvalModel model{&hybrid, PairHistoryScorer(hybrid)};
+    ModelEvaluation ev = EvaluateFitted(model, data, users, eo);
+    trials.push_back({grid[t], ev.at_k[0].ndcg, ev.at_k[0].recall});
+    if (trials.back().ndcg > trials[*best].ndcg) *best = t;
+    progress.Update(t + 1, "best ndcg@10 " + Short(trials[*best].ndcg));
+  }
+  progress.Finish();
+  return trials;
+}
+
+Result<RunOutput> RunOnce(const Dataset& dataset, const EvaluateArgs& a, const SplitOptions& base_split,
+                          AlsOptions als, const RankerOptions& base_ranker, const ContentModel& content,
+                          uint64_t seed, const std::string& save_dir) {
   SplitOptions so = base_split;
   so.seed = seed;
   HR_ASSIGN_OR_RETURN(Split split, MakeSplit(dataset, so));
@@ -91,11 +225,38 @@ Result<EvaluationResult> RunOnce(const Dataset& dataset, const EvaluateArgs& a, 
     als = tuned.best;
     tuning = tuned.ToJson();
   }
+  RankerOptions ranker = base_ranker;
+  nlohmann::ordered_json fusion_tuning;
+  if (a.tune) {
+    size_t best = 0;
+    HR_ASSIGN_OR_RETURN(std::vector<FusionTrial> trials, TuneFusion(dataset, split, content, als, ranker, a, &best));
+    ranker = trials[best].ranker;
+    fusion_tuning = {{"trials", trials.size()},
+                     {"best_ndcg@10", trials[best].ndcg},
+                     {"base_ndcg@10", trials[0].ndcg},
+                     {"best", RankerToJson(ranker)}};
+    if (!a.json) {
+      std::cout << "fusion grid on the validation split (" << trials.size() << " trials, hybrid NDCG@10): flags "
+                << Short(trials[0].ndcg) << " -> best " << Short(trials[best].ndcg) << " with N=" << ranker.candidates
+                << " T=" << ranker.T << " w_max=" << ranker.w_max << " popularity_mix=" << ranker.popularity_mix
+                << " popularity_T=" << ranker.popularity_T
+                << " map_cold_items=" << (ranker.map_cold_items ? "on" : "off")
+                << " fold-in lambda=" << ranker.foldin_regularization << "\n\n";
+    }
+  }
   AlsModel collab(als);  // options validated before the run
   PopularityModel popularity;
+  ContentRecommender content_model(content.embeddings, content.dimension(), als.confidence);
+  HybridRecommenderOptions ho;
+  ho.als = als;  // the same ALS options as collab
+  ho.ranker = ranker;
+  ho.threads = a.threads;
+  HybridRecommender hybrid(content.embeddings, content.dimension(), ho);
   // Histories revealed by cold-users are scored by fold-in (the models never saw those users).
   const std::vector<EvalModel> models = {{&popularity, PopularityHistoryScorer(popularity)},
-                                         {&collab, AlsFoldInScorer(collab, a.fold_in_regularization)}};
+                                         {&content_model, PairHistoryScorer(content_model)},
+                                         {&collab, AlsFoldInScorer(collab, a.fold_in_regularization)},
+                                         {&hybrid, PairHistoryScorer(hybrid)}};
   EvalOptions eo;
   eo.ks = a.ks;
   eo.threads = a.threads;
@@ -111,8 +272,89 @@ Result<EvaluationResult> RunOnce(const Dataset& dataset, const EvaluateArgs& a, 
     result.params["collab"]["fold_in_regularization"] =
         a.fold_in_regularization < 0 ? als.regularization : a.fold_in_regularization;
   }
-  if (a.tune) result.params["tuning"] = tuning;
-  return result;
+  result.params["content"] = {{"encoder", content.encoder ? content.encoder->name() : ""},
+                              {"dimension", content.dimension()}};
+  result.params["fusion"] = RankerToJson(ranker);
+  if (a.tune) {
+    result.params["tuning"] = tuning;
+    result.params["fusion_tuning"] = fusion_tuning;
+  }
+  RunOutput out{std::move(result), ranker, als, std::move(split)};
+  return out;
+}
+
+// tools/plot_report.py: $HYBRIDREC_PLOT_SCRIPT, else next to the source tree the binary was built
+// in (build dirs sit in the repository root), else ./tools/plot_report.py.
+std::filesystem::path FindPlotScript() {
+  if (const char* env = std::getenv("HYBRIDREC_PLOT_SCRIPT"); env != nullptr && *env != '\0') return env;
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    for (auto dir = exe.parent_path(); !dir.empty() && dir != dir.root_path(); dir = dir.parent_path()) {
+      auto candidate = dir / "tools" / "plot_report.py";
+      if (std::filesystem::exists(candidate, ec)) return candidate;
+    }
+  }
+  return std::filesystem::path("tools") / "plot_report.py";
+}
+
+// The "paired" lines of the terminal output: hybrid against collab and content, NDCG@10.
+void PrintPaired(const EvaluationResult& r) {
+  auto k10 = std::find(r.ks.begin(), r.ks.end(), size_t{10});
+  if (k10 == r.ks.end()) return;
+  const size_t ki = static_cast<size_t>(k10 - r.ks.begin());
+  const auto h = r.model("hybrid").PerUser(ki, MetricKind::kNdcg);
+  for (const char* other : {"collab", "content"}) {
+    const auto o = r.model(other).PerUser(ki, MetricKind::kNdcg);
+    PairedStat d = PairedDifference(h, o);
+    std::cout << "hybrid - " << other << " NDCG@10 (paired over " << d.n << " users): " << (d.mean >= 0 ? "+" : "")
+              << Short(d.mean) << " +/- " << Short(d.stderr_) << "\n";
+  }
+}
+
+// Data of the report's charts: adaptive weight curve, item-embedding PCA, ALS loss by iteration.
+nlohmann::ordered_json ChartData(const Dataset& dataset, const RunOutput& run, const ContentModel& content) {
+  nlohmann::ordered_json charts;
+  const InteractionMatrix& train = run.split.train_matrix;
+  std::vector<size_t> sizes;
+  size_t max_size = 0;
+  for (uint32_t u = 0; u < train.num_users(); ++u) {
+    size_t n = train.by_user.RowLength(u);
+    if (n == 0) continue;
+    sizes.push_back(n);
+    max_size = std::max(max_size, n);
+  }
+  std::vector<size_t> xs;
+  std::vector<float> ws;
+  for (size_t n = 0; n <= std::max<size_t>(max_size, 100); ++n) {
+    xs.push_back(n);
+    ws.push_back(AdaptiveWeight(n, run.ranker.T, run.ranker.w_max, true));
+  }
+  charts["weight_curve"] = {{"T", run.ranker.T}, {"w_max", run.ranker.w_max}, {"sizes", xs}, {"w", ws},
+                            {"history_sizes", sizes}};
+  const size_t n = content.num_items();
+  const auto dim = static_cast<size_t>(content.dimension());
+  if (n > 0 && dim > 0) {
+    std::vector<float> p = Pca2D(content.embeddings, n, dim);
+    std::vector<float> x(n), y(n);
+    std::vector<std::string> genre(n);
+    for (size_t i = 0; i < n; ++i) {
+      x[i] = p[2 * i];
+      y[i] = p[2 * i + 1];
+      const auto& g = dataset.item_info[i].genres;
+      genre[i] = g.empty() ? "(none)" : g[0];
+    }
+    charts["pca"] = {{"encoder", content.encoder->name()}, {"x", x}, {"y", y}, {"genre", genre}};
+  }
+  AlsOptions lo = run.als;
+  lo.compute_loss = true;
+  lo.quiet = true;
+  AlsModel model(lo);
+  FitInput in;
+  in.dataset = &dataset;
+  in.train = &train;
+  if (model.Fit(in).ok()) charts["als_loss"] = model.loss_history();
+  return charts;
 }
 
 int RunEvaluate(const EvaluateArgs& a) {
@@ -143,6 +385,21 @@ int RunEvaluate(const EvaluateArgs& a) {
   } catch (const std::invalid_argument& e) {
     return Fail(e.what(), 2);
   }
+  RankerOptions ranker;
+  if (a.candidates > 0) ranker.candidates = static_cast<size_t>(a.candidates);
+  if (a.T >= 0) ranker.T = a.T;
+  if (a.w_max >= 0) ranker.w_max = a.w_max;
+  if (a.popularity_mix >= 0) ranker.popularity_mix = a.popularity_mix;
+  if (a.popularity_T >= 0) ranker.popularity_T = a.popularity_T;
+  ranker.map_cold_items = a.map_cold_items;
+  ranker.foldin_regularization = a.fold_in_regularization;
+  try {
+    ranker.Validate();
+  } catch (const std::invalid_argument& e) {
+    return Fail(e.what(), 2);
+  }
+  auto encoder_choice = ParseEncoderChoice(a.encoder);
+  if (!encoder_choice.ok()) return Fail(encoder_choice.status().message(), 2);
   std::vector<uint64_t> seeds = a.seeds.empty() ? std::vector<uint64_t>{a.seed} : a.seeds;
 
   LoadOptions lo;
@@ -150,34 +407,66 @@ int RunEvaluate(const EvaluateArgs& a) {
   auto dataset = LoadDataset(a.data, lo);
   if (!dataset.ok()) return Fail(dataset.status().message());
 
+  // Content does not depend on the split: one ContentModel per dataset serves every seed.
+  ContentModelOptions co;
+  co.encoder.choice = *encoder_choice;
+  if (!a.minilm_dir.empty()) co.encoder.minilm_dir = a.minilm_dir;
+  std::string encoder_message;
+  auto content = BuildContentModel(*dataset, co, &encoder_message);
+  if (!content.ok()) return Fail(content.status().message());
+  if (!a.quiet && !a.json && !encoder_message.empty()) std::cerr << encoder_message << "\n";
+
   SplitOptions so;
   so.protocol = *protocol;
   so.test_fraction = a.test_fraction;
   so.reveal = a.reveal;
   so.validation = a.tune;
   std::vector<EvaluationResult> runs;
+  std::unique_ptr<RunOutput> first;
   for (uint64_t seed : seeds) {
     std::string save_dir = a.save_split;
     if (!save_dir.empty() && seeds.size() > 1) save_dir += "/seed-" + std::to_string(seed);
-    auto result = RunOnce(*dataset, a, so, als, seed, save_dir);
-    if (!result.ok()) return Fail(result.status().message());
-    if (!a.json) std::cout << FormatTable(*result) << (seeds.size() > 1 ? "\n" : "");
-    runs.push_back(std::move(result).value());
+    auto out = RunOnce(*dataset, a, so, als, ranker, *content, seed, save_dir);
+    if (!out.ok()) return Fail(out.status().message());
+    if (!a.json) {
+      std::cout << FormatTable(out->result);
+      PrintPaired(out->result);
+      if (seeds.size() > 1) std::cout << "\n";
+    }
+    runs.push_back(out->result);
+    if (!first) first = std::make_unique<RunOutput>(std::move(out).value());
+  }
+  nlohmann::ordered_json summary_json;
+  if (runs.size() > 1) {
+    auto summary = SummarizeRuns(runs);
+    if (!summary.ok()) return Fail(summary.status().message());
+    summary_json = *summary;
+  }
+  if (!a.report.empty()) {
+    nlohmann::ordered_json report;
+    report["evaluation"] = runs[0].ToJson();
+    if (runs.size() > 1) report["summary"] = summary_json;
+    report["fusion"] = RankerToJson(first->ranker);
+    report["charts"] = ChartData(*dataset, *first, *content);
+    ReportOptions ro;
+    ro.plot_script = FindPlotScript();
+    auto files = WriteReport(a.report, report, ro);
+    if (!files.ok()) return Fail(files.status().message());
+    if (!files->charts_error.empty()) std::cerr << "warning: charts not drawn: " << files->charts_error << "\n";
+    if (!a.json) std::cout << "report written to " << a.report << "/report.md\n";
   }
   if (runs.size() == 1) {
     if (a.json) std::cout << runs[0].ToJson().dump(2) << "\n";
     return 0;
   }
-  auto summary = SummarizeRuns(runs);
-  if (!summary.ok()) return Fail(summary.status().message());
   if (a.json) {
     nlohmann::ordered_json out;
-    out["summary"] = *summary;
+    out["summary"] = summary_json;
     out["runs"] = nlohmann::ordered_json::array();
     for (const auto& r : runs) out["runs"].push_back(r.ToJson());
     std::cout << out.dump(2) << "\n";
   } else {
-    std::cout << FormatRunsTable(*summary);
+    std::cout << FormatRunsTable(summary_json);
   }
   return 0;
 }
@@ -187,7 +476,8 @@ int RunEvaluate(const EvaluateArgs& a) {
 void RegisterEvaluate(CLI::App& app, CommandRegistry& reg) {
   auto args = std::make_shared<EvaluateArgs>();
   CLI::App* sub = app.add_subcommand(
-      "evaluate", "Split a dataset, fit popularity and ALS on train, report ranking metrics on test");
+      "evaluate",
+      "Split a dataset, fit popularity, content, collab (ALS) and hybrid on train, report ranking metrics on test");
   sub->add_option("--data", args->data, "Dataset directory (ml-100k, movielens-csv or generic layout)")
       ->required();
   sub->add_option("--format", args->format, "Dataset layout")
@@ -233,6 +523,26 @@ void RegisterEvaluate(CLI::App& app, CommandRegistry& reg) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   sub->add_flag("--quiet", args->quiet, "No progress display");
+  sub->add_option("--encoder", args->encoder, "Text encoder of the content model")
+      ->check(CLI::IsMember({"auto", "lsa", "minilm"}))
+      ->capture_default_str();
+  sub->add_option("--minilm-dir", args->minilm_dir, "MiniLM model folder (default: the fetched model)");
+  sub->add_option("--candidates", args->candidates, "Hybrid: candidates N from each signal (default 200)")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--T", args->T, "Hybrid: history size at which w_u reaches w_max (default 20)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--w-max", args->w_max, "Hybrid: maximum collaborative weight (default 1)")
+      ->check(CLI::Range(0.0, 1.0));
+  sub->add_option("--popularity-mix", args->popularity_mix,
+                  "Hybrid: popularity blend weight for short histories (default 0 = off)")
+      ->check(CLI::Range(0.0, 1.0));
+  sub->add_option("--popularity-T", args->popularity_T,
+                  "Hybrid: history size at which the popularity blend vanishes (default: T)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_flag("--map-cold-items", args->map_cold_items,
+                "Hybrid: give factor-less items a factor mapped from their embedding");
+  sub->add_option("--report", args->report,
+                  "Write report.json, report.md and PNG charts (python3-matplotlib) into DIR");
   reg.Add(sub, [args] { return RunEvaluate(*args); });
 }
 
