@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The main job: fetch MovieLens 100K, train a model, evaluate it, print the comparison table.
+# The main job: fetch MovieLens 100K, train a model, evaluate every protocol (ALS and fusion
+# parameters tuned on a validation split carved from train), write the report with charts,
+# and print where everything is.
 # Data comes from a local mirror when one is set (HYBRIDREC_DATA_MIRROR) or found next to the
 # checkout (../shared/data), else from GroupLens.
 set -euo pipefail
@@ -13,14 +15,25 @@ if [[ -z "${HYBRIDREC_DATA_MIRROR:-}" && -d ../shared/data/ml-100k ]]; then
   export HYBRIDREC_DATA_MIRROR="$(cd ../shared/data && pwd)"
 fi
 
-echo "== 1/3 fetch MovieLens 100K"
+echo "== 1/4 fetch MovieLens 100K"
 "$BIN" fetch-data ml-100k --dest "$DATA_DIR"
 
-echo "== 2/3 train -> $MODEL_DIR"
+echo "== 2/4 train -> $MODEL_DIR"
 "$BIN" train --data "$DATA_DIR/ml-100k" --out "$MODEL_DIR"
 
-echo "== 3/3 evaluate (per-user random 80/20 split, seed 0)"
-"$BIN" evaluate --data "$DATA_DIR/ml-100k" --protocol random --seed 0 --k 10,20
+echo "== 3/4 evaluate: per-user random 80/20 split, seed 0, report -> $REPORT_DIR"
+"$BIN" evaluate --data "$DATA_DIR/ml-100k" --protocol random --seed 0 --k 10,20 --report "$REPORT_DIR"
+
+echo "== 4/4 evaluate the other protocols, tuned on a validation split carved from train"
+for p in temporal cold-items cold-users; do
+  echo "-- protocol $p"
+  "$BIN" evaluate --data "$DATA_DIR/ml-100k" --protocol "$p" --seed 0 --k 10,20 --tune --quiet \
+    | grep -v -E '^ *[0-9]+ +[0-9]' || true
+done
 
 echo
-echo "Model: $MODEL_DIR   Try: $BIN recommend --model $MODEL_DIR --user 1 -k 10"
+echo "Model:  $MODEL_DIR"
+echo "Report: $REPORT_DIR/report.md (charts: $REPORT_DIR/*.png)"
+echo "Try:    $BIN recommend --model $MODEL_DIR --user 1 -k 10 --explain"
+echo "        $BIN recommend --model $MODEL_DIR --items 1,71,95 -k 10"
+echo "        $BIN similar --model $MODEL_DIR --item 1 --mode content"
