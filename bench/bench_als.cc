@@ -31,6 +31,7 @@
 
 #include "collab/als_model.h"
 #include "collab/popularity.h"
+#include "bench_util.h"
 #include "core/parallel.h"
 #include "core/random.h"
 #include "core/topk.h"
@@ -40,14 +41,9 @@ namespace hr = hybridrec;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double Seconds(Clock::time_point a) { return std::chrono::duration<double>(Clock::now() - a).count(); }
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
+using hr::bench::Clock;
+using hr::bench::Median;
+using hr::bench::Seconds;
 
 std::string Join(const std::vector<double>& v, int decimals) {
   std::string s;

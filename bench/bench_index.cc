@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "core/parallel.h"
 #include "core/random.h"
 #include "index/faiss_index.h"
@@ -37,14 +38,9 @@ namespace hr = hybridrec;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double Seconds(Clock::time_point a) { return std::chrono::duration<double>(Clock::now() - a).count(); }
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
+using hr::bench::Clock;
+using hr::bench::Median;
+using hr::bench::Seconds;
 
 double Percentile(std::vector<double> v, double p) {
   std::sort(v.begin(), v.end());
