@@ -110,10 +110,10 @@ Catalogue* BuildCatalogue(const std::string& encoder_name) {
 class LsaQuality : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    static std::map<std::string, Catalogue*> cache;  // lives for the process: built once per encoder
-    Catalogue*& c = cache[GetParam()];
-    if (c == nullptr) c = BuildCatalogue(GetParam());
-    cat_ = c;
+    static std::map<std::string, std::unique_ptr<Catalogue>> cache;  // built once per encoder
+    auto& c = cache[GetParam()];
+    if (c == nullptr) c.reset(BuildCatalogue(GetParam()));
+    cat_ = c.get();
     if (!cat_->skip_reason.empty()) GTEST_SKIP() << GetParam() << ": " << cat_->skip_reason;
     movies_ = &cat_->movies;
   }
