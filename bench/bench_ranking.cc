@@ -6,8 +6,7 @@
 // Prints: single-user Recommend latency p50/p99 (exact FAISS/flat index when the content model
 // has one), batch top-10 users/s over `threads` threads (brute-force content scoring), and
 // NDCG@10 (random 80/20), NDCG@10 (cold-users, 5 revealed) and R@20 (cold-items) for hybrid,
-// collab and content. Metric code here is a minimal re-implementation for a sanity check;
-// the evaluator (eval/) is the reference.
+// collab and content, with the evaluator's metric functions (eval/metrics.h).
 #include <algorithm>
 #include <chrono>
 #include <ctime>
@@ -23,6 +22,7 @@
 #include "core/parallel.h"
 #include "core/topk.h"
 #include "data/loader.h"
+#include "eval/metrics.h"
 #include "eval/split.h"
 #include "ranking/hybrid_ranker.h"
 #include "ranking/recommenders.h"
@@ -57,20 +57,6 @@ std::vector<std::vector<uint32_t>> ByUser(const std::vector<hr::Interaction>& v,
   for (const auto& x : v) out[x.user].push_back(x.item);
   for (auto& r : out) std::sort(r.begin(), r.end());
   return out;
-}
-
-double Ndcg(const std::vector<uint32_t>& top, const std::vector<uint32_t>& truth, size_t k) {
-  double dcg = 0.0, idcg = 0.0;
-  for (size_t r = 0; r < top.size() && r < k; ++r)
-    if (std::binary_search(truth.begin(), truth.end(), top[r])) dcg += 1.0 / std::log2(r + 2.0);
-  for (size_t r = 0; r < std::min(k, truth.size()); ++r) idcg += 1.0 / std::log2(r + 2.0);
-  return idcg > 0 ? dcg / idcg : 0.0;
-}
-
-double Recall(const std::vector<uint32_t>& top, const std::vector<uint32_t>& truth) {
-  size_t h = 0;
-  for (uint32_t i : top) h += std::binary_search(truth.begin(), truth.end(), i) ? 1 : 0;
-  return truth.empty() ? 0.0 : static_cast<double>(h) / truth.size();
 }
 
 // Masks train items, returns top-k.
@@ -158,7 +144,7 @@ int main(int argc, char** argv) {
         top[2] = TopUnseen(s, train.by_user, u, k);
       }
       for (int j = 0; j < 3; ++j)
-        m[j] += p == hr::SplitProtocol::kColdItems ? Recall(top[j], test[u]) : Ndcg(top[j], test[u], k);
+        m[j] += p == hr::SplitProtocol::kColdItems ? hr::RecallAtK(top[j], test[u], k) : hr::NdcgAtK(top[j], test[u], k);
       ++nu;
     }
     std::printf("%-10s %-8s users=%zu  hybrid %.4f  collab %.4f  content %.4f\n", hr::SplitProtocolName(p).c_str(),
