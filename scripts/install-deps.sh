@@ -4,6 +4,9 @@
 # Usage: scripts/install-deps.sh [--with-dev-tools]
 #   --with-dev-tools  also installs what only maintainers need (python3-torch for regenerating the
 #                     encoder parity fixture, wrk for the HTTP benchmark).
+# The web page is built with Node.js/npm and tested in headless Chromium; clang builds the
+# libFuzzer targets. Node.js is installed from Debian only when no `node`/`npm` is on PATH (a
+# Node.js from elsewhere, e.g. NodeSource, is kept).
 set -euo pipefail
 
 PKGS=(
@@ -13,9 +16,13 @@ PKGS=(
   libsqlite3-dev libcpp-httplib-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-numpy python3-matplotlib
+  chromium clang libclang-rt-14-dev
 )
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  PKGS+=(nodejs npm)
+fi
 if [[ "${1:-}" == "--with-dev-tools" ]]; then
-  PKGS+=(python3-torch wrk clang libclang-rt-14-dev)
+  PKGS+=(python3-torch wrk)
 fi
 
 missing=()
