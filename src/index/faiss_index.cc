@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "index/brute_force_index.h"
+#include "index/simd_flat_ip.h"
 
 namespace hybridrec {
 namespace {
@@ -55,6 +56,7 @@ std::unique_ptr<FaissIndex> FaissIndex::NewHnsw(int dim, const HnswParams& param
   if (params.m < 2 || params.ef_construction < 1 || params.ef_search < 1)
     throw std::invalid_argument("FaissIndex::NewHnsw: need m >= 2, ef_construction >= 1, ef_search >= 1");
   auto* inner = new faiss::IndexHNSWFlat(dim, params.m, faiss::METRIC_INNER_PRODUCT);
+  AdoptSimdStorage(inner);  // our SIMD inner product for graph build and search
   inner->hnsw.efConstruction = params.ef_construction;
   inner->hnsw.efSearch = params.ef_search;
   auto map = std::make_unique<faiss::IndexIDMap>(inner);
@@ -86,6 +88,7 @@ Result<std::unique_ptr<FaissIndex>> FaissIndex::Load(const std::filesystem::path
   raw.release();
   std::unique_ptr<FaissIndex> out(new FaissIndex(std::unique_ptr<faiss::IndexIDMap>(map)));
   out->map_->own_fields = true;
+  if (out->hnsw_ != nullptr && out->hnsw_->own_fields) AdoptSimdStorage(out->hnsw_);
   if (ef_search > 0) out->set_ef_search(ef_search);
   return out;
 }
