@@ -20,6 +20,7 @@
 #include "core/progress.h"
 #include "data/loader.h"
 #include "eval/evaluator.h"
+#include "eval/fusion_tune.h"
 #include "eval/history_scorers.h"
 #include "eval/report.h"
 #include "eval/split.h"
@@ -64,22 +65,21 @@ struct EvaluateArgs {
   float w_max = -1.f;
   float popularity_mix = -1.f;
   float popularity_T = -1.f;
+  float popularity_half_life = -1.f;
   bool map_cold_items = false;
   std::string report;
 };
 
-// The fusion grid of --tune (issue 4: T, w_max and N on the validation split). The hybrid's ALS is
-// fitted once; each trial only rebuilds the ranker (HybridRecommender::SetRankerOptions).
-struct FusionTrial {
-  RankerOptions ranker;
-  double ndcg = 0, recall = 0;
-};
-
 nlohmann::ordered_json RankerToJson(const RankerOptions& r) {
-  return {{"candidates", r.candidates},       {"T", r.T},
-          {"w_max", r.w_max},                 {"popularity_mix", r.popularity_mix},
-          {"popularity_T", r.popularity_T},   {"foldin_regularization", r.foldin_regularization},
-          {"map_cold_items", r.map_cold_items}};
+  return {{"candidates", r.candidates},
+          {"T", r.T},
+          {"w_max", r.w_max},
+          {"popularity_mix", r.popularity_mix},
+          {"popularity_T", r.popularity_T},
+          {"popularity_half_life_days", r.popularity_half_life_days},
+          {"foldin_regularization", r.foldin_regularization},
+          {"map_cold_items", r.map_cold_items},
+          {"map_ridge", r.map_ridge}};
 }
 
 std::string Short(double v) {
@@ -119,80 +119,6 @@ struct RunOutput {
   Split split;
 };
 
-// Fusion grid search on the validation split: fits one HybridRecommender on validation_train and
-// scores every ranker setting on validation. Returns the trials (grid order); best = max NDCG@10
-// (ties: the earlier trial). The base options are trial 0, so tuning never picks a setting worse
-// on validation than the flags' one.
-Result<std::vector<FusionTrial>> TuneFusion(const Dataset& dataset, const Split& split, const ContentModel& content,
-                                            const AlsOptions& als, const RankerOptions& base,
-                                            const EvaluateArgs& a, size_t* best) {
-  HybridRecommenderOptions ho;
-  ho.als = als;
-  ho.als.quiet = true;
-  ho.ranker = base;
-  ho.threads = a.threads;
-  HybridRecommender hybrid(content.embeddings, content.dimension(), ho);
-  FitInput in;
-  in.dataset = &dataset;
-  in.train = &split.validation_train_matrix;
-  HR_RETURN_IF_ERROR(hybrid.Fit(in));
-  EvalData data{&split.validation_train_matrix, &split.validation_matrix, nullptr};
-  const bool cold_users = split.options.protocol == SplitProtocol::kColdUsers;
-  const bool cold_items = split.options.protocol == SplitProtocol::kColdItems;
-  if (cold_users) data.revealed = &split.validation_revealed_matrix;
-  const std::vector<uint32_t> users = UsersWithTestItems(split.validation_matrix);
-  if (users.empty()) return Status::InvalidArgument("fusion tuning: the validation split has no users");
-  EvalOptions eo;
-  eo.ks = {10};
-  eo.threads = a.threads;
-
-  std::vector<RankerOptions> grid = {base};
-  // Protocol-specific axes (each only matters for that protocol's requests): the content-to-factor
-  // map and a content-leaning w_max for factor-less cold items (popularity cannot reach items
-  // without training interactions, so no blend there); the fold-in lambda and a popularity blend
-  // that outlasts the revealed history (popularity_T 50 > reveal) for cold users.
-  const std::vector<bool> maps = cold_items ? std::vector<bool>{false, true} : std::vector<bool>{base.map_cold_items};
-  const std::vector<float> foldins =
-      cold_users ? std::vector<float>{base.foldin_regularization, 100.f} : std::vector<float>{base.foldin_regularization};
-  std::vector<float> w_maxes = {0.5f, 0.7f, 0.85f, 1.f};
-  if (cold_items) w_maxes.insert(w_maxes.begin(), 0.3f);
-  std::vector<std::pair<float, float>> blends = {{0.f, base.popularity_T}};  // (popularity_mix, popularity_T)
-  if (cold_users) {
-    blends.insert(blends.end(), {{0.5f, 0.f}, {0.5f, 50.f}, {0.8f, 50.f}, {1.f, 50.f}});
-  } else if (!cold_items) {
-    blends.push_back({0.5f, base.popularity_T});
-  }
-  for (size_t n : {size_t{100}, size_t{200}})
-    for (float t : {1.f, 5.f, 10.f, 20.f, 50.f})
-      for (float w : w_maxes)
-        for (const auto& [mix, pop_t] : blends)
-          for (bool map : maps)
-            for (float fl : foldins) {
-              RankerOptions r = base;
-              r.candidates = n;
-              r.T = t;
-              r.w_max = w;
-              r.popularity_mix = mix;
-              r.popularity_T = pop_t;
-              r.map_cold_items = map;
-              r.foldin_regularization = fl;
-              grid.push_back(r);
-            }
-  std::vector<FusionTrial> trials;
-  *best = 0;
-  Progress progress("tune fusion", grid.size(), a.quiet || a.json);
-  for (size_t t = 0; t < grid.size(); ++t) {
-    hybrid.SetRankerOptions(grid[t]);
-    const EvalModel model{&hybrid, PairHistoryScorer(hybrid)};
-    ModelEvaluation ev = EvaluateFitted(model, data, users, eo);
-    trials.push_back({grid[t], ev.at_k[0].ndcg, ev.at_k[0].recall});
-    if (trials.back().ndcg > trials[*best].ndcg) *best = t;
-    progress.Update(t + 1, "best ndcg@10 " + Short(trials[*best].ndcg));
-  }
-  progress.Finish();
-  return trials;
-}
-
 Result<RunOutput> RunOnce(const Dataset& dataset, const EvaluateArgs& a, const SplitOptions& base_split,
                           AlsOptions als, const RankerOptions& base_ranker, const ContentModel& content,
                           uint64_t seed, const std::string& save_dir) {
@@ -228,19 +154,24 @@ Result<RunOutput> RunOnce(const Dataset& dataset, const EvaluateArgs& a, const S
   RankerOptions ranker = base_ranker;
   nlohmann::ordered_json fusion_tuning;
   if (a.tune) {
-    size_t best = 0;
-    HR_ASSIGN_OR_RETURN(std::vector<FusionTrial> trials, TuneFusion(dataset, split, content, als, ranker, a, &best));
-    ranker = trials[best].ranker;
-    fusion_tuning = {{"trials", trials.size()},
-                     {"best_ndcg@10", trials[best].ndcg},
-                     {"base_ndcg@10", trials[0].ndcg},
-                     {"best", RankerToJson(ranker)}};
+    FusionTuneOptions fo;
+    fo.base = ranker;
+    fo.grid = DefaultFusionGrid(so.protocol, ranker);
+    fo.als = als;
+    fo.threads = a.threads;
+    fo.quiet = a.quiet || a.json;
+    // cold-users validates on 10% of the users only: pool three validation folds.
+    fo.folds = so.protocol == SplitProtocol::kColdUsers ? 3 : 1;
+    HR_ASSIGN_OR_RETURN(FusionTuneResult tuned, TuneFusion(dataset, split, content.embeddings, content.dimension(), fo));
+    ranker = tuned.best_options();
+    fusion_tuning = tuned.ToJson();
     if (!a.json) {
-      std::cout << "fusion grid on the validation split (" << trials.size() << " trials, hybrid NDCG@10): flags "
-                << Short(trials[0].ndcg) << " -> best " << Short(trials[best].ndcg) << " with N=" << ranker.candidates
-                << " T=" << ranker.T << " w_max=" << ranker.w_max << " popularity_mix=" << ranker.popularity_mix
-                << " popularity_T=" << ranker.popularity_T
-                << " map_cold_items=" << (ranker.map_cold_items ? "on" : "off")
+      std::cout << "fusion grid on the validation split (" << tuned.trials.size() << " trials, hybrid "
+                << tuned.metric_name << "): flags " << Short(tuned.trials[0].metric) << " -> best "
+                << Short(tuned.trials[tuned.best].metric) << " with N=" << ranker.candidates << " T=" << ranker.T
+                << " w_max=" << ranker.w_max << " popularity_mix=" << ranker.popularity_mix
+                << " popularity_T=" << ranker.popularity_T << " half-life=" << ranker.popularity_half_life_days
+                << "d map_cold_items=" << (ranker.map_cold_items ? "on" : "off") << " map_ridge=" << ranker.map_ridge
                 << " fold-in lambda=" << ranker.foldin_regularization << "\n\n";
     }
   }
@@ -391,6 +322,7 @@ int RunEvaluate(const EvaluateArgs& a) {
   if (a.w_max >= 0) ranker.w_max = a.w_max;
   if (a.popularity_mix >= 0) ranker.popularity_mix = a.popularity_mix;
   if (a.popularity_T >= 0) ranker.popularity_T = a.popularity_T;
+  if (a.popularity_half_life >= 0) ranker.popularity_half_life_days = a.popularity_half_life;
   ranker.map_cold_items = a.map_cold_items;
   ranker.foldin_regularization = a.fold_in_regularization;
   try {
@@ -538,6 +470,9 @@ void RegisterEvaluate(CLI::App& app, CommandRegistry& reg) {
       ->check(CLI::Range(0.0, 1.0));
   sub->add_option("--popularity-T", args->popularity_T,
                   "Hybrid: history size at which the popularity blend vanishes (default: T)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--popularity-half-life", args->popularity_half_life,
+                  "Hybrid: half-life in days of the time decay of the blended popularity (default 0 = counts)")
       ->check(CLI::NonNegativeNumber);
   sub->add_flag("--map-cold-items", args->map_cold_items,
                 "Hybrid: give factor-less items a factor mapped from their embedding");

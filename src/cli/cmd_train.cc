@@ -1,6 +1,8 @@
 // `hybridrec train`: load a dataset, fit the popularity and ALS models on all of it and write a
 // model directory (SPEC 8). Thin: flags -> options -> library -> summary.
+#include <algorithm>
 #include <iostream>
+#include <span>
 
 #include "cli/als_flags.h"
 #include "cli/commands.h"
@@ -10,6 +12,9 @@
 #include "core/progress.h"
 #include "data/csr_matrix.h"
 #include "data/loader.h"
+#include "eval/fusion_tune.h"
+#include "eval/split.h"
+#include "eval/tune.h"
 #include "model/trained_model.h"
 
 namespace hybridrec::cli {
@@ -22,7 +27,64 @@ struct TrainArgs {
   std::string encoder = "auto", minilm_dir, index = "auto";
   bool no_content = false;
   RankerOptions ranker;
+  // --tune: ALS grid + fusion grid on a validation split carved from the data (the model is then
+  // fitted on all of it with the winners, which are stored in the manifest).
+  bool tune = false;
+  std::string tune_protocol = "random";
+  uint64_t tune_seed = 0;
 };
+
+// --tune: ALS grid (eval/tune.h) then fusion grid (eval/fusion_tune.h) on a validation split of
+// `protocol` carved from the whole dataset; writes the winners into `als` / `ranker` (keeping
+// the flags' threads, solver and seed) and a summary into `out`.
+Status TuneForTraining(const Dataset& d, SplitProtocol protocol, const TrainArgs& a, const ContentModel* content,
+                       AlsOptions& als, RankerOptions& ranker, nlohmann::json& out) {
+  SplitOptions so;
+  so.protocol = protocol;
+  so.seed = a.tune_seed;
+  HR_ASSIGN_OR_RETURN(Split split, MakeTuningSplit(d, so));
+  TuneOptions to;
+  to.base = als;
+  to.base.quiet = true;
+  to.eval_threads = als.threads;
+  to.quiet = a.quiet;
+  HR_ASSIGN_OR_RETURN(TuneResult tuned, TuneAls(d, split, to));
+  const AlsOptions keep = als;
+  als = tuned.best;
+  als.threads = keep.threads;
+  als.quiet = keep.quiet;
+  als.compute_loss = keep.compute_loss;
+  FusionTuneOptions fo;
+  fo.base = ranker;
+  fo.grid = DefaultFusionGrid(protocol, ranker);
+  fo.als = als;
+  fo.threads = als.threads;
+  fo.quiet = a.quiet;
+  fo.folds = protocol == SplitProtocol::kColdUsers ? 3 : 1;  // few validation users: pool 3 folds
+  std::span<const float> emb;
+  int dim = 0;
+  if (content != nullptr) {
+    emb = content->embeddings;
+    dim = content->dimension();
+  }
+  HR_ASSIGN_OR_RETURN(FusionTuneResult fused, TuneFusion(d, split, emb, dim, fo));
+  ranker = fused.best_options();
+  out = {{"protocol", SplitProtocolName(protocol)},
+         {"seed", a.tune_seed},
+         {"validation_interactions", split.validation.size()},
+         {"als", nlohmann::json::parse(tuned.ToJson().dump())},
+         {"fusion", nlohmann::json::parse(fused.ToJson().dump())}};
+  out["als"].erase("trials");
+  if (!a.quiet) {
+    std::cerr << "tuned on a " << SplitProtocolName(protocol) << " validation split: ALS " << als.factors
+              << " factors, lambda " << als.regularization << " (nu " << als.reg_exponent << "), alpha "
+              << als.confidence.alpha << " -> NDCG@10 " << tuned.trials[tuned.best_index].ndcg << "; fusion N="
+              << ranker.candidates << " T=" << ranker.T << " w_max=" << ranker.w_max << " popularity_mix="
+              << ranker.popularity_mix << " -> " << fused.metric_name << " " << fused.trials[fused.best].metric
+              << " (base " << fused.trials[0].metric << ")\n";
+  }
+  return Status::Ok();
+}
 
 int RunTrain(TrainArgs& a) {
   if (std::string err = a.als.Finish(); !err.empty()) {
@@ -45,23 +107,6 @@ int RunTrain(TrainArgs& a) {
     if (d.report.rows_skipped) std::cerr << ", " << d.report.rows_skipped << " bad rows skipped";
     std::cerr << "\n";
   }
-  const InteractionMatrix m = BuildInteractionMatrix(d.num_users(), d.num_items(), d.interactions);
-  FitInput in{&d, &m, a.quiet};
-  PopularityModel pop;
-  if (Status s = pop.Fit(in); !s.ok()) {
-    std::cerr << "error: " << s.message() << "\n";
-    return 1;
-  }
-  AlsOptions opts = a.als.options;
-  opts.quiet = a.quiet;
-  opts.compute_loss = a.loss;
-  AlsModel als(opts);
-  Progress timer("", 0, true);
-  if (Status s = als.Fit(in); !s.ok()) {
-    std::cerr << "error: " << s.message() << "\n";
-    return 1;
-  }
-  const double fit_s = timer.ElapsedSeconds();
 
   // Content layer: embed every item's text and index the vectors.
   std::unique_ptr<ContentModel> content;
@@ -97,10 +142,57 @@ int RunTrain(TrainArgs& a) {
     if (!a.quiet && !message.empty()) std::cerr << message << "\n";
     content = std::make_unique<ContentModel>(std::move(cm).value());
   }
+  const InteractionMatrix m = BuildInteractionMatrix(d.num_users(), d.num_items(), d.interactions);
+  FitInput in{&d, &m, a.quiet};
+  AlsOptions opts = a.als.options;
+  RankerOptions ranker = a.ranker;
+  nlohmann::json tuning;
+  if (a.tune) {
+    auto protocol = ParseSplitProtocol(a.tune_protocol);
+    if (!protocol.ok()) {
+      std::cerr << "error: " << protocol.status().message() << "\n";
+      return 2;
+    }
+    Progress tt("", 0, true);
+    if (Status s = TuneForTraining(d, *protocol, a, content.get(), opts, ranker, tuning); !s.ok()) {
+      std::cerr << "error: tuning: " << s.message() << "\n";
+      return 1;
+    }
+    tuning["seconds"] = tt.ElapsedSeconds();
+  }
+  // Popularity: plain counts, or time-decayed when the (tuned) ranker asks for it; the ranker
+  // then reads the decayed vector from popularity.npy (a floor keeps trained items > 0, which
+  // is how a loaded model tells items with training interactions).
+  PopularityModel counts;
+  if (Status s = counts.Fit(in); !s.ok()) {
+    std::cerr << "error: " << s.message() << "\n";
+    return 1;
+  }
+  std::vector<float> pop_scores(counts.item_scores().begin(), counts.item_scores().end());
+  if (ranker.popularity_half_life_days > 0.f && d.has_timestamps) {
+    pop_scores = DecayedPopularity(d, m, ranker.popularity_half_life_days);
+    for (size_t i = 0; i < pop_scores.size(); ++i)
+      if (counts.item_scores()[i] > 0.f) pop_scores[i] = std::max(pop_scores[i], 1e-30f);
+  }
+  PopularityModel pop(std::move(pop_scores));
+  opts.quiet = a.quiet;
+  opts.compute_loss = a.loss;
+  AlsModel als(opts);
+  Progress timer("", 0, true);
+  if (Status s = als.Fit(in); !s.ok()) {
+    std::cerr << "error: " << s.message() << "\n";
+    return 1;
+  }
+  const double fit_s = timer.ElapsedSeconds();
   nlohmann::json extra = {{"timings", {{"als_fit_s", fit_s}, {"als_iteration_s", als.iteration_seconds()},
                                        {"embed_s", embed_s}}}};
   if (!als.loss_history().empty()) extra["als_loss"] = als.loss_history();
-  if (Status s = SaveTrainedModel(a.out, d, m.by_user, als, pop, content.get(), a.ranker, extra); !s.ok()) {
+  extra["params"]["popularity"] = {{"kind", ranker.popularity_half_life_days > 0.f && d.has_timestamps
+                                                ? "time-decayed distinct users"
+                                                : "distinct users"},
+                                   {"half_life_days", ranker.popularity_half_life_days}};
+  if (a.tune) extra["tuning"] = tuning;
+  if (Status s = SaveTrainedModel(a.out, d, m.by_user, als, pop, content.get(), ranker, extra); !s.ok()) {
     std::cerr << "error: " << s.message() << "\n";
     return 1;
   }
@@ -135,6 +227,20 @@ void RegisterTrain(CLI::App& app, CommandRegistry& reg) {
   sub->add_option("--popularity-mix", args->ranker.popularity_mix, "fusion: popularity blend for short histories")->capture_default_str();
   sub->add_option("--fold-in-regularization", args->ranker.foldin_regularization,
                   "fold-in lambda (< 0: the training lambda)")->capture_default_str();
+  sub->add_option("--popularity-T", args->ranker.popularity_T,
+                  "fusion: history size at which the popularity blend vanishes (0: T)")->capture_default_str();
+  sub->add_option("--popularity-half-life", args->ranker.popularity_half_life_days,
+                  "fusion: half-life in days of the popularity time decay (0 = plain counts)")->capture_default_str();
+  sub->add_flag("--map-cold-items", args->ranker.map_cold_items,
+                "fusion: estimate factors of items without interactions from their embedding");
+  sub->add_flag("--tune", args->tune,
+                "tune ALS and the fusion (N, T, w_max, popularity blend, fold-in lambda, cold-item map) on a "
+                "validation split carved from the data, then train on all of it; the winners go to the manifest");
+  sub->add_option("--tune-protocol", args->tune_protocol,
+                  "protocol of the tuning split: random|global-random|temporal|cold-items|cold-users")
+      ->check(CLI::IsMember({"random", "global-random", "temporal", "cold-items", "cold-users"}))
+      ->capture_default_str();
+  sub->add_option("--tune-seed", args->tune_seed, "seed of the tuning split")->capture_default_str();
   reg.Add(sub, [args] { return RunTrain(*args); });
 }
 

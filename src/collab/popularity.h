@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "data/csr_matrix.h"
+#include "data/dataset.h"
 #include "data/recommender.h"
 
 namespace hybridrec {
@@ -33,5 +35,14 @@ class PopularityModel : public Recommender {
   bool sum_strength_;
   std::vector<float> scores_;
 };
+
+// Time-decayed popularity (recently popular items; issue 4, temporal protocol): for each item,
+// the sum over its training interactions of 2^(-(t_ref - t) / half_life), with t the
+// interaction's timestamp in `dataset` and t_ref the latest timestamp among the training
+// interactions. Training interactions are the (user, item) pairs present in train.by_user; the
+// timestamps come from dataset.interactions (one per pair after loading). half_life_days <= 0,
+// or a dataset without timestamps, gives the plain counts of PopularityModel (distinct users).
+// REQUIRES: train is num_users x num_items of the dataset. O(nnz log row length).
+std::vector<float> DecayedPopularity(const Dataset& dataset, const InteractionMatrix& train, double half_life_days);
 
 }  // namespace hybridrec

@@ -1,5 +1,6 @@
 #include "model/trained_model.h"
 
+#include <cstdint>
 #include <cstring>
 
 #include "core/file_util.h"
@@ -69,7 +70,7 @@ json RankerOptionsToJson(const RankerOptions& o) {
           {"sigma_floor", o.sigma_floor},     {"foldin_regularization", o.foldin_regularization},
           {"popularity_mix", o.popularity_mix}, {"popularity_T", o.popularity_T},
           {"map_cold_items", o.map_cold_items}, {"map_ridge", o.map_ridge},
-          {"explain_items", o.explain_items}};
+          {"explain_items", o.explain_items}, {"popularity_half_life_days", o.popularity_half_life_days}};
 }
 
 Result<RankerOptions> RankerOptionsFromJson(const json& j) {
@@ -86,6 +87,7 @@ Result<RankerOptions> RankerOptionsFromJson(const json& j) {
     o.map_cold_items = j.value("map_cold_items", o.map_cold_items);
     o.map_ridge = j.value("map_ridge", o.map_ridge);
     o.explain_items = j.value("explain_items", o.explain_items);
+    o.popularity_half_life_days = j.value("popularity_half_life_days", o.popularity_half_life_days);
     o.Validate();
   } catch (const std::exception& e) {
     return Status::Corruption(std::string("ranker parameters in the manifest: ") + e.what());
@@ -156,6 +158,11 @@ Result<TrainedModel> LoadTrainedModel(const fs::path& dir) {
   if (!m.contains("dataset") || !m["dataset"].contains("users") || !m["dataset"].contains("items") ||
       !m.contains("params") || !m["params"].contains("als"))
     return Status::Corruption(mpath.string() + ": missing 'dataset' sizes or 'params.als'");
+  // get<size_t>() would throw json::type_error on a string and wrap a negative number around
+  // (found while writing fuzz/fuzz_manifest.cc); check the types first.
+  if (!m["dataset"]["users"].is_number_unsigned() || !m["dataset"]["items"].is_number_unsigned() ||
+      m["dataset"]["users"].get<uint64_t>() > UINT32_MAX || m["dataset"]["items"].get<uint64_t>() > UINT32_MAX)
+    return Status::Corruption(mpath.string() + ": 'dataset.users' and 'dataset.items' must be counts below 2^32");
   const auto nu = m["dataset"]["users"].get<size_t>();
   const auto ni = m["dataset"]["items"].get<size_t>();
   auto als_opts = AlsOptionsFromJson(m["params"]["als"]);

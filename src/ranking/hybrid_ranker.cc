@@ -55,6 +55,8 @@ void RankerOptions::Validate() const {
   if (std::isnan(foldin_regularization)) bad("foldin_regularization must not be NaN");
   if (!(popularity_mix >= 0.f && popularity_mix <= 1.f)) bad("popularity_mix must be in [0, 1]");
   if (!(map_ridge >= 0.f) || !std::isfinite(map_ridge)) bad("map_ridge must be finite and >= 0");
+  if (!(popularity_half_life_days >= 0.f) || !std::isfinite(popularity_half_life_days))
+    bad("popularity_half_life_days must be finite and >= 0");
 }
 
 std::string_view RankPathName(RankPath path) {
@@ -168,6 +170,8 @@ HybridRanker::HybridRanker(const AlsModel* als, std::span<const float> embedding
         has_factor_[i] = nz ? 1 : 0;
       }
     }
+    for (uint32_t i = 0; i < n; ++i)
+      if (!has_factor_[i]) no_factor_.push_back(i);
     Transpose(y_, n, ks, y_t_);
     InvNorms(y_, n, ks, y_inv_norm_);
   }
@@ -191,7 +195,7 @@ float HybridRanker::FoldInReg(size_t n) const {
          static_cast<float>(std::pow(static_cast<double>(n) + o.reg_offset, static_cast<double>(o.reg_exponent)));
 }
 
-RankPath HybridRanker::Rank(const UserQuery& query, Scratch& s, State& st) const {
+bool HybridRanker::Prepare(const UserQuery& query, Scratch& s, State& st) const {
   st = State{};
   CanonicalHistory(query.history, s.hist);
   const size_t n = num_items_;
@@ -207,7 +211,7 @@ RankPath HybridRanker::Rank(const UserQuery& query, Scratch& s, State& st) const
   }
   if (query.known_user && als_ != nullptr && *query.known_user >= als_->num_users())
     throw std::invalid_argument("HybridRanker: known user " + std::to_string(*query.known_user) + " out of range");
-  if (s.hist.empty()) return RankPath::kPopularity;
+  if (s.hist.empty()) return false;
 
   // Collaborative factor.
   const size_t ks = static_cast<size_t>(k_);
@@ -231,7 +235,7 @@ RankPath HybridRanker::Rank(const UserQuery& query, Scratch& s, State& st) const
     s.profile.resize(dim_);
     st.has_content = BuildContentProfile(emb_, emb_items_, dim_, s.hist_items, s.hist_conf, s.profile);
   }
-  if (!st.has_collab && !st.has_content) return RankPath::kPopularity;
+  if (!st.has_collab && !st.has_content) return false;
   if (st.has_collab && st.has_content) {
     st.w = AdaptiveWeight(s.hist.size(), options_.T, options_.w_max, true);
   } else {
@@ -242,15 +246,29 @@ RankPath HybridRanker::Rank(const UserQuery& query, Scratch& s, State& st) const
     const float ramp = tp <= 0.f ? 1.f : std::min(1.f, static_cast<float>(s.hist.size()) / tp);
     st.m = options_.popularity_mix * (1.f - ramp);
   }
+  return true;
+}
+
+void HybridRanker::ScoreFull(Scratch& s, const State& st) const {
+  const size_t n = num_items_;
+  if (st.has_collab) {
+    s.collab_full.resize(n);
+    ScoreTransposed(y_t_, n, static_cast<size_t>(k_), s.x, s.collab_full);
+  }
+  if (st.has_content && index_ == nullptr) {
+    s.content_full.resize(n);
+    ScoreTransposed(e_t_, n, dim_, s.profile, s.content_full);
+  }
+}
+
+RankPath HybridRanker::Finish(Scratch& s, const State& st) const {
+  const size_t n = num_items_;
   const std::span<const uint32_t> seen = options_.exclude_seen ? std::span<const uint32_t>(s.hist_items)
                                                                : std::span<const uint32_t>();
   const size_t big_n = options_.candidates;
   s.top.clear();
   if (st.has_collab) {
-    s.collab_full.resize(n);
-    ScoreTransposed(y_t_, n, ks, s.x, s.collab_full);
-    for (size_t i = 0; i < n; ++i)
-      if (!has_factor_[i]) s.collab_full[i] = kNegInf;
+    for (uint32_t i : no_factor_) s.collab_full[i] = kNegInf;
     // Seen items are dropped below anyway; masking them here keeps N unseen items in the top-N.
     for (uint32_t h : seen) s.collab_full[h] = kNegInf;
     SelectTopN(s.collab_full, big_n, s.vals, s.sel);
@@ -269,8 +287,6 @@ RankPath HybridRanker::Rank(const UserQuery& query, Scratch& s, State& st) const
         if (++taken == big_n) break;
       }
     } else {
-      s.content_full.resize(n);
-      ScoreTransposed(e_t_, n, dim_, s.profile, s.content_full);
       for (uint32_t h : seen) s.content_full[h] = kNegInf;
       SelectTopN(s.content_full, big_n, s.vals, s.sel);
       s.top.insert(s.top.end(), s.sel.begin(), s.sel.end());
@@ -290,9 +306,13 @@ RankPath HybridRanker::Rank(const UserQuery& query, Scratch& s, State& st) const
   s.mark.resize(n, 0);
   for (uint32_t i : s.top) s.mark[i] = 1;
   for (uint32_t h : seen) s.mark[h] = 0;
-  s.cand.clear();
-  for (uint32_t i = 0; i < n; ++i)
-    if (s.mark[i]) s.cand.push_back(i);
+  s.cand.resize(n + 1);
+  size_t nc = 0;
+  for (uint32_t i = 0; i < n; ++i) {  // branch-free compaction
+    s.cand[nc] = i;
+    nc += s.mark[i];
+  }
+  s.cand.resize(nc);
   for (uint32_t i : s.top) s.mark[i] = 0;
 
   const size_t c = s.cand.size();
@@ -328,11 +348,22 @@ RankPath HybridRanker::Rank(const UserQuery& query, Scratch& s, State& st) const
   return st.has_collab ? RankPath::kCollab : RankPath::kContent;
 }
 
+RankPath HybridRanker::Rank(const UserQuery& query, Scratch& s, State& st) const {
+  if (!Prepare(query, s, st)) return RankPath::kPopularity;
+  ScoreFull(s, st);
+  return Finish(s, st);
+}
+
 RankResponse HybridRanker::Recommend(const UserQuery& query, size_t k, bool explain) const {
   thread_local Scratch s;
   State st;
+  const RankPath path = Rank(query, s, st);
+  return Respond(s, st, path, k, explain);
+}
+
+RankResponse HybridRanker::Respond(Scratch& s, const State& st, RankPath path, size_t k, bool explain) const {
   RankResponse resp;
-  resp.path = Rank(query, s, st);
+  resp.path = path;
   resp.weight = st.w;
   resp.popularity_weight = st.m;
   if (resp.path == RankPath::kPopularity) {
@@ -396,15 +427,81 @@ RankPath HybridRanker::ScoreInto(const UserQuery& query, std::span<float> scores
   thread_local Scratch s;
   State st;
   const RankPath path = Rank(query, s, st);
+  FillScores(s, path, scores);
+  return path;
+}
+
+void HybridRanker::FillScores(const Scratch& s, RankPath path, std::span<float> scores) const {
   if (path == RankPath::kPopularity) {
     for (size_t i = 0; i < num_items_; ++i) scores[i] = pop_.empty() ? 0.f : pop_[i];
     if (options_.exclude_seen)
       for (uint32_t h : s.hist_items) scores[h] = kNegInf;
-    return path;
+    return;
   }
   std::fill(scores.begin(), scores.end(), kNegInf);
   for (size_t j = 0; j < s.cand.size(); ++j) scores[s.cand[j]] = s.fused[j];
-  return path;
+}
+
+// Per-thread scratches of the batch path, one per query of a block (reused across calls).
+std::vector<HybridRanker::Scratch>& HybridRanker::BlockScratches() {
+  thread_local std::vector<Scratch> scratches(kBatchBlock);
+  return scratches;
+}
+
+void HybridRanker::RankBlock(std::span<const UserQuery> queries, RankPath* paths, State* states) const {
+  std::vector<Scratch>& ss = BlockScratches();
+  const size_t nb = queries.size();
+  const float* cq[kBatchBlock];
+  float* co[kBatchBlock];
+  const float* tq[kBatchBlock];
+  float* to[kBatchBlock];
+  size_t nc = 0, nt = 0;
+  bool prepared[kBatchBlock];
+  for (size_t b = 0; b < nb; ++b) {
+    Scratch& s = ss[b];
+    prepared[b] = Prepare(queries[b], s, states[b]);
+    if (!prepared[b]) continue;
+    if (states[b].has_collab) {
+      s.collab_full.resize(num_items_);
+      cq[nc] = s.x.data();
+      co[nc++] = s.collab_full.data();
+    }
+    if (states[b].has_content && index_ == nullptr) {
+      s.content_full.resize(num_items_);
+      tq[nt] = s.profile.data();
+      to[nt++] = s.content_full.data();
+    }
+  }
+  if (nc > 0) ScoreTransposedBatch(y_t_, num_items_, static_cast<size_t>(k_), {cq, nc}, {co, nc});
+  if (nt > 0) ScoreTransposedBatch(e_t_, num_items_, dim_, {tq, nt}, {to, nt});
+  for (size_t b = 0; b < nb; ++b) paths[b] = prepared[b] ? Finish(ss[b], states[b]) : RankPath::kPopularity;
+}
+
+void HybridRanker::RecommendBatch(std::span<const UserQuery> queries, size_t k, std::span<RankResponse> out) const {
+  if (out.size() != queries.size())
+    throw std::invalid_argument("HybridRanker::RecommendBatch: out must have one entry per query");
+  RankPath paths[kBatchBlock];
+  State states[kBatchBlock];
+  for (size_t b0 = 0; b0 < queries.size(); b0 += kBatchBlock) {
+    const size_t nb = std::min(kBatchBlock, queries.size() - b0);
+    RankBlock(queries.subspan(b0, nb), paths, states);
+    std::vector<Scratch>& ss = BlockScratches();
+    for (size_t b = 0; b < nb; ++b) out[b0 + b] = Respond(ss[b], states[b], paths[b], k, false);
+  }
+}
+
+void HybridRanker::ScoreIntoBatch(std::span<const UserQuery> queries, std::span<float> scores) const {
+  if (scores.size() != queries.size() * static_cast<size_t>(num_items_))
+    throw std::invalid_argument("HybridRanker::ScoreIntoBatch: scores size != queries x num_items");
+  RankPath paths[kBatchBlock];
+  State states[kBatchBlock];
+  for (size_t b0 = 0; b0 < queries.size(); b0 += kBatchBlock) {
+    const size_t nb = std::min(kBatchBlock, queries.size() - b0);
+    RankBlock(queries.subspan(b0, nb), paths, states);
+    std::vector<Scratch>& ss = BlockScratches();
+    for (size_t b = 0; b < nb; ++b)
+      FillScores(ss[b], paths[b], scores.subspan((b0 + b) * num_items_, num_items_));
+  }
 }
 
 std::vector<SimilarItem> HybridRanker::Similar(uint32_t item, size_t k, SimilarMode mode) const {

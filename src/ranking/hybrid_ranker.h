@@ -56,6 +56,12 @@ struct RankerOptions {
   float foldin_regularization = -1.f;      // fold-in lambda; < 0: the training lambda for that row length
   float popularity_mix = 0.f;   // in [0, 1]; 0 disables the popularity blend described above
   float popularity_T = 0.f;     // history size at which the blend vanishes (<= 0: use T)
+  // Popularity signal recency (issue 4, temporal protocol): half-life in days of the exponential
+  // time decay of each training interaction's vote in the popularity counts, measured back from
+  // the latest training timestamp; 0 = plain counts. Not used by HybridRanker itself (it gets a
+  // popularity vector): whoever builds that vector applies it (HybridRecommender, `hybridrec
+  // train` via DecayedPopularity in collab/popularity.h). Ignored without timestamps.
+  float popularity_half_life_days = 0.f;
   bool map_cold_items = false;  // estimate y_i of factor-less items with the content-to-factor map
   float map_ridge = 1.f;        // mu of that ridge regression (>= 0)
   size_t explain_items = 3;     // history items listed per explanation kind
@@ -135,6 +141,16 @@ class HybridRanker {
   // ranking as Recommend. Returns the path taken.
   RankPath ScoreInto(const UserQuery& query, std::span<float> scores) const;
 
+  // Batch forms of Recommend (explain = false) and ScoreInto: the same results, query by query,
+  // but the brute-force collaborative and content scores of up to kBatchBlock queries are
+  // computed in one pass over the factor / embedding matrices (ScoreTransposedBatch), which is
+  // several times faster than a per-query loop on one thread. `out` gets one response per query;
+  // `scores` is queries.size() x num_items(), row b for queries[b]. Call from several threads
+  // on disjoint query ranges for parallelism.
+  static constexpr size_t kBatchBlock = 32;
+  void RecommendBatch(std::span<const UserQuery> queries, size_t k, std::span<RankResponse> out) const;
+  void ScoreIntoBatch(std::span<const UserQuery> queries, std::span<float> scores) const;
+
   // k items most similar to `item` (itself excluded), best first, in the given mode. Hybrid:
   // z-score fusion of content and collaborative cosines over the union of both top-N with
   // w = w_max. Collab mode returns nothing for an item without a factor.
@@ -150,6 +166,16 @@ class HybridRanker {
   struct Scratch;
   struct State;  // per-request result of the shared first stages
   RankPath Rank(const UserQuery& query, Scratch& s, State& st) const;
+  // Rank = Prepare (signals; false: popularity path) + ScoreFull (brute-force signal scores) +
+  // Finish (candidates, z-scores, fusion).
+  bool Prepare(const UserQuery& query, Scratch& s, State& st) const;
+  void ScoreFull(Scratch& s, const State& st) const;
+  RankPath Finish(Scratch& s, const State& st) const;
+  // Prepare + block scoring + Finish for up to kBatchBlock queries into the thread's scratches.
+  void RankBlock(std::span<const UserQuery> queries, RankPath* paths, State* states) const;
+  static std::vector<Scratch>& BlockScratches();
+  RankResponse Respond(Scratch& s, const State& st, RankPath path, size_t k, bool explain) const;
+  void FillScores(const Scratch& s, RankPath path, std::span<float> scores) const;
   float FoldInReg(size_t n) const;
 
   const AlsModel* als_;
@@ -163,6 +189,7 @@ class HybridRanker {
   uint32_t als_items_ = 0;
   int k_ = 0;
   std::vector<uint8_t> has_factor_;   // per item: trained or mapped y_i available
+  std::vector<uint32_t> no_factor_;   // items without one (ascending)
   std::vector<float> y_;              // num_items x k: trained Y, mapped estimates, zeros
   std::vector<float> y_t_;            // k x num_items
   std::vector<float> e_t_;            // dim x num_items (embeddings transposed)

@@ -109,6 +109,33 @@ TEST(RankingKernels, SelectTopNIsTheTopKSet) {
   }
 }
 
+TEST(RankingKernels, SelectTopNSampledPathIsExact) {
+  // Catalogues >= 8 n take the sampled-threshold path: continuous scores, heavy ties, sorted
+  // (adversarial for the sample) and mostly masked (-inf / NaN) scores.
+  std::mt19937_64 g(7);
+  for (int trial = 0; trial < 40; ++trial) {
+    std::vector<float> s(1682 + trial);
+    for (size_t i = 0; i < s.size(); ++i) {
+      switch (trial % 4) {
+        case 0: s[i] = static_cast<float>(g() % 1000000) * 1e-6f; break;
+        case 1: s[i] = static_cast<float>(g() % 5); break;
+        case 2: s[i] = static_cast<float>(i); break;
+        default: s[i] = g() % 10 == 0 ? static_cast<float>(g() % 100) : -std::numeric_limits<float>::infinity();
+      }
+    }
+    s[17] = std::numeric_limits<float>::quiet_NaN();
+    for (size_t n : {size_t{8}, size_t{50}, size_t{100}, size_t{200}}) {
+      std::vector<float> vals;
+      std::vector<uint32_t> got;
+      SelectTopN(s, n, vals, got);
+      auto want = TopK(s, n);
+      std::sort(want.begin(), want.end());
+      std::sort(got.begin(), got.end());
+      EXPECT_EQ(got, want) << "trial " << trial << " n=" << n;
+    }
+  }
+}
+
 TEST(RankingKernels, CollabContributionsSumToFoldInScore) {
   const int k = 4;
   const uint32_t n_items = 12, n_users = 3;
@@ -370,6 +397,70 @@ TEST(HybridRanker, DeterministicAndScoreIntoMatchesRecommend) {
   for (float s : scores) finite += std::isfinite(s) ? 1 : 0;
   EXPECT_LE(finite, 30u);
   EXPECT_FALSE(std::isfinite(scores[4]));
+}
+
+TEST(RankingKernels, ScoreTransposedBatchEqualsSingleQueryKernel) {
+  // n = 150: two full 64-item tiles and a partial one; a zero query entry is skipped in both.
+  const size_t n = 150, d = 7;
+  const auto et = RandomMatrix(d, n, 31);
+  auto qs = RandomMatrix(3, d, 32);
+  qs[1 * d + 2] = 0.f;
+  std::vector<std::vector<float>> outs(3, std::vector<float>(n, -1.f));
+  const float* q[3] = {qs.data(), qs.data() + d, qs.data() + 2 * d};
+  float* o[3] = {outs[0].data(), outs[1].data(), outs[2].data()};
+  ScoreTransposedBatch(et, n, d, q, o);
+  for (size_t b = 0; b < 3; ++b) {
+    std::vector<float> single(n);
+    ScoreTransposed(et, n, d, std::span<const float>(qs).subspan(b * d, d), single);
+    for (size_t i = 0; i < n; ++i) EXPECT_FLOAT_EQ(outs[b][i], single[i]) << "query " << b << " item " << i;
+  }
+  const float* q1[1] = {qs.data()};
+  EXPECT_THROW(ScoreTransposedBatch(et, n, d, q1, {o, 2}), std::invalid_argument);
+}
+
+TEST(HybridRanker, BatchEqualsPerQueryResults) {
+  // More queries than one block, mixing known users, fold-in users, an empty history
+  // (popularity path) and a history with only the factor-less item 69 (content path).
+  const uint32_t n = 70;
+  const int k = 5, d = 6;
+  const auto emb = RandomMatrix(n, d, 41, true);
+  AlsModel als(SmallAls(k), 50, n - 1, RandomMatrix(50, k, 42), RandomMatrix(n - 1, k, 43));
+  std::vector<float> pop(n);
+  for (uint32_t i = 0; i < n; ++i) pop[i] = static_cast<float>((i * 37) % 11);
+  RankerOptions o;
+  o.candidates = 12;
+  o.popularity_mix = 0.3f;
+  HybridRanker r(&als, emb, d, nullptr, pop, o);
+  const size_t nq = HybridRanker::kBatchBlock + 9;
+  std::vector<std::vector<HistoryEntry>> hist(nq);
+  std::vector<UserQuery> qs(nq);
+  for (size_t t = 0; t < nq; ++t) {
+    for (uint32_t j = 0; j < t % 7; ++j) hist[t].push_back({static_cast<uint32_t>((t * 13 + j * 5) % (n - 1)), 1.f + j});
+    if (t == 5) hist[t] = {{69, 2.f}};
+    qs[t].history = hist[t];
+    if (t % 3 == 0) qs[t].known_user = static_cast<uint32_t>(t % 50);
+    if (t % 6 == 3) qs[t].use_trained_factor = false;
+  }
+  std::vector<RankResponse> batch(nq);
+  r.RecommendBatch(qs, 8, batch);
+  std::vector<float> scores(nq * n), one(n);
+  r.ScoreIntoBatch(qs, scores);
+  for (size_t t = 0; t < nq; ++t) {
+    const auto single = r.Recommend(qs[t], 8);
+    EXPECT_EQ(batch[t].path, single.path) << t;
+    EXPECT_EQ(batch[t].weight, single.weight) << t;
+    ASSERT_EQ(batch[t].items.size(), single.items.size()) << t;
+    for (size_t j = 0; j < single.items.size(); ++j) {
+      EXPECT_EQ(batch[t].items[j].item, single.items[j].item) << t;
+      EXPECT_FLOAT_EQ(batch[t].items[j].score, single.items[j].score) << t;
+    }
+    r.ScoreInto(qs[t], one);
+    for (uint32_t i = 0; i < n; ++i) EXPECT_FLOAT_EQ(scores[t * n + i], one[i]) << t << " " << i;
+  }
+  EXPECT_EQ(batch[5].path, RankPath::kContent);
+  EXPECT_EQ(batch[0].path, RankPath::kPopularity);
+  std::vector<RankResponse> wrong(1);
+  EXPECT_THROW(r.RecommendBatch(qs, 8, wrong), std::invalid_argument);
 }
 
 TEST(HybridRanker, IndexPathMatchesBruteForce) {

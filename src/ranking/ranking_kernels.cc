@@ -78,6 +78,50 @@ void UnionCandidates(std::span<const uint32_t> a, std::span<const uint32_t> b, s
   out.resize(w);
 }
 
+namespace {
+
+// The k-th largest (0-based) of a[0..m) (no NaN), by quickselect with branch-free partitions
+// (the comparisons of a selection are unpredictable, so branchy std::nth_element spends most of
+// its time in mispredictions). Clobbers a; tmp is scratch.
+float NthLargest(float* a, size_t m, size_t k, std::vector<float>& tmp) {
+  tmp.resize(m);
+  while (m > 24) {
+    float x = a[0], y = a[m / 2], z = a[m - 1];  // median of three
+    if (x > y) std::swap(x, y);
+    const float pivot = std::max(x, std::min(y, z));
+    size_t hi = 0, lo = m, eq = 0;
+    float* t = tmp.data();
+    for (size_t i = 0; i < m; ++i) {
+      const float v = a[i];
+      const bool gt = v > pivot;
+      t[hi] = v;
+      t[lo - 1] = v;
+      hi += gt ? 1 : 0;
+      lo -= gt ? 0 : 1;
+      eq += v == pivot ? 1 : 0;
+    }
+    // t[0, hi): > pivot; t[hi, m): <= pivot (reversed).
+    if (k < hi) {
+      std::copy(t, t + hi, a);
+      m = hi;
+    } else if (k < hi + eq) {
+      return pivot;
+    } else {
+      size_t w = 0;
+      for (size_t i = hi; i < m; ++i) {
+        a[w] = t[i];
+        w += t[i] < pivot ? 1 : 0;
+      }
+      k -= hi + eq;
+      m = w;
+    }
+  }
+  std::sort(a, a + m, std::greater<float>());
+  return a[k];
+}
+
+}  // namespace
+
 void SelectTopN(std::span<const float> scores, size_t n, std::vector<float>& values, std::vector<uint32_t>& out) {
   out.clear();
   if (n == 0) return;
@@ -86,6 +130,46 @@ void SelectTopN(std::span<const float> scores, size_t n, std::vector<float>& val
   const size_t size = scores.size();
   // Eligible = v > -inf (false for NaN). Written as branch-free reductions so they vectorise:
   // this runs twice per request over the whole catalogue.
+  // Fast path (catalogue much larger than n): a strided sample gives a threshold that is very
+  // likely below the n-th largest value; one pass collects every eligible value at or above it
+  // (in index order), and the exact threshold and the output come from that short list. When
+  // fewer than n values are collected (unlucky sample, or few eligible values) the general path
+  // below runs instead, so the result is always exact.
+  if (size >= 8 * n && n >= 8) {
+    constexpr size_t kStride = 4;
+    values.clear();
+    for (size_t i = 0; i < size; i += kStride)
+      if (s[i] > -kInf) values.push_back(s[i]);
+    const double expect = static_cast<double>(n) / kStride;
+    const auto rank = static_cast<size_t>(expect + 3.0 * std::sqrt(expect) + 4.0);
+    thread_local std::vector<float> tmp, sel;
+    if (rank < values.size()) {
+      const float low = NthLargest(values.data(), values.size(), rank, tmp);
+      thread_local std::vector<uint32_t> idx;
+      idx.resize(size);
+      values.resize(size);
+      size_t c = 0;
+      for (uint32_t i = 0; i < size; ++i) {  // branch-free compaction
+        idx[c] = i;
+        values[c] = s[i];
+        c += s[i] >= low ? 1 : 0;
+      }
+      if (c >= n) {
+        sel.assign(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(c));
+        const float thr = NthLargest(sel.data(), c, n - 1, tmp);
+        out.resize(n);
+        size_t w = 0;
+        for (size_t t = 0; t < c && w < n; ++t) {
+          out[w] = idx[t];
+          w += values[t] > thr ? 1 : 0;
+        }
+        for (size_t t = 0; t < c && w < n; ++t)
+          if (values[t] == thr) out[w++] = idx[t];
+        out.resize(w);
+        return;
+      }
+    }
+  }
   float lo = kInf, hi = -kInf;
   size_t m = 0;
   for (size_t i = 0; i < size; ++i) {
@@ -295,6 +379,48 @@ void ScoreTransposed(std::span<const float> et, size_t n, size_t d, std::span<co
     if (qj == 0.f) continue;
     const float* row = et.data() + j * n;
     for (size_t i = 0; i < n; ++i) s[i] += qj * row[i];
+  }
+}
+
+namespace {
+
+// One 64-item tile (W = 64, compile-time so the accumulators live in vector registers: several
+// independent FMA chains, so the loop is not bound by FMA latency) or the last partial tile
+// (W = 0: width w at run time).
+template <size_t W>
+void ScoreTile(const float* et, size_t n, size_t d, size_t i0, size_t w, const float* q, float* out) {
+  constexpr size_t kMax = 64;
+  const size_t width = W == 0 ? w : W;
+  float acc[kMax] = {};
+  for (size_t j = 0; j < d; ++j) {
+    const float qj = q[j];
+    if (qj == 0.f) continue;
+    const float* row = et + j * n + i0;
+    if constexpr (W != 0) {
+      for (size_t t = 0; t < W; ++t) acc[t] += qj * row[t];
+    } else {
+      for (size_t t = 0; t < width; ++t) acc[t] += qj * row[t];
+    }
+  }
+  std::copy(acc, acc + width, out + i0);
+}
+
+}  // namespace
+
+void ScoreTransposedBatch(std::span<const float> et, size_t n, size_t d, std::span<const float* const> queries,
+                          std::span<float* const> outs) {
+  if (et.size() != n * d || queries.size() != outs.size())
+    throw std::invalid_argument("ScoreTransposedBatch: size mismatch");
+  constexpr size_t kTile = 64;
+  for (size_t i0 = 0; i0 < n; i0 += kTile) {
+    const size_t w = std::min(kTile, n - i0);
+    for (size_t b = 0; b < queries.size(); ++b) {
+      if (w == kTile) {
+        ScoreTile<kTile>(et.data(), n, d, i0, w, queries[b], outs[b]);
+      } else {
+        ScoreTile<0>(et.data(), n, d, i0, w, queries[b], outs[b]);
+      }
+    }
   }
 }
 

@@ -92,4 +92,13 @@ void CholeskySolve(std::span<const double> l, size_t n, std::span<double> b);
 // transposed) copy of the embeddings, which vectorises over items.
 void ScoreTransposed(std::span<const float> et, size_t n, size_t d, std::span<const float> q, std::span<float> scores);
 
+// ScoreTransposed for several queries at once: outs[b][i] = sum_j et[j * n + i] * queries[b][j].
+// Works over tiles of 64 items so the d x 64 slice of `et` stays in cache while every query of the
+// block is scored against it (one pass over `et` per block instead of one per query: the
+// single-query kernel is memory-bound). Summation order per (b, i) is the same as
+// ScoreTransposed's (ascending j), so the results are the same floats.
+// REQUIRES: queries[b] points to d floats, outs[b] to n floats; queries.size() == outs.size().
+void ScoreTransposedBatch(std::span<const float> et, size_t n, size_t d, std::span<const float* const> queries,
+                          std::span<float* const> outs);
+
 }  // namespace hybridrec

@@ -1,6 +1,7 @@
 #include "ranking/recommenders.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <string>
 
@@ -79,16 +80,52 @@ Status HybridRecommender::Fit(const FitInput& input) {
   HR_RETURN_IF_ERROR(als_->Fit(input));
   HR_RETURN_IF_ERROR(popularity_.Fit(input));
   train_ = input.train->by_user;
-  ranker_ = std::make_unique<HybridRanker>(als_.get(), emb_, dim_, nullptr, popularity_.item_scores(),
-                                           options_.ranker);
+  age_seconds_.clear();
+  if (input.dataset != nullptr && input.dataset->has_timestamps) {
+    // Timestamp of every training entry (dataset interactions are one per (user, item) pair).
+    std::vector<int64_t> ts(train_.nnz(), 0);
+    bool any = false;
+    int64_t t_ref = 0;
+    for (const Interaction& x : input.dataset->interactions) {
+      if (x.user >= train_.rows || x.item >= train_.cols) continue;
+      const auto row = train_.RowIndices(x.user);
+      const auto it = std::lower_bound(row.begin(), row.end(), x.item);
+      if (it == row.end() || *it != x.item) continue;
+      ts[train_.indptr[x.user] + static_cast<size_t>(it - row.begin())] = x.timestamp;
+      t_ref = any ? std::max(t_ref, x.timestamp) : x.timestamp;
+      any = true;
+    }
+    if (any) {
+      age_seconds_.resize(ts.size());
+      for (size_t t = 0; t < ts.size(); ++t) age_seconds_[t] = static_cast<double>(t_ref - ts[t]);
+    }
+  }
+  UpdateRankerPopularity();
+  const auto counts = popularity_.item_scores();
+  trained_.assign(counts.size(), 0);
+  for (size_t i = 0; i < counts.size(); ++i) trained_[i] = counts[i] > 0.f ? 1 : 0;
+  ranker_ = std::make_unique<HybridRanker>(als_.get(), emb_, dim_, nullptr, ranker_pop_, options_.ranker, trained_);
   return Status::Ok();
+}
+
+void HybridRecommender::UpdateRankerPopularity() {
+  const auto counts = popularity_.item_scores();
+  ranker_pop_.assign(counts.begin(), counts.end());
+  const double h = options_.ranker.popularity_half_life_days;
+  if (!(h > 0.0) || age_seconds_.empty()) return;
+  const double scale = std::log(2.0) / (h * 86400.0);
+  std::vector<double> acc(train_.cols, 0.0);
+  for (size_t t = 0; t < age_seconds_.size(); ++t) acc[train_.indices[t]] += std::exp(-scale * age_seconds_[t]);
+  for (size_t i = 0; i < acc.size(); ++i) ranker_pop_[i] = static_cast<float>(acc[i]);
 }
 
 void HybridRecommender::SetRankerOptions(const RankerOptions& options) {
   options.Validate();
   options_.ranker = options;
-  if (als_ != nullptr)
-    ranker_ = std::make_unique<HybridRanker>(als_.get(), emb_, dim_, nullptr, popularity_.item_scores(), options);
+  if (als_ != nullptr) {
+    UpdateRankerPopularity();
+    ranker_ = std::make_unique<HybridRanker>(als_.get(), emb_, dim_, nullptr, ranker_pop_, options, trained_);
+  }
 }
 
 void HybridRecommender::ScoreUser(uint32_t user, std::span<float> scores) const {
@@ -108,9 +145,35 @@ void HybridRecommender::ScoreUser(uint32_t user, std::span<float> scores) const 
 void HybridRecommender::ScoreUsers(std::span<const uint32_t> users, std::span<float> out, uint32_t num_items) const {
   if (out.size() != users.size() * static_cast<size_t>(num_items))
     throw std::invalid_argument("HybridRecommender::ScoreUsers: out size != users x num_items");
-  ParallelFor(users.size(), ResolveThreads(options_.threads), [&](size_t b, size_t e) {
-    for (size_t i = b; i < e; ++i) ScoreUser(users[i], out.subspan(i * num_items, num_items));
-  }, 16);
+  if (ranker_ == nullptr) throw std::invalid_argument("HybridRecommender::ScoreUsers: not fitted");
+  if (num_items != ranker_->num_items())
+    throw std::invalid_argument("HybridRecommender::ScoreUsers: num_items differs from the model's");
+  for (uint32_t u : users)
+    if (u >= train_.rows) throw std::invalid_argument("HybridRecommender::ScoreUsers: user out of range");
+  // Blocks of HybridRanker::kBatchBlock users go through the batch path (one pass over the
+  // factor and embedding matrices per block); same scores as a ScoreUser loop.
+  constexpr size_t kBlock = HybridRanker::kBatchBlock;
+  const size_t blocks = (users.size() + kBlock - 1) / kBlock;
+  ParallelFor(blocks, ResolveThreads(options_.threads), [&](size_t b, size_t e) {
+    std::vector<std::vector<HistoryEntry>> hist(kBlock);
+    std::vector<UserQuery> queries(kBlock);
+    for (size_t blk = b; blk < e; ++blk) {
+      const size_t u0 = blk * kBlock;
+      const size_t nb = std::min(kBlock, users.size() - u0);
+      for (size_t t = 0; t < nb; ++t) {
+        const uint32_t user = users[u0 + t];
+        const auto idx = train_.RowIndices(user);
+        const auto val = train_.RowValues(user);
+        hist[t].resize(idx.size());
+        for (size_t q = 0; q < idx.size(); ++q) hist[t][q] = {idx[q], val[q]};
+        queries[t] = UserQuery{};
+        queries[t].known_user = user;
+        queries[t].history = hist[t];
+      }
+      ranker_->ScoreIntoBatch(std::span<const UserQuery>(queries).first(nb),
+                              out.subspan(u0 * num_items, nb * static_cast<size_t>(num_items)));
+    }
+  }, 1);
 }
 
 void HybridRecommender::ScoreHistory(std::span<const std::pair<uint32_t, float>> history,

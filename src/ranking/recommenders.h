@@ -68,6 +68,11 @@ class HybridRecommender : public Recommender {
   // Rebuilds the ranker with other fusion options (tuning T / w_max / N without refitting ALS).
   void SetRankerOptions(const RankerOptions& options);
 
+  // The popularity vector the ranker uses: PopularityModel counts, or with
+  // ranker.popularity_half_life_days > 0 and a dataset with timestamps, DecayedPopularity of the
+  // training interactions (same values as collab/popularity.h computes).
+  std::span<const float> ranker_popularity() const { return ranker_pop_; }
+
   // REQUIRES Fit was called.
   const AlsModel& als() const { return *als_; }
   const PopularityModel& popularity() const { return popularity_; }
@@ -80,6 +85,11 @@ class HybridRecommender : public Recommender {
   std::unique_ptr<AlsModel> als_;
   PopularityModel popularity_;
   CsrMatrix train_;  // by_user copy of the training strengths (histories of known users)
+  // Per entry of train_: seconds before the latest training timestamp (empty without timestamps).
+  std::vector<double> age_seconds_;
+  std::vector<float> ranker_pop_;  // popularity given to the ranker (see ranker_popularity)
+  std::vector<uint8_t> trained_;   // per item: has training interactions (count > 0)
+  void UpdateRankerPopularity();
   std::unique_ptr<HybridRanker> ranker_;
 };
 

@@ -1,0 +1,99 @@
+// Grid search of the hybrid's fusion options (RankerOptions: N, T, w_max, the popularity blend,
+// fold-in lambda, cold-item map) on a validation split carved from train (issue 4: "T, w_max and
+// N on a validation split carved from train, stored in the model and used as defaults").
+//
+// One HybridRecommender is fitted on Split::validation_train; each trial only rebuilds its ranker
+// (HybridRecommender::SetRankerOptions) and scores Split::validation (never the test part). The
+// base options are trial 0, so the winner is never worse on validation than the base; ties keep
+// the earlier trial. Deterministic for a split and options. Thread-safety: reentrant.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "collab/als.h"
+#include "core/status.h"
+#include "data/dataset.h"
+#include "eval/split.h"
+#include "ranking/hybrid_ranker.h"
+
+namespace hybridrec {
+
+// Values tried per axis (every combination); an empty list means "the base option's value".
+struct FusionGrid {
+  std::vector<size_t> candidates;
+  std::vector<float> T;
+  std::vector<float> w_max;
+  std::vector<std::pair<float, float>> blends;  // (popularity_mix, popularity_T)
+  std::vector<float> popularity_half_life_days;
+  std::vector<float> foldin_regularization;
+  std::vector<bool> map_cold_items;
+  std::vector<float> map_ridge;
+
+  size_t size() const;
+};
+
+// The default grid for a protocol (each axis only where it matters for that protocol's users):
+// all: N {100, 200} x T {1, 5, 10, 20, 50} x w_max {0.5, 0.7, 0.85, 1};
+// random / global-random: blend off or (0.5, T);
+// temporal: blend off or mix {0.3, 0.5} lasting for every history (popularity_T 1000) or fading
+//   with T;
+// cold-users: blend mix {0, 0.1, 0.2, 0.3, 0.5, 0.8} fading at 50 interactions, fold-in lambda
+//   {base, 100} (a strongly regularised, popularity-leaning fold-in; issue 4 note);
+// cold-items: w_max also 0.3, no blend (popularity cannot reach factor-less items), the
+//   content-to-factor map off/on with ridge {1, 10}.
+// (A time-decayed popularity blend, RankerOptions::popularity_half_life_days, was tried on the
+// temporal grid and never won on validation; it stays available as an option.)
+FusionGrid DefaultFusionGrid(SplitProtocol protocol, const RankerOptions& base);
+
+struct FusionTuneOptions {
+  RankerOptions base;     // trial 0 and the values of the axes the grid leaves empty
+  FusionGrid grid;        // e.g. DefaultFusionGrid(protocol, base)
+  AlsOptions als;         // the hybrid's collaborative model (fitted once on validation_train)
+  int threads = 0;        // ALS and scoring threads (0 = all hardware threads)
+  bool quiet = true;      // progress line on a terminal when false
+  // Validation folds: fold 0 is the split's validation part; each further fold applies the
+  // protocol again, with another seed, to the same tuning data (split.train, or for a
+  // MakeTuningSplit split validation_train + validation + validation_revealed) and fits its own
+  // hybrid. Trials are ranked by the user-weighted mean over folds: fewer, noisier validation
+  // users (cold-users holds out 10% of users) pick more stable settings. 1 = the split only.
+  size_t folds = 1;
+  // Selection metric: recall@k for cold-items (its target metric, k = 20), else NDCG@k (k = 10);
+  // 0 = that protocol default.
+  size_t k = 0;
+};
+
+struct FusionTrial {
+  RankerOptions ranker;
+  double metric = 0;  // the selection metric (see FusionTuneResult::metric_name)
+  double ndcg = 0, recall = 0;
+};
+
+struct FusionTuneResult {
+  std::string metric_name;      // e.g. "ndcg@10" or "recall@20"
+  size_t validation_users = 0;      // over all folds
+  size_t folds = 1;
+  std::vector<FusionTrial> trials;  // trial 0 = base
+  size_t best = 0;
+
+  const RankerOptions& best_options() const { return trials[best].ranker; }
+  // {"metric","validation_users","trials":n,"base_<metric>","best_<metric>","best":{ranker}}
+  nlohmann::ordered_json ToJson() const;
+};
+
+// REQUIRES split.options.validation and a non-empty validation part (InvalidArgument otherwise);
+// embeddings num_items x dim (may be empty: collab only). Fit errors are returned.
+Result<FusionTuneResult> TuneFusion(const Dataset& dataset, const Split& split, std::span<const float> embeddings,
+                                    int dim, const FusionTuneOptions& options);
+
+// A Split whose validation_train / validation (and validation_revealed) are the train / test
+// parts of `protocol` applied to ALL of the dataset (its train / test fields stay empty): the
+// tuning data of `hybridrec train --tune`, which has no test part of its own.
+Result<Split> MakeTuningSplit(const Dataset& dataset, SplitOptions options);
+
+}  // namespace hybridrec
