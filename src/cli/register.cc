@@ -9,6 +9,7 @@ void RegisterEvaluate(CLI::App& app, CommandRegistry& reg);
 void RegisterRecommend(CLI::App& app, CommandRegistry& reg);
 void RegisterFetchModel(CLI::App& app, CommandRegistry& reg);
 void RegisterSearch(CLI::App& app, CommandRegistry& reg);
+void RegisterServe(CLI::App& app, CommandRegistry& reg);
 
 void RegisterAll(CLI::App& app, CommandRegistry& reg) {
   RegisterFetchData(app, reg);
@@ -18,6 +19,7 @@ void RegisterAll(CLI::App& app, CommandRegistry& reg) {
   RegisterRecommend(app, reg);
   RegisterFetchModel(app, reg);
   RegisterSearch(app, reg);
+  RegisterServe(app, reg);
 }
 
 }  // namespace hybridrec::cli

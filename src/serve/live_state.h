@@ -1,0 +1,99 @@
+// LiveState: the service's mutable state around immutable snapshots (snapshot.h).
+//
+// Readers call Current() and work on the returned snapshot for the whole request: a pointer
+// copy is all they ever wait for. Writers (events, new items, reload) are serialised by one
+// mutex; each writes the event store first (durable), then updates the in-memory view:
+//  - events go to the current generation's per-user overlay (UserEvents, sharded locks);
+//  - a new item is embedded with the model's encoder and a new snapshot with the item appended
+//    is published (copy-on-write);
+//  - a reload loads the model directory again (outside the writer lock: the slow part), then
+//    under the lock replays every stored item and event over it and publishes the result.
+//    A model that fails to load or verify leaves the current snapshot in place.
+//
+// Thread-safety: every method is safe from many threads.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "serve/event_store.h"
+#include "serve/requests.h"
+#include "serve/snapshot.h"
+
+namespace hybridrec::serve {
+
+struct ReplayStats {
+  size_t items_replayed = 0;
+  size_t items_in_model = 0;   // stored items the (re)loaded model already has in its catalogue
+  size_t events_replayed = 0;
+  size_t events_skipped = 0;   // stored events whose item this model does not know
+};
+
+struct AddItemResult {
+  bool created = false;   // false: the id exists already (nothing stored)
+  uint32_t item = 0;      // catalogue index in the published snapshot
+  std::shared_ptr<const Snapshot> snapshot;  // the snapshot that holds it
+};
+
+class LiveState {
+ public:
+  // Loads the model directory, opens the store and replays it. Errors name the file at fault.
+  static Result<std::unique_ptr<LiveState>> Open(const std::filesystem::path& model_dir,
+                                                 std::unique_ptr<EventStore> store);
+
+  std::shared_ptr<const Snapshot> Current() const { return current_.load(std::memory_order_acquire); }
+
+  // Validates the whole batch against the current catalogue (NotFound naming the first unknown
+  // item; nothing stored), stores it (one transaction, shared with the batches of other threads
+  // posting at the same time: group commit), then applies it to the user overlay. Returns once
+  // the batch is durable. Events without a timestamp get `now` (seconds since the epoch).
+  Status RecordEvents(const std::vector<EventIn>& events, int64_t now);
+
+  // Embeds and stores a new item, then publishes a snapshot holding it. Unsupported when the
+  // model has no content layer; created = false when the id is already in the catalogue.
+  Result<AddItemResult> AddItem(const NewItemRequest& request, int64_t now);
+
+  // Loads the model directory again and swaps it in with the store replayed over it.
+  // Corruption/NotFound/... from the loader leave the current snapshot untouched.
+  Status Reload();
+
+  int64_t events_stored() const { return store_->num_events(); }
+  int64_t items_stored() const { return store_->num_items(); }
+  const EventStore& store() const { return *store_; }
+  ReplayStats last_replay() const;
+  int64_t reloads() const { return reloads_.load(); }
+
+ private:
+  LiveState(std::filesystem::path model_dir, std::unique_ptr<EventStore> store)
+      : model_dir_(std::move(model_dir)), store_(std::move(store)) {}
+  // Loads the model and builds a snapshot with the store replayed. REQUIRES: write_mu_ held
+  // (the replay must not miss events being written).
+  struct Pending {
+    std::vector<StoredEvent> events;
+    Status result;
+    bool done = false;  // guarded by queue_mu_
+  };
+  void CommitGroup(const std::vector<Pending*>& group);
+  Result<std::shared_ptr<const Snapshot>> Replay(std::shared_ptr<const TrainedModel> model, ReplayStats& stats) const;
+
+  const std::filesystem::path model_dir_;
+  std::unique_ptr<EventStore> store_;
+  std::atomic<std::shared_ptr<const Snapshot>> current_;
+  std::mutex write_mu_;   // serialises events, items and the publication of a reload
+  std::mutex reload_mu_;  // one reload at a time
+  std::mutex queue_mu_;   // group commit of events
+  std::condition_variable queue_cv_;
+  std::vector<Pending*> queue_;
+  bool committing_ = false;
+  mutable std::mutex stats_mu_;
+  ReplayStats last_replay_;
+  std::atomic<int64_t> reloads_{0};
+};
+
+}  // namespace hybridrec::serve

@@ -1,0 +1,89 @@
+#include "serve/metrics.h"
+
+#include <cstdio>
+
+namespace hybridrec::serve {
+namespace {
+
+std::string Escape(std::string_view v) {
+  std::string out;
+  for (const char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+std::string Num(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
+}  // namespace
+
+Metrics::Metrics(std::vector<std::string> routes)
+    : routes_(std::move(routes)), data_(std::make_unique<Route[]>(routes_.size())) {}
+
+void Metrics::Observe(size_t route, std::string_view method, int status, double seconds) {
+  if (route >= routes_.size()) return;
+  size_t m = kMethods.size() - 1;
+  for (size_t i = 0; i + 1 < kMethods.size(); ++i)
+    if (kMethods[i] == method) m = i;
+  size_t s = kStatuses.size() - 1;
+  for (size_t i = 0; i + 1 < kStatuses.size(); ++i)
+    if (kStatuses[i] == status) s = i;
+  Route& r = data_[route];
+  r.count[m][s].fetch_add(1, std::memory_order_relaxed);
+  size_t b = 0;
+  while (b < kBuckets.size() && seconds > kBuckets[b]) ++b;
+  r.bucket[b].fetch_add(1, std::memory_order_relaxed);
+  r.sum_ns.fetch_add(static_cast<uint64_t>(seconds * 1e9), std::memory_order_relaxed);
+}
+
+uint64_t Metrics::total_requests() const {
+  uint64_t n = 0;
+  for (size_t r = 0; r < routes_.size(); ++r)
+    for (const auto& b : data_[r].bucket) n += b.load(std::memory_order_relaxed);
+  return n;
+}
+
+std::string Metrics::Render(std::string_view extra) const {
+  std::string out;
+  out += "# HELP hybridrec_http_requests_total HTTP requests by route template, method and status code.\n";
+  out += "# TYPE hybridrec_http_requests_total counter\n";
+  for (size_t r = 0; r < routes_.size(); ++r) {
+    const std::string route = Escape(routes_[r]);
+    for (size_t m = 0; m < kMethods.size(); ++m)
+      for (size_t s = 0; s < kStatuses.size(); ++s) {
+        const uint64_t v = data_[r].count[m][s].load(std::memory_order_relaxed);
+        if (v == 0) continue;
+        out += "hybridrec_http_requests_total{route=\"" + route + "\",method=\"" + std::string(kMethods[m]) +
+               "\",status=\"" + (kStatuses[s] ? std::to_string(kStatuses[s]) : std::string("other")) + "\"} " +
+               std::to_string(v) + "\n";
+      }
+  }
+  out += "# HELP hybridrec_http_request_duration_seconds Time from routing to the response being built, by route.\n";
+  out += "# TYPE hybridrec_http_request_duration_seconds histogram\n";
+  for (size_t r = 0; r < routes_.size(); ++r) {
+    const std::string route = Escape(routes_[r]);
+    uint64_t cum = 0;
+    for (size_t b = 0; b <= kBuckets.size(); ++b) {
+      cum += data_[r].bucket[b].load(std::memory_order_relaxed);
+      const std::string le = b < kBuckets.size() ? Num(kBuckets[b]) : std::string("+Inf");
+      out += "hybridrec_http_request_duration_seconds_bucket{route=\"" + route + "\",le=\"" + le + "\"} " +
+             std::to_string(cum) + "\n";
+    }
+    out += "hybridrec_http_request_duration_seconds_sum{route=\"" + route + "\"} " +
+           Num(static_cast<double>(data_[r].sum_ns.load(std::memory_order_relaxed)) * 1e-9) + "\n";
+    out += "hybridrec_http_request_duration_seconds_count{route=\"" + route + "\"} " + std::to_string(cum) + "\n";
+  }
+  out += extra;
+  return out;
+}
+
+}  // namespace hybridrec::serve

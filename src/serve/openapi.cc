@@ -1,0 +1,117 @@
+// The OpenAPI 3.0 description served at GET /openapi.json. Kept in sync with the route table by
+// serve_openapi_test (every registered route is documented, every documented route exists).
+#include "serve/server.h"
+
+namespace hybridrec::serve {
+namespace {
+
+constexpr const char* kOpenApi = R"JSON({
+  "openapi": "3.0.3",
+  "info": {
+    "title": "hybridrec",
+    "version": "1",
+    "description": "Hybrid (content + collaborative) top-K recommender over one trained model. Errors: {\"error\": {\"code\", \"message\"}} with 400 (malformed JSON, wrong types, k out of 1..1000, empty item list), 404 (unknown item or route), 405, 409, 413 (body over 1 MiB), 415 (POST without application/json). Unknown users are not an error: they get the cold-start path."
+  },
+  "paths": {
+    "/healthz": {"get": {"summary": "Liveness", "responses": {"200": {"description": "alive", "content": {"application/json": {"schema": {"type": "object", "properties": {"status": {"type": "string", "enum": ["ok"]}}}}}}}}},
+    "/readyz": {"get": {"summary": "Readiness (a model is loaded)", "responses": {
+      "200": {"description": "ready", "content": {"application/json": {"schema": {"type": "object", "properties": {"status": {"type": "string"}, "model_version": {"type": "string"}}}}}},
+      "503": {"$ref": "#/components/responses/Error"}}}},
+    "/metrics": {"get": {"summary": "Prometheus text exposition: hybridrec_http_requests_total{route,method,status}, hybridrec_http_request_duration_seconds (histogram per route), hybridrec_model_info{version}, hybridrec_events_stored, hybridrec_items_added", "responses": {"200": {"description": "metrics", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+    "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3 document", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+    "/v1/model": {"get": {"summary": "The loaded model", "responses": {"200": {"description": "model information", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ModelInfo"}}}}}}},
+    "/v1/report": {"get": {"summary": "The evaluation report.json given by --report DIR", "responses": {
+      "200": {"description": "report.json as written by hybridrec evaluate --report", "content": {"application/json": {"schema": {"type": "object"}}}},
+      "404": {"$ref": "#/components/responses/Error"}}}},
+    "/v1/embedding-map": {"get": {"summary": "2-D PCA of the item embeddings, main genre = first genre", "responses": {
+      "200": {"description": "points", "content": {"application/json": {"schema": {"type": "object", "properties": {"model_version": {"type": "string"}, "items": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}, "title": {"type": "string"}, "genre": {"type": "string"}, "x": {"type": "number"}, "y": {"type": "number"}}}}}}}}},
+      "409": {"$ref": "#/components/responses/Error"}}}},
+    "/v1/users/{id}": {"get": {"summary": "A user's history (training and events since), newest events first", "parameters": [{"$ref": "#/components/parameters/UserId"}], "responses": {
+      "200": {"description": "history (an unknown user has known=false and an empty history)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/UserHistory"}}}},
+      "400": {"$ref": "#/components/responses/Error"}}}},
+    "/v1/users/{id}/recommendations": {"get": {"summary": "Top-K for a user (events since training are folded in)", "parameters": [
+        {"$ref": "#/components/parameters/UserId"}, {"$ref": "#/components/parameters/K"},
+        {"name": "explain", "in": "query", "schema": {"type": "boolean", "default": false}},
+        {"name": "exclude_seen", "in": "query", "schema": {"type": "boolean", "default": true}}],
+      "responses": {"200": {"description": "recommendations", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Recommendations"}}}},
+        "400": {"$ref": "#/components/responses/Error"}}}},
+    "/v1/recommendations": {"post": {"summary": "Top-K for an anonymous user given items (fold-in on the fly; nothing stored)",
+      "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RecommendationsRequest"}}}},
+      "responses": {"200": {"description": "recommendations", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Recommendations"}}}},
+        "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"},
+        "413": {"$ref": "#/components/responses/Error"}, "415": {"$ref": "#/components/responses/Error"}}}},
+    "/v1/items": {"post": {"summary": "Add an item: embedded with the model's encoder, indexed, persisted, recommendable at once (cold item)",
+      "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewItem"}}}},
+      "responses": {"201": {"description": "the item", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Item"}}}},
+        "400": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"},
+        "413": {"$ref": "#/components/responses/Error"}, "415": {"$ref": "#/components/responses/Error"}}}},
+    "/v1/items/{id}": {"get": {"summary": "One item", "parameters": [{"$ref": "#/components/parameters/ItemId"}], "responses": {
+      "200": {"description": "the item", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Item"}}}},
+      "404": {"$ref": "#/components/responses/Error"}}}},
+    "/v1/items/{id}/similar": {"get": {"summary": "Items similar to an item", "parameters": [
+        {"$ref": "#/components/parameters/ItemId"}, {"$ref": "#/components/parameters/K"},
+        {"name": "mode", "in": "query", "schema": {"type": "string", "enum": ["content", "collab", "hybrid"], "default": "hybrid"}}],
+      "responses": {"200": {"description": "similar items", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Similar"}}}},
+        "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}}}},
+    "/v1/search": {"get": {"summary": "Semantic search over the catalogue", "parameters": [
+        {"name": "q", "in": "query", "required": true, "schema": {"type": "string"}}, {"$ref": "#/components/parameters/K"}],
+      "responses": {"200": {"description": "hits", "content": {"application/json": {"schema": {"type": "object", "properties": {"query": {"type": "string"}, "encoder": {"type": "string"}, "note": {"type": "string"}, "items": {"type": "array", "items": {"type": "object", "properties": {"item": {"$ref": "#/components/schemas/ItemRef"}, "score": {"type": "number"}}}}}}}}},
+        "400": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}}}},
+    "/v1/events": {"post": {"summary": "Record one event or a batch (at most 1000); validated as a whole and persisted before the reply",
+      "requestBody": {"required": true, "content": {"application/json": {"schema": {"oneOf": [
+        {"$ref": "#/components/schemas/Event"},
+        {"type": "object", "required": ["events"], "properties": {"events": {"type": "array", "minItems": 1, "maxItems": 1000, "items": {"$ref": "#/components/schemas/Event"}}}}]}}}},
+      "responses": {"200": {"description": "stored", "content": {"application/json": {"schema": {"type": "object", "properties": {"accepted": {"type": "integer"}, "events_stored": {"type": "integer"}}}}}},
+        "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"},
+        "413": {"$ref": "#/components/responses/Error"}, "415": {"$ref": "#/components/responses/Error"}}}},
+    "/admin/reload": {"post": {"summary": "Reload the model directory and replay the stored items and events (also on SIGHUP); requests in flight finish on the old model",
+      "responses": {"200": {"description": "reloaded", "content": {"application/json": {"schema": {"type": "object", "properties": {"status": {"type": "string"}, "model_version": {"type": "string"}, "items_replayed": {"type": "integer"}, "events_replayed": {"type": "integer"}, "events_skipped": {"type": "integer"}}}}}},
+        "409": {"$ref": "#/components/responses/Error"}, "415": {"$ref": "#/components/responses/Error"}}}}
+  },
+  "components": {
+    "parameters": {
+      "UserId": {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+      "ItemId": {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+      "K": {"name": "k", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 10}}
+    },
+    "responses": {
+      "Error": {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    },
+    "schemas": {
+      "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
+        "code": {"type": "string", "enum": ["bad_request", "not_found", "method_not_allowed", "conflict", "payload_too_large", "unsupported_media_type", "unavailable", "internal"]},
+        "message": {"type": "string"}}}}},
+      "ItemRef": {"type": "object", "properties": {"id": {"type": "string"}, "title": {"type": "string"}, "genres": {"type": "array", "items": {"type": "string"}}}},
+      "Item": {"type": "object", "properties": {"id": {"type": "string"}, "title": {"type": "string"}, "genres": {"type": "array", "items": {"type": "string"}}, "tags": {"type": "array", "items": {"type": "string"}}, "description": {"type": "string"}, "popularity": {"type": "number"}, "has_factor": {"type": "boolean"}, "source": {"type": "string", "enum": ["catalogue", "added"]}}},
+      "NewItem": {"type": "object", "required": ["id", "title"], "properties": {"id": {"type": "string"}, "title": {"type": "string"}, "genres": {"type": "array", "items": {"type": "string"}}, "tags": {"type": "array", "items": {"type": "string"}}, "description": {"type": "string"}}},
+      "Event": {"type": "object", "required": ["user", "item"], "properties": {"user": {"type": "string"}, "item": {"type": "string"}, "strength": {"type": "number", "exclusiveMinimum": true, "minimum": 0, "default": 1}, "timestamp": {"type": "integer", "description": "seconds since the epoch; default: time of receipt"}}},
+      "RecommendationsRequest": {"type": "object", "required": ["items"], "properties": {
+        "items": {"type": "array", "minItems": 1, "maxItems": 1000, "items": {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}, "strength": {"type": "number", "default": 1}}}},
+        "k": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 10}, "explain": {"type": "boolean", "default": false}, "exclude_seen": {"type": "boolean", "default": true}}},
+      "Contribution": {"type": "object", "properties": {"item": {"$ref": "#/components/schemas/ItemRef"}, "contribution": {"type": "number"}}},
+      "Recommendations": {"type": "object", "properties": {
+        "user": {"type": "string"}, "known": {"type": "boolean"}, "events_since_training": {"type": "integer"},
+        "path": {"type": "string", "enum": ["hybrid", "collab", "content", "popularity"]},
+        "weight": {"type": "number"}, "popularity_weight": {"type": "number"}, "history_size": {"type": "integer"}, "model_version": {"type": "string"},
+        "items": {"type": "array", "items": {"type": "object", "properties": {
+          "rank": {"type": "integer"}, "item": {"$ref": "#/components/schemas/ItemRef"}, "score": {"type": "number"},
+          "collab": {"type": "number", "nullable": true}, "content": {"type": "number", "nullable": true},
+          "z_collab": {"type": "number"}, "z_content": {"type": "number"},
+          "explanation": {"type": "object", "properties": {"content": {"type": "array", "items": {"$ref": "#/components/schemas/Contribution"}}, "collab": {"type": "array", "items": {"$ref": "#/components/schemas/Contribution"}}}}}}}}},
+      "Similar": {"type": "object", "properties": {"item": {"$ref": "#/components/schemas/ItemRef"}, "mode": {"type": "string"}, "model_version": {"type": "string"},
+        "items": {"type": "array", "items": {"type": "object", "properties": {"item": {"$ref": "#/components/schemas/ItemRef"}, "score": {"type": "number"}, "content": {"type": "number", "nullable": true}, "collab": {"type": "number", "nullable": true}}}}}},
+      "UserHistory": {"type": "object", "properties": {"user": {"type": "string"}, "known": {"type": "boolean"}, "in_training": {"type": "boolean"}, "events_since_training": {"type": "integer"},
+        "history": {"type": "array", "items": {"type": "object", "properties": {"item": {"$ref": "#/components/schemas/ItemRef"}, "strength": {"type": "number"}, "timestamp": {"type": "integer", "nullable": true}, "source": {"type": "string", "enum": ["train", "event"]}}}}}},
+      "ModelInfo": {"type": "object", "properties": {"model_version": {"type": "string"}, "created": {"type": "string"}, "dataset_fingerprint": {"type": "string"}, "num_users": {"type": "integer"}, "num_items": {"type": "integer"}, "items_added": {"type": "integer"}, "live_users": {"type": "integer"}, "events_stored": {"type": "integer"}, "encoder": {"type": "object", "nullable": true}, "ranker": {"type": "object"}, "params": {"type": "object"}, "path": {"type": "string"}}}
+    }
+  }
+})JSON";
+
+}  // namespace
+
+const std::string& HttpServer::OpenApiDocument() {
+  static const std::string doc(kOpenApi);
+  return doc;
+}
+
+}  // namespace hybridrec::serve

@@ -1,0 +1,103 @@
+// Snapshot: one immutable view of what the service answers from: a trained model, the items
+// added since training (the grown catalogue: their info and embeddings, indexed after the
+// trained items), the vector index over the whole catalogue and the hybrid rankers over it.
+// The service publishes snapshots copy-on-write (live_state.h): adding an item builds a new
+// snapshot and swaps the pointer; requests keep the snapshot they started with alive.
+//
+// The per-user event overlay (UserEvents) is shared by all snapshots of one model generation
+// (adding items only appends catalogue indices, so its item indices stay valid); a reload starts
+// a new generation with a new overlay rebuilt from the event store.
+//
+// Thread-safety: every const method is safe from many threads. users() is internally
+// synchronised.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "data/dataset.h"
+#include "index/vector_index.h"
+#include "model/trained_model.h"
+#include "ranking/hybrid_ranker.h"
+#include "serve/user_events.h"
+
+namespace hybridrec::serve {
+
+struct AddedItem {
+  std::string id;
+  Item info;
+  int64_t created = 0;
+};
+
+class Snapshot {
+ public:
+  // Builds a snapshot over `model` with `added` items appended to the catalogue.
+  // added_embeddings holds added.size() x dim floats (empty when the model has no content
+  // layer, in which case `added` must be empty). Throws std::invalid_argument on size mismatch.
+  static std::shared_ptr<const Snapshot> Build(std::shared_ptr<const TrainedModel> model, std::string model_dir,
+                                               std::vector<AddedItem> added, std::vector<float> added_embeddings,
+                                               std::shared_ptr<UserEvents> users);
+  // A copy of this snapshot with more items appended (same model, same user overlay).
+  std::shared_ptr<const Snapshot> WithItems(std::vector<AddedItem> more, std::span<const float> more_embeddings) const;
+
+  const TrainedModel& model() const { return *model_; }
+  const std::shared_ptr<const TrainedModel>& model_ptr() const { return model_; }
+  const std::string& model_dir() const { return model_dir_; }
+  const std::string& version() const { return version_; }  // 12 hex digits of the manifest's sha256
+
+  uint32_t num_items() const { return base_items_ + static_cast<uint32_t>(added_.size()); }
+  uint32_t num_trained_items() const { return base_items_; }
+  size_t num_added() const { return added_.size(); }
+  const std::vector<AddedItem>& added() const { return added_; }
+  std::optional<uint32_t> FindItem(std::string_view id) const;
+  // REQUIRES: item < num_items().
+  const std::string& ItemId(uint32_t item) const;
+  const Item& ItemInfo(uint32_t item) const;
+  bool IsAdded(uint32_t item) const { return item >= base_items_; }
+  float Popularity(uint32_t item) const { return item < popularity_.size() ? popularity_[item] : 0.f; }
+
+  bool has_content() const { return dim_ > 0; }
+  int dim() const { return dim_; }
+  std::span<const float> embeddings() const { return emb_view_; }  // num_items() x dim()
+  const VectorIndex* index() const;  // over the whole catalogue; null without content
+  const TextEncoder* encoder() const;  // null without content
+
+  const HybridRanker& ranker(bool exclude_seen) const { return exclude_seen ? *ranker_excl_ : *ranker_incl_; }
+  UserEvents& users() const { return *users_; }
+  const std::shared_ptr<UserEvents>& users_ptr() const { return users_; }
+
+  // 2-D PCA coordinates of the item embeddings (num_items() x 2), computed on first use.
+  const std::vector<float>& EmbeddingMap() const;
+
+ private:
+  Snapshot() = default;
+  void Init();
+
+  std::shared_ptr<const TrainedModel> model_;
+  std::string model_dir_;
+  std::string version_;
+  uint32_t base_items_ = 0;
+  std::vector<AddedItem> added_;
+  std::unordered_map<std::string, uint32_t> added_index_;
+  int dim_ = 0;
+  std::vector<float> embeddings_;  // trained + added (only when items were added)
+  std::span<const float> emb_view_;  // embeddings_, or the trained embeddings
+  std::vector<float> popularity_;  // trained scores, 0 for added items
+  std::unique_ptr<VectorIndex> overlay_;  // trained index + added vectors (only when items were added)
+  std::unique_ptr<HybridRanker> ranker_excl_, ranker_incl_;
+  std::shared_ptr<UserEvents> users_;
+  mutable std::once_flag map_once_;
+  mutable std::vector<float> map_;
+};
+
+// The text the content layer embeds for an item (same format as Dataset::ItemText).
+std::string ItemTextOf(const Item& item);
+
+}  // namespace hybridrec::serve

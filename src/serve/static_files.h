@@ -1,0 +1,29 @@
+// Static files for the web page served at `/` (built into web/dist by `make web`).
+// Pure helpers: mapping a URL path to a file under the web root without ever leaving it, and
+// the Content-Type of a file. Thread-safety: stateless.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace hybridrec::serve {
+
+// The file under `root` that `url_path` (already percent-decoded, starting with '/') names, or
+// std::nullopt when the path is unsafe: a ".." or "." segment, a backslash, a NUL or other
+// control byte, or a symlink that resolves outside the root. "/" and paths ending in '/' map to
+// index.html in that folder. The file need not exist (the caller checks).
+std::optional<std::filesystem::path> ResolveStaticPath(const std::filesystem::path& root, std::string_view url_path);
+
+// Content-Type by extension (html, js, mjs, css, json, svg, png, jpg, gif, ico, woff, woff2,
+// map, txt, wasm); application/octet-stream otherwise.
+std::string_view ContentTypeFor(const std::filesystem::path& file);
+
+// The web root to use: `flag` when given, else $HYBRIDREC_WEB_ROOT, else <source dir>/web/dist.
+std::filesystem::path DefaultWebRoot(const std::string& flag);
+
+// The page served at `/` when the web root has no index.html: says how to build it.
+std::string MissingWebRootPage(const std::filesystem::path& root);
+
+}  // namespace hybridrec::serve
