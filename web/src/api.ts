@@ -1,0 +1,90 @@
+// Typed client for the hybridrec HTTP API (docs/api.md). Every non-2xx reply is turned into
+// an ApiError carrying the server's {"error":{"code","message"}} so the page can show it.
+
+export interface ItemRef { id: string; title: string; genres: string[] }
+export interface Item extends ItemRef { tags: string[]; popularity?: number; has_factor?: boolean; source?: string }
+export interface Contribution { item: ItemRef; contribution: number }
+export interface RecItem {
+  rank: number; item: ItemRef; score: number;
+  collab: number | null; content: number | null;
+  z_collab: number | null; z_content: number | null;
+  explanation?: { content?: Contribution[]; collab?: Contribution[] };
+}
+export interface Recommendations {
+  user?: string; known: boolean; path: string; weight: number; popularity_weight?: number;
+  history_size: number; model_version?: string; items: RecItem[];
+}
+export interface HistoryEntry { item: ItemRef; strength: number; timestamp: number; source: string }
+export interface User { user: string; known: boolean; history: HistoryEntry[]; events_since_training: number }
+export interface SimilarItem { item: ItemRef; score: number; content: number | null; collab: number | null }
+export interface Similar { item: ItemRef; mode: string; items: SimilarItem[] }
+export interface SearchResult { query: string; items: { item: ItemRef; score: number }[] }
+export interface MapPoint { id: string; title: string; genre: string; x: number; y: number }
+export interface ModelInfo {
+  model_version: string; num_users: number; num_items: number; items_added?: number;
+  events_stored?: number; encoder?: { name: string; dim: number }; path?: string;
+}
+export interface Report {
+  evaluation?: {
+    dataset?: string; protocol?: string; k?: number[]; users_evaluated?: number;
+    models?: Record<string, Record<string, number>>;
+  };
+  charts?: {
+    weight_curve?: { T?: number; w_max?: number; sizes?: number[]; w?: number[]; history_sizes?: number[] };
+    als_loss?: number[];
+  };
+}
+export interface PickedItem { id: string; strength: number }
+
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+  /** Text shown to the person: HTTP status, error code and the server's message. */
+  describe(): string {
+    return `${this.status} ${this.code}: ${this.message}`;
+  }
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: body === undefined ? { Accept: 'application/json' }
+        : { Accept: 'application/json', 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    throw new ApiError(0, 'network', `cannot reach the server (${(e as Error).message})`);
+  }
+  const text = await res.text();
+  let data: unknown = undefined;
+  try { data = text ? JSON.parse(text) : undefined; } catch { /* handled below */ }
+  if (!res.ok) {
+    const err = (data as { error?: { code?: string; message?: string } } | undefined)?.error;
+    throw new ApiError(res.status, err?.code ?? 'http_error',
+      err?.message ?? (text.slice(0, 200) || res.statusText));
+  }
+  if (data === undefined) throw new ApiError(res.status, 'bad_reply', `${method} ${path}: reply is not JSON`);
+  return data as T;
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  model: () => request<ModelInfo>('GET', '/v1/model'),
+  user: (id: string) => request<User>('GET', `/v1/users/${enc(id)}`),
+  userRecs: (id: string, k = 10) =>
+    request<Recommendations>('GET', `/v1/users/${enc(id)}/recommendations?k=${k}&explain=true&exclude_seen=true`),
+  anonRecs: (items: PickedItem[], k = 10) =>
+    request<Recommendations>('POST', '/v1/recommendations', { items, k, explain: true, exclude_seen: true }),
+  postEvents: (events: { user: string; item: string; strength: number }[]) =>
+    request<{ accepted: number; events_stored: number }>('POST', '/v1/events', { events }),
+  item: (id: string) => request<Item>('GET', `/v1/items/${enc(id)}`),
+  similar: (id: string, mode: string, k = 10) =>
+    request<Similar>('GET', `/v1/items/${enc(id)}/similar?k=${k}&mode=${enc(mode)}`),
+  search: (q: string, k = 10) => request<SearchResult>('GET', `/v1/search?q=${enc(q)}&k=${k}`),
+  report: () => request<Report>('GET', '/v1/report'),
+  embeddingMap: () => request<{ items: MapPoint[] }>('GET', '/v1/embedding-map'),
+};
