@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <stdexcept>
@@ -49,6 +50,9 @@ Result<BertConfig> BertConfig::Load(const std::filesystem::path& config_json) {
   } catch (const nlohmann::json::parse_error& e) {
     return Status::Corruption(config_json.string() + ": malformed JSON at byte " + std::to_string(e.byte) + ": " +
                               e.what());
+  } catch (const nlohmann::json::exception& e) {
+    // e.g. out_of_range 406, a number too large for a double (found by fuzz/fuzz_bert_config.cc)
+    return Status::Corruption(config_json.string() + ": malformed JSON: " + e.what());
   }
   BertConfig c;
   auto get_int = [&](const char* key, int& dst, bool required) -> Status {
@@ -56,8 +60,11 @@ Result<BertConfig> BertConfig::Load(const std::filesystem::path& config_json) {
       if (required) return Status::Corruption(config_json.string() + ": missing field '" + key + "'");
       return Status::Ok();
     }
-    if (!j[key].is_number_integer())
-      return Status::Corruption(config_json.string() + ": field '" + key + "' must be an integer");
+    // Range-checked: get<int>() would silently truncate a larger integer.
+    if (!j[key].is_number_integer() || j[key].get<int64_t>() < std::numeric_limits<int>::min() ||
+        j[key].get<int64_t>() > std::numeric_limits<int>::max() ||
+        (j[key].is_number_unsigned() && j[key].get<uint64_t>() > uint64_t{std::numeric_limits<int>::max()}))
+      return Status::Corruption(config_json.string() + ": field '" + key + "' must be an integer (32-bit)");
     dst = j[key].get<int>();
     return Status::Ok();
   };
@@ -69,9 +76,12 @@ Result<BertConfig> BertConfig::Load(const std::filesystem::path& config_json) {
   HR_RETURN_IF_ERROR(get_int("vocab_size", c.vocab_size, true));
   HR_RETURN_IF_ERROR(get_int("type_vocab_size", c.type_vocab_size, false));
   if (j.contains("layer_norm_eps")) {
-    if (!j["layer_norm_eps"].is_number())
-      return Status::Corruption(config_json.string() + ": field 'layer_norm_eps' must be a number");
-    c.layer_norm_eps = j["layer_norm_eps"].get<float>();
+    // Read as double and range-checked: converting a double beyond float's range to float is
+    // undefined behaviour (found by fuzz/fuzz_bert_config.cc).
+    const double eps = j["layer_norm_eps"].is_number() ? j["layer_norm_eps"].get<double>() : -1.0;
+    if (!(eps > 0.0 && eps <= 1.0))
+      return Status::Corruption(config_json.string() + ": field 'layer_norm_eps' must be a number in (0, 1]");
+    c.layer_norm_eps = static_cast<float>(eps);
   }
   if (j.contains("hidden_act") && !j["hidden_act"].is_string())
     return Status::Corruption(config_json.string() + ": field 'hidden_act' must be a string");
@@ -110,7 +120,15 @@ class TensorReader {
       return Status::Corruption(f_.path().string() + ": tensor '" + t->name + "' has shape " + str(t->shape) +
                                 " but config.json implies " + str(shape));
     }
-    return f_.ReadFloat(*t);
+    HR_ASSIGN_OR_RETURN(std::vector<float> v, f_.ReadFloat(*t));
+    // NaN/Inf weights would only produce NaN embeddings (and undefined float-to-int
+    // conversions in the fast math); refuse them here, naming the tensor.
+    for (size_t i = 0; i < v.size(); ++i)
+      if (!std::isfinite(v[i]))
+        return Status::Corruption(f_.path().string() + ": tensor '" + t->name + "' has a non-finite value (" +
+                                  std::to_string(v[i]) + ") at element " + std::to_string(i) +
+                                  "; the weights file is damaged, fetch the model again");
+    return v;
   }
 
  private:

@@ -13,7 +13,10 @@ namespace {
 inline float ExpOne(float x) {
   // Written so that GCC vectorises the calling loops without -ffast-math: a ternary clamp
   // and round-to-nearest by adding 1.5 * 2^23 (std::floor and std::clamp block it).
-  x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+  // The first comparison is written so that NaN (every comparison false) also clamps to -87:
+  // converting a NaN `n` to int below would be undefined behaviour (found by fuzz_safetensors
+  // with NaN weights).
+  x = x > -87.0f ? (x > 88.0f ? 88.0f : x) : -87.0f;
   const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   float r = x - n * 0.693359375f;  // ln 2 split in a high part exact in float ...
   r = r - n * -2.12194440e-4f;     // ... and the low remainder
