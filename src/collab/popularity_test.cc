@@ -32,5 +32,26 @@ TEST(PopularityModelTest, RanksItemsByDistinctUsers) {
   EXPECT_EQ(std::vector<float>(batch.begin() + 4, batch.end()), (std::vector<float>{2, 1, 3, 0}));
 }
 
+TEST(PopularityModelTest, DecayedPopularityHalvesPerHalfLife) {
+  // Train = every interaction but (1, 0); t_ref = the latest training timestamp (day 10).
+  Dataset ds;
+  ds.has_timestamps = true;
+  const int64_t day = 86400;
+  ds.interactions = {{0, 0, 1, 10 * day}, {1, 1, 1, 10 * day}, {2, 1, 1, 8 * day}, {0, 2, 1, 6 * day},
+                     {1, 0, 1, 11 * day}};
+  const std::vector<Interaction> train(ds.interactions.begin(), ds.interactions.end() - 1);
+  const auto m = BuildInteractionMatrix(3, 4, train);
+  const auto p = DecayedPopularity(ds, m, 2.0);
+  ASSERT_EQ(p.size(), 4u);
+  EXPECT_NEAR(p[0], 1.0, 1e-6);         // age 0 (the held-out day-11 row is not counted)
+  EXPECT_NEAR(p[1], 1.0 + 0.5, 1e-6);   // ages 0 and 2 days
+  EXPECT_NEAR(p[2], 0.25, 1e-6);        // age 4 days = two half-lives
+  EXPECT_EQ(p[3], 0.f);
+  // No decay, or no timestamps: distinct-user counts.
+  EXPECT_EQ(DecayedPopularity(ds, m, 0.0), (std::vector<float>{1, 2, 1, 0}));
+  ds.has_timestamps = false;
+  EXPECT_EQ(DecayedPopularity(ds, m, 2.0), (std::vector<float>{1, 2, 1, 0}));
+}
+
 }  // namespace
 }  // namespace hybridrec
