@@ -1,11 +1,13 @@
 # Thin wrapper over CMake and the scripts. Real logic lives in CMakeLists.txt and scripts/.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
+FUZZ_SECONDS ?= 30
 JOBS       ?= $(shell nproc)
 DATA_DIR   ?= data
 MODEL_DIR  ?= models/ml-100k
 
-.PHONY: deps build test asan-test bench demo clean format
+.PHONY: deps build test asan-test tsan-test fuzz web e2e bench bench-http demo clean format
 
 deps:
 	@bash scripts/install-deps.sh
@@ -16,22 +18,47 @@ $(BUILD)/CMakeCache.txt:
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
-test: build
+test: build web
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	bash scripts/web-e2e.sh --server-bin $(BUILD)/hybridrec
+
+# The web page (npm build into web/dist) and its end-to-end test in headless Chromium.
+web: deps
+	bash scripts/web-build.sh
+
+e2e: build web
+	bash scripts/web-e2e.sh --server-bin $(BUILD)/hybridrec
 
 asan-test: deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DHYBRIDREC_SANITIZE=ON -DHYBRIDREC_BUILD_BENCH=OFF
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 
+# ThreadSanitizer over the in-process concurrency tests: thread pool, ALS threads, the service's live
+# state under concurrent readers, writers and reloads, metrics, event store. (The tests that
+# spawn server processes run in `test` and `asan-test`.)
+TSAN_TESTS = core_tests collab_tests serve_tests integration_tests
+tsan-test: deps
+	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DHYBRIDREC_TSAN=ON -DHYBRIDREC_BUILD_BENCH=OFF
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target $(TSAN_TESTS)
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
+	  ctest --test-dir $(TSAN_BUILD) --output-on-failure -j $(JOBS) -R '^(Parallel|ResolveThreads|Als|LiveState|Metrics|Requests|ServeEventStore|ServeOverlayIndex)'
+
+# Every libFuzzer target for FUZZ_SECONDS seconds each (clang; build-fuzz).
+fuzz: deps
+	bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
 bench: build
 	bash scripts/bench.sh
 
-demo: build
+bench-http: build
+	bash scripts/bench-http.sh
+
+demo: build web
 	bash scripts/demo.sh
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) build-fuzz web/dist

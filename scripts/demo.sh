@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The main job: fetch MovieLens 100K, train a model, evaluate every protocol (ALS and fusion
-# parameters tuned on a validation split carved from train), write the report with charts,
-# and print where everything is.
+# The main job: fetch MovieLens 100K, train a model (ALS and fusion parameters tuned on a
+# validation split carved from the data), evaluate every protocol, write the report with charts,
+# then serve the model with its web page until Ctrl-C (SERVE=0 skips that; PORT=8080).
 # Data comes from a local mirror when one is set (HYBRIDREC_DATA_MIRROR) or found next to the
 # checkout (../shared/data), else from GroupLens.
 set -euo pipefail
@@ -18,8 +18,8 @@ fi
 echo "== 1/4 fetch MovieLens 100K"
 "$BIN" fetch-data ml-100k --dest "$DATA_DIR"
 
-echo "== 2/4 train -> $MODEL_DIR"
-"$BIN" train --data "$DATA_DIR/ml-100k" --out "$MODEL_DIR"
+echo "== 2/4 train with tuning -> $MODEL_DIR"
+"$BIN" train --data "$DATA_DIR/ml-100k" --out "$MODEL_DIR" --tune --quiet
 
 echo "== 3/4 evaluate: per-user random 80/20 split, seed 0, report -> $REPORT_DIR"
 "$BIN" evaluate --data "$DATA_DIR/ml-100k" --protocol random --seed 0 --k 10,20 --report "$REPORT_DIR"
@@ -37,3 +37,10 @@ echo "Report: $REPORT_DIR/report.md (charts: $REPORT_DIR/*.png)"
 echo "Try:    $BIN recommend --model $MODEL_DIR --user 1 -k 10 --explain"
 echo "        $BIN recommend --model $MODEL_DIR --items 1,71,95 -k 10"
 echo "        $BIN similar --model $MODEL_DIR --item 1 --mode content"
+
+if [[ "${SERVE:-1}" != "0" ]]; then
+  echo
+  echo "== serving $MODEL_DIR with its web page (Ctrl-C to stop); events go to $MODEL_DIR.events.sqlite"
+  exec "$BIN" serve --model "$MODEL_DIR" --report "$REPORT_DIR" --port "${PORT:-8080}" \
+    --db "$MODEL_DIR.events.sqlite"
+fi

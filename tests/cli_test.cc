@@ -53,7 +53,7 @@ class CliTest : public ::testing::Test {
 
 TEST_F(CliTest, HelpAndUsageErrors) {
   EXPECT_EQ(RunCli("--help").code, 0);
-  for (const char* cmd : {"train", "evaluate", "recommend", "similar", "search", "embed", "fetch-data", "fetch-model", "synth"}) {
+  for (const char* cmd : {"train", "evaluate", "recommend", "similar", "search", "embed", "fetch-data", "fetch-model", "synth", "serve"}) {
     auto r = RunCli(std::string(cmd) + " --help");
     EXPECT_EQ(r.code, 0) << cmd << ": " << r.out;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << cmd;

@@ -35,7 +35,7 @@ Result<std::unique_ptr<LiveState>> LiveState::Open(const std::filesystem::path& 
   std::lock_guard lock(state->write_mu_);
   ReplayStats stats;
   HR_ASSIGN_OR_RETURN(auto snap, state->Replay(std::make_shared<const TrainedModel>(std::move(tm)), stats));
-  state->current_.store(std::move(snap), std::memory_order_release);
+  state->Publish(std::move(snap));
   state->last_replay_ = stats;
   return state;
 }
@@ -173,7 +173,7 @@ Result<AddItemResult> LiveState::AddItem(const NewItemRequest& request, int64_t 
   out.created = true;
   out.item = next->num_items() - 1;
   out.snapshot = next;
-  current_.store(std::move(next), std::memory_order_release);
+  Publish(std::move(next));
   return out;
 }
 
@@ -185,7 +185,7 @@ Status LiveState::Reload() {
   std::lock_guard lock(write_mu_);
   ReplayStats stats;
   HR_ASSIGN_OR_RETURN(auto snap, Replay(std::move(model), stats));
-  current_.store(std::move(snap), std::memory_order_release);
+  Publish(std::move(snap));
   {
     std::lock_guard s(stats_mu_);
     last_replay_ = stats;

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Soak test of `hybridrec serve` (issue 6): bounded mixed traffic on loopback against a trained
+# ML-100K model, in consecutive slices so latency and memory can be followed over time.
+# Mix per request: 62% GET recommendations of a random known user, 10% POST /v1/events,
+# 0.1% POST /v1/items (a new item each time), 15% GET /v1/search, 7.5% GET similar items,
+# 5% GET /v1/users/{id}.
+# Prints one line per slice (requests/s, p50/p99, non-2xx and socket errors, server RSS) and a
+# summary (total requests and errors, RSS at start and end, items and events added).
+#
+# Usage: scripts/soak.sh [--bin build/hybridrec] [--model models/ml-100k] [--duration 600]
+#                        [--slice 30] [--connections 128] [--threads 2]
+# Exits non-zero when any request failed or the server died.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BIN=${BIN:-build/hybridrec}
+MODEL=${MODEL:-models/ml-100k}
+DATA=${DATA:-data/ml-100k}
+DURATION=${DURATION:-600}
+SLICE=${SLICE:-30}
+CONNECTIONS=${CONNECTIONS:-128}
+WRK_THREADS=${WRK_THREADS:-2}
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --bin) BIN=$2; shift 2 ;;
+    --model) MODEL=$2; shift 2 ;;
+    --duration) DURATION=$2; shift 2 ;;
+    --slice) SLICE=$2; shift 2 ;;
+    --connections) CONNECTIONS=$2; shift 2 ;;
+    --threads) WRK_THREADS=$2; shift 2 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+command -v wrk >/dev/null || { echo "error: wrk not found (Debian package wrk)" >&2; exit 1; }
+[[ -x "$BIN" ]] || { echo "error: $BIN not built (make build)" >&2; exit 1; }
+if [[ ! -f "$MODEL/manifest.json" ]]; then
+  if [[ ! -f "$DATA/u.data" && -d ../shared/data/ml-100k ]]; then DATA=../shared/data/ml-100k; fi
+  echo "== training $MODEL from $DATA"
+  "$BIN" train --quiet --data "$DATA" --out "$MODEL"
+fi
+
+WORK=$(mktemp -d /tmp/hybridrec-soak.XXXXXX)
+SERVER_PID=
+cleanup() {
+  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+python3 - "$MODEL" "$WORK/ids.lua" <<'EOF'
+import json, sys
+model, out = sys.argv[1], sys.argv[2]
+users = json.load(open(f"{model}/users.json"))
+items = json.load(open(f"{model}/items.json"))
+if isinstance(items, dict):
+    items = items.get("ids", [])
+items = [i["id"] if isinstance(i, dict) else i for i in items]
+q = lambda xs: ",".join(json.dumps(str(x)) for x in xs)
+open(out, "w").write(f"users = {{{q(users)}}}\nitems = {{{q(items)}}}\n")
+EOF
+
+cat > "$WORK/soak.lua" <<EOF
+dofile("$WORK/ids.lua")
+local words = {"star", "war", "love", "story", "space", "robot", "comedy", "crime", "night", "king",
+               "animated children adventure", "horror house", "romantic comedy", "western", "spy"}
+local modes = {"content", "collab", "hybrid"}
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("tid", counter)
+end
+slice = os.getenv("SLICE_NO") or "0"
+function init(args)
+  math.randomseed(7000 + (tid or 0) * 131 + tonumber(slice))
+  n = 0
+end
+local json_headers = {["Content-Type"] = "application/json"}
+function request()
+  local r = math.random()
+  n = n + 1
+  if r < 0.62 then
+    return wrk.format("GET", "/v1/users/" .. users[math.random(#users)] .. "/recommendations?k=10")
+  elseif r < 0.72 then
+    local body = string.format('{"user": "%s", "item": "%s", "strength": %d}',
+                               users[math.random(#users)], items[math.random(#items)], math.random(5))
+    return wrk.format("POST", "/v1/events", json_headers, body)
+  elseif r < 0.721 then
+    local id = string.format("soak-%s-%d-%d", slice, tid or 0, n)
+    local body = string.format('{"id": "%s", "title": "Soak film %s about %s", "genres": ["Drama"], "tags": ["%s"]}',
+                               id, id, words[math.random(#words)], words[math.random(#words)])
+    return wrk.format("POST", "/v1/items", json_headers, body)
+  elseif r < 0.875 then
+    return wrk.format("GET", "/v1/search?q=" .. words[math.random(#words)]:gsub(" ", "+") .. "&k=10")
+  elseif r < 0.95 then
+    return wrk.format("GET", "/v1/items/" .. items[math.random(#items)] .. "/similar?k=10&mode=" .. modes[math.random(3)])
+  end
+  return wrk.format("GET", "/v1/users/" .. users[math.random(#users)])
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT requests=%d rps=%.0f p50_ms=%.2f p99_ms=%.2f max_ms=%.1f non2xx=%d socket_errors=%d\n",
+    summary.requests, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
+    e.status, e.connect + e.read + e.write + e.timeout))
+end
+EOF
+
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+
+"$BIN" serve --model "$MODEL" --host 127.0.0.1 --port 0 --db "$WORK/events.sqlite" \
+  > "$WORK/server.out" 2> "$WORK/server.err" &
+SERVER_PID=$!
+for _ in $(seq 1 600); do
+  grep -q "listening on" "$WORK/server.out" 2>/dev/null && break
+  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.err" >&2; exit 1; }
+  sleep 0.1
+done
+URL=$(grep -o 'http://[^ ]*' "$WORK/server.out" | head -1)
+URL=${URL%/}
+curl -sf "$URL/v1/users/1/recommendations?k=10" > /dev/null || { echo "error: warm-up request failed" >&2; exit 1; }
+RSS0=$(rss_kb "$SERVER_PID")
+echo "== soak $URL: ${DURATION}s in ${SLICE}s slices, $CONNECTIONS connections; rss_start_kb=$RSS0; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%6s %9s %8s %8s %8s %8s %7s %7s %10s\n' t_s requests rps p50_ms p99_ms max_ms non2xx sockerr rss_kb
+
+total=0; errors=0; elapsed=0; slice_no=0
+while (( elapsed < DURATION )); do
+  d=$(( DURATION - elapsed < SLICE ? DURATION - elapsed : SLICE ))
+  line=$(SLICE_NO=$slice_no wrk -t "$WRK_THREADS" -c "$CONNECTIONS" -d "${d}s" --timeout 5s -s "$WORK/soak.lua" "$URL" \
+    | grep '^RESULT' || true)
+  kill -0 "$SERVER_PID" 2>/dev/null || { echo "error: the server died; its stderr:" >&2; tail -20 "$WORK/server.err" >&2; exit 1; }
+  elapsed=$(( elapsed + d )); slice_no=$(( slice_no + 1 ))
+  get() { echo "$line" | sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
+  reqs=$(get requests); non2xx=$(get non2xx); sock=$(get socket_errors)
+  total=$(( total + ${reqs:-0} )); errors=$(( errors + ${non2xx:-0} + ${sock:-0} ))
+  printf '%6d %9s %8s %8s %8s %8s %7s %7s %10s\n' "$elapsed" "${reqs:-?}" "$(get rps)" "$(get p50_ms)" \
+    "$(get p99_ms)" "$(get max_ms)" "${non2xx:-?}" "${sock:-?}" "$(rss_kb "$SERVER_PID")"
+done
+model=$(curl -sf "$URL/v1/model")
+echo "== total requests=$total errors=$errors rss_start_kb=$RSS0 rss_end_kb=$(rss_kb "$SERVER_PID")" \
+     "items_added=$(echo "$model" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items_added"])')" \
+     "events_stored=$(echo "$model" | python3 -c 'import json,sys; print(json.load(sys.stdin)["events_stored"])')" \
+     "load: $(cut -d' ' -f1-3 /proc/loadavg)"
+(( errors == 0 )) || { echo "error: $errors failed requests" >&2; exit 1; }
