@@ -3,7 +3,8 @@
 # ML-100K model, in consecutive slices so latency and memory can be followed over time.
 # Mix per request: 62% GET recommendations of a random known user, 10% POST /v1/events,
 # 0.1% POST /v1/items (a new item each time), 15% GET /v1/search, 7.5% GET similar items,
-# 5% GET /v1/users/{id}.
+# 5% GET /v1/users/{id}. EVENT_SHARE (0.10) and ITEM_SHARE (0.001) change the write shares;
+# EVENT_SHARE=0 ITEM_SHARE=0 gives a read-only soak (the state does not grow: a leak check).
 # Prints one line per slice (requests/s, p50/p99, non-2xx and socket errors, server RSS) and a
 # summary (total requests and errors, RSS at start and end, items and events added).
 #
@@ -75,6 +76,8 @@ function setup(thread)
   thread:set("tid", counter)
 end
 slice = os.getenv("SLICE_NO") or "0"
+event_share = tonumber(os.getenv("EVENT_SHARE") or "0.10")
+item_share = tonumber(os.getenv("ITEM_SHARE") or "0.001")
 function init(args)
   math.randomseed(7000 + (tid or 0) * 131 + tonumber(slice))
   n = 0
@@ -85,16 +88,16 @@ function request()
   n = n + 1
   if r < 0.62 then
     return wrk.format("GET", "/v1/users/" .. users[math.random(#users)] .. "/recommendations?k=10")
-  elseif r < 0.72 then
+  elseif r < 0.72 and (r - 0.62) < event_share then
     local body = string.format('{"user": "%s", "item": "%s", "strength": %d}',
                                users[math.random(#users)], items[math.random(#items)], math.random(5))
     return wrk.format("POST", "/v1/events", json_headers, body)
-  elseif r < 0.721 then
+  elseif r >= 0.72 and r < 0.72 + item_share then
     local id = string.format("soak-%s-%d-%d", slice, tid or 0, n)
     local body = string.format('{"id": "%s", "title": "Soak film %s about %s", "genres": ["Drama"], "tags": ["%s"]}',
                                id, id, words[math.random(#words)], words[math.random(#words)])
     return wrk.format("POST", "/v1/items", json_headers, body)
-  elseif r < 0.875 then
+  elseif r < 0.875 and r >= 0.72 then
     return wrk.format("GET", "/v1/search?q=" .. words[math.random(#words)]:gsub(" ", "+") .. "&k=10")
   elseif r < 0.95 then
     return wrk.format("GET", "/v1/items/" .. items[math.random(#items)] .. "/similar?k=10&mode=" .. modes[math.random(3)])
