@@ -34,35 +34,10 @@ done
 
 command -v wrk >/dev/null || { echo "error: wrk not found (Debian package wrk)" >&2; exit 1; }
 [[ -x "$BIN" ]] || { echo "error: $BIN not built (make build)" >&2; exit 1; }
-if [[ ! -f "$MODEL/manifest.json" ]]; then
-  if [[ ! -f "$DATA/u.data" && -d ../shared/data/ml-100k ]]; then DATA=../shared/data/ml-100k; fi
-  echo "== training $MODEL from $DATA"
-  "$BIN" train --quiet --data "$DATA" --out "$MODEL"
-fi
-
-WORK=$(mktemp -d /tmp/hybridrec-bench-http.XXXXXX)
-SERVER_PID=
-cleanup() {
-  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-# Known users and items from the model, as Lua tables.
-python3 - "$MODEL" "$WORK/ids.lua" <<'EOF'
-import json, sys
-model, out = sys.argv[1], sys.argv[2]
-users = json.load(open(f"{model}/users.json"))
-items = json.load(open(f"{model}/items.json"))
-if isinstance(items, dict):
-    items = items.get("ids", [])
-items = [i["id"] if isinstance(i, dict) else i for i in items]
-q = lambda xs: ",".join(json.dumps(str(x)) for x in xs)
-open(out, "w").write(f"users = {{{q(users)}}}\nitems = {{{q(items)}}}\n")
-EOF
+source scripts/lib-serve.sh
+hr_ensure_model
+hr_make_workdir bench-http
+hr_write_ids_lua
 
 cat > "$WORK/bench.lua" <<EOF
 dofile("$WORK/ids.lua")
@@ -92,23 +67,13 @@ function done(summary, latency, requests)
 end
 EOF
 
-rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 # utime + stime of the server in clock ticks (fields 14 and 15 of /proc/PID/stat).
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-"$BIN" serve --model "$MODEL" --host 127.0.0.1 --port 0 --db "$WORK/events.sqlite" --threads "$SERVER_THREADS" \
-  > "$WORK/server.out" 2> "$WORK/server.err" &
-SERVER_PID=$!
-for _ in $(seq 1 600); do
-  grep -q "listening on" "$WORK/server.out" 2>/dev/null && break
-  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.err" >&2; exit 1; }
-  sleep 0.1
-done
-URL=$(grep -o 'http://[^ ]*' "$WORK/server.out" | head -1)
-URL=${URL%/}
+hr_start_server --threads "$SERVER_THREADS"
 echo "== server $URL (model $MODEL, pid $SERVER_PID); wrk: $CONNECTIONS connections, $WRK_THREADS threads, ${DURATION}s per run"
 curl -sf "$URL/v1/users/1/recommendations?k=10" > /dev/null || { echo "error: warm-up request failed" >&2; exit 1; }
-echo "rss_before_kb=$(rss_kb "$SERVER_PID")"
+echo "rss_before_kb=$(hr_rss_kb "$SERVER_PID")"
 
 run() {
   local name=$1 share=$2
@@ -121,9 +86,9 @@ run() {
   reqs=$(echo "$line" | sed -n 's/.*requests=\([0-9]*\).*/\1/p')
   # Server CPU per request: independent of how busy the rest of the machine is.
   echo "   server_cpu_us_per_request=$(( ( $(cpu_ticks "$SERVER_PID") - t0 ) * 1000000 / $(getconf CLK_TCK) / (reqs > 0 ? reqs : 1) ))" \
-       "rss_kb=$(rss_kb "$SERVER_PID") load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+       "rss_kb=$(hr_rss_kb "$SERVER_PID") load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 run get-recommendations 0
 run mixed-10pct-events 0.1
 echo "events stored during the mixed run: $(curl -sf "$URL/v1/model" | python3 -c 'import json,sys; print(json.load(sys.stdin)["events_stored"])')"
-echo "rss_after_kb=$(rss_kb "$SERVER_PID")"
+echo "rss_after_kb=$(hr_rss_kb "$SERVER_PID")"

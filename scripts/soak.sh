@@ -36,34 +36,10 @@ done
 
 command -v wrk >/dev/null || { echo "error: wrk not found (Debian package wrk)" >&2; exit 1; }
 [[ -x "$BIN" ]] || { echo "error: $BIN not built (make build)" >&2; exit 1; }
-if [[ ! -f "$MODEL/manifest.json" ]]; then
-  if [[ ! -f "$DATA/u.data" && -d ../shared/data/ml-100k ]]; then DATA=../shared/data/ml-100k; fi
-  echo "== training $MODEL from $DATA"
-  "$BIN" train --quiet --data "$DATA" --out "$MODEL"
-fi
-
-WORK=$(mktemp -d /tmp/hybridrec-soak.XXXXXX)
-SERVER_PID=
-cleanup() {
-  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-python3 - "$MODEL" "$WORK/ids.lua" <<'EOF'
-import json, sys
-model, out = sys.argv[1], sys.argv[2]
-users = json.load(open(f"{model}/users.json"))
-items = json.load(open(f"{model}/items.json"))
-if isinstance(items, dict):
-    items = items.get("ids", [])
-items = [i["id"] if isinstance(i, dict) else i for i in items]
-q = lambda xs: ",".join(json.dumps(str(x)) for x in xs)
-open(out, "w").write(f"users = {{{q(users)}}}\nitems = {{{q(items)}}}\n")
-EOF
+source scripts/lib-serve.sh
+hr_ensure_model
+hr_make_workdir soak
+hr_write_ids_lua
 
 cat > "$WORK/soak.lua" <<EOF
 dofile("$WORK/ids.lua")
@@ -113,20 +89,10 @@ function done(summary, latency, requests)
 end
 EOF
 
-rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
-"$BIN" serve --model "$MODEL" --host 127.0.0.1 --port 0 --db "$WORK/events.sqlite" \
-  > "$WORK/server.out" 2> "$WORK/server.err" &
-SERVER_PID=$!
-for _ in $(seq 1 600); do
-  grep -q "listening on" "$WORK/server.out" 2>/dev/null && break
-  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.err" >&2; exit 1; }
-  sleep 0.1
-done
-URL=$(grep -o 'http://[^ ]*' "$WORK/server.out" | head -1)
-URL=${URL%/}
+hr_start_server
 curl -sf "$URL/v1/users/1/recommendations?k=10" > /dev/null || { echo "error: warm-up request failed" >&2; exit 1; }
-RSS0=$(rss_kb "$SERVER_PID")
+RSS0=$(hr_rss_kb "$SERVER_PID")
 echo "== soak $URL: ${DURATION}s in ${SLICE}s slices, $CONNECTIONS connections; rss_start_kb=$RSS0; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%6s %9s %8s %8s %8s %8s %7s %7s %10s\n' t_s requests rps p50_ms p99_ms max_ms non2xx sockerr rss_kb
 
@@ -141,10 +107,10 @@ while (( elapsed < DURATION )); do
   reqs=$(get requests); non2xx=$(get non2xx); sock=$(get socket_errors)
   total=$(( total + ${reqs:-0} )); errors=$(( errors + ${non2xx:-0} + ${sock:-0} ))
   printf '%6d %9s %8s %8s %8s %8s %7s %7s %10s\n' "$elapsed" "${reqs:-?}" "$(get rps)" "$(get p50_ms)" \
-    "$(get p99_ms)" "$(get max_ms)" "${non2xx:-?}" "${sock:-?}" "$(rss_kb "$SERVER_PID")"
+    "$(get p99_ms)" "$(get max_ms)" "${non2xx:-?}" "${sock:-?}" "$(hr_rss_kb "$SERVER_PID")"
 done
 model=$(curl -sf "$URL/v1/model")
-echo "== total requests=$total errors=$errors rss_start_kb=$RSS0 rss_end_kb=$(rss_kb "$SERVER_PID")" \
+echo "== total requests=$total errors=$errors rss_start_kb=$RSS0 rss_end_kb=$(hr_rss_kb "$SERVER_PID")" \
      "items_added=$(echo "$model" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items_added"])')" \
      "events_stored=$(echo "$model" | python3 -c 'import json,sys; print(json.load(sys.stdin)["events_stored"])')" \
      "load: $(cut -d' ' -f1-3 /proc/loadavg)"
