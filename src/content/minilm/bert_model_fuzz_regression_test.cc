@@ -97,3 +97,26 @@ TEST(BertModelFuzzRegression, ExpOfNanIsDefined) {
 
 }  // namespace
 }  // namespace hybridrec
+
+namespace hybridrec {
+namespace {
+
+// A header holding a number too large for a double made nlohmann::json throw out_of_range
+// (not parse_error) out of SafetensorsFile::Open, ending the process (fuzz_safetensors, CI run).
+TEST(SafetensorsFuzzRegression, HeaderNumberOverflowIsRefusedNotThrown) {
+  const std::string header = "{\"pos\":2222e2222222222222222}";
+  std::string bytes(8, '\0');
+  for (int i = 0; i < 8; ++i) bytes[static_cast<size_t>(i)] = static_cast<char>((header.size() >> (8 * i)) & 0xff);
+  bytes += header;
+  const auto file = std::filesystem::temp_directory_path() /
+                    ("hr_safetensors_overflow_" + std::to_string(::getpid()) + ".safetensors");
+  ASSERT_TRUE(WriteFileAtomic(file, bytes).ok());
+  auto f = SafetensorsFile::Open(file);
+  ASSERT_FALSE(f.ok());
+  EXPECT_NE(f.status().ToString().find(file.string()), std::string::npos) << f.status().ToString();
+  EXPECT_NE(f.status().ToString().find("malformed JSON header"), std::string::npos) << f.status().ToString();
+  std::filesystem::remove(file);
+}
+
+}  // namespace
+}  // namespace hybridrec

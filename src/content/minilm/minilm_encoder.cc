@@ -52,7 +52,7 @@ Result<std::unique_ptr<MiniLmEncoder>> MiniLmEncoder::LoadSaved(const std::files
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse errors and numbers overflowing a double
     return Status::Corruption(file.string() + ": malformed JSON: " + e.what());
   }
   if (!j.contains("model_dir") || !j["model_dir"].is_string())

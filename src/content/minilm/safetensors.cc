@@ -116,6 +116,9 @@ Result<SafetensorsFile> SafetensorsFile::Open(const std::filesystem::path& file)
     // e.byte is 1-based within the header text; the header starts at file offset 8.
     return Bad(file, "malformed JSON header at byte offset " + std::to_string(8 + (e.byte > 0 ? e.byte - 1 : 0)) +
                          ": " + e.what());
+  } catch (const nlohmann::json::exception& e) {
+    // e.g. out_of_range 406, a number too large for a double (found by fuzz/fuzz_safetensors.cc)
+    return Bad(file, std::string("malformed JSON header (starts at byte offset 8): ") + e.what());
   }
   if (!header.is_object()) return Bad(file, "JSON header at byte offset 8 is not an object");
 
