@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "serve/live_state.h"
+#include "serve/responses.h"
 #include "serve_test_util.h"
 
 namespace {
@@ -85,6 +86,76 @@ TEST(LiveStateTest, ConcurrentReadersWritersAndReloads) {
   const Status bad = state.RecordEvents({{"u", "1", 1.f, std::nullopt}, {"u", "nope", 1.f, std::nullopt}}, 5);
   EXPECT_EQ(bad.code(), Status::Code::kNotFound);
   EXPECT_EQ(state.events_stored(), before);
+  fs::remove_all(dir);
+}
+
+// The hot responses are written as text with pre-serialised item refs (responses.h): they must
+// parse, carry exactly the ranker's answer and match the nlohmann item shapes, for trained
+// items and for an added one whose title needs escaping.
+TEST(LiveStateTest, ResponseTextCarriesTheRankersAnswer) {
+  const fs::path dir = TempDir("response_text");
+  ASSERT_TRUE(TrainSmallModel(dir / "model"));
+  auto store = OpenSqliteEventStore(dir / "e.sqlite");
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  auto opened = LiveState::Open(dir / "model", std::move(store).value());
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  LiveState& state = **opened;
+  auto added = state.AddItem({"x\"1", "A \"quoted\" title with\ttab", {"Drama"}, {}, ""}, 1);
+  ASSERT_TRUE(added.ok()) << added.status().message();
+  const auto snap = state.Current();
+  for (uint32_t i = 0; i < snap->num_items(); ++i)
+    ASSERT_EQ(nlohmann::json::parse(snap->ItemRefText(i)), ItemRefJson(*snap, i)) << i;
+
+  const std::vector<HistoryEntry> h = {{0, 4.f}, {1, 2.f}, {2, 5.f}};
+  UserQuery q;
+  q.use_trained_factor = false;
+  q.history = h;
+  for (const bool explain : {false, true}) {
+    const RankResponse r = snap->ranker(false).Recommend(q, 8, explain);
+    ASSERT_FALSE(r.items.empty());
+    JsonText t;
+    t.BeginObject();
+    AppendRankResponseMembers(t, *snap, r, h.size(), explain);
+    t.Key("user").String("u\n1").EndObject();
+    const nlohmann::json j = nlohmann::json::parse(t.str());
+    EXPECT_EQ(j["path"], std::string(RankPathName(r.path)));
+    EXPECT_EQ(static_cast<float>(j["weight"].get<double>()), r.weight);
+    EXPECT_EQ(j["history_size"], h.size());
+    EXPECT_EQ(j["model_version"], snap->version());
+    EXPECT_EQ(j["user"], "u\n1");
+    ASSERT_EQ(j["items"].size(), r.items.size());
+    for (size_t i = 0; i < r.items.size(); ++i) {
+      const auto& ji = j["items"][i];
+      const RankedItem& it = r.items[i];
+      EXPECT_EQ(ji["rank"], i + 1);
+      EXPECT_EQ(ji["item"], ItemRefJson(*snap, it.item));
+      EXPECT_EQ(static_cast<float>(ji["score"].get<double>()), it.score);
+      EXPECT_EQ(ji["collab"].is_null(), !it.collab.has_value());
+      if (it.collab) {
+        EXPECT_EQ(static_cast<float>(ji["collab"].get<double>()), *it.collab);
+      }
+      EXPECT_EQ(ji["content"].is_null(), !it.content.has_value());
+      EXPECT_EQ(static_cast<float>(ji["z_content"].get<double>()), it.z_content);
+      EXPECT_EQ(ji.contains("explanation"), explain);
+      if (explain) {
+        ASSERT_EQ(ji["explanation"]["content"].size(), it.content_reasons.size());
+        ASSERT_EQ(ji["explanation"]["collab"].size(), it.collab_reasons.size());
+        for (size_t c = 0; c < it.content_reasons.size(); ++c)
+          EXPECT_EQ(ji["explanation"]["content"][c]["item"], ItemRefJson(*snap, it.content_reasons[c].history_item));
+      }
+    }
+  }
+  const auto sims = snap->ranker(true).Similar(added->item, 5, SimilarMode::kContent);
+  ASSERT_FALSE(sims.empty());
+  const nlohmann::json js = nlohmann::json::parse(SimilarText(*snap, added->item, "content", sims));
+  EXPECT_EQ(js["item"], ItemRefJson(*snap, added->item));
+  EXPECT_EQ(js["mode"], "content");
+  ASSERT_EQ(js["items"].size(), sims.size());
+  for (size_t i = 0; i < sims.size(); ++i) {
+    EXPECT_EQ(js["items"][i]["item"], ItemRefJson(*snap, sims[i].item));
+    EXPECT_EQ(static_cast<float>(js["items"][i]["score"].get<double>()), sims[i].score);
+    EXPECT_TRUE(js["items"][i]["collab"].is_null() || js["items"][i]["collab"].is_number());
+  }
   fs::remove_all(dir);
 }
 

@@ -22,6 +22,10 @@ void RegisterServe(CLI::App& app, CommandRegistry& reg) {
       ->capture_default_str();
   sub->add_option("--report", *report, "evaluation report directory (report.json) for GET /v1/report");
   sub->add_option("--web-root", o->web_root, "built web page (default $HYBRIDREC_WEB_ROOT or <source>/web/dist)");
+  sub->add_option("--compute-slots", o->compute_slots,
+                  "read requests computing at once, admitted first come first served (-1: two per core; 0: no limit)")
+      ->capture_default_str()
+      ->check(CLI::Range(-1, 4096));
   sub->add_option("--threads", o->threads,
                   "worker threads = concurrent keep-alive connections served (0: max(128, 8 x cores))")
       ->capture_default_str()

@@ -5,14 +5,6 @@ namespace {
 
 using nlohmann::json;
 
-json Opt(const std::optional<float>& v) { return v ? json(*v) : json(nullptr); }
-
-json Reasons(const Snapshot& snap, const std::vector<Contribution>& cs) {
-  json arr = json::array();
-  for (const auto& c : cs) arr.push_back({{"item", ItemRefJson(snap, c.history_item)}, {"contribution", c.value}});
-  return arr;
-}
-
 }  // namespace
 
 json ItemRefJson(const Snapshot& snap, uint32_t item) {
@@ -31,31 +23,66 @@ json ItemJson(const Snapshot& snap, uint32_t item) {
   return j;
 }
 
-json RankResponseJson(const Snapshot& snap, const RankResponse& r, size_t history_size, bool explain) {
-  json items = json::array();
-  for (size_t i = 0; i < r.items.size(); ++i) {
-    const RankedItem& it = r.items[i];
-    json j = {{"rank", i + 1},           {"item", ItemRefJson(snap, it.item)}, {"score", it.score},
-              {"collab", Opt(it.collab)}, {"content", Opt(it.content)},       {"z_collab", it.z_collab},
-              {"z_content", it.z_content}};
-    if (explain)
-      j["explanation"] = {{"content", Reasons(snap, it.content_reasons)}, {"collab", Reasons(snap, it.collab_reasons)}};
-    items.push_back(std::move(j));
-  }
-  return {{"path", RankPathName(r.path)},
-          {"weight", r.weight},
-          {"popularity_weight", r.popularity_weight},
-          {"history_size", history_size},
-          {"model_version", snap.version()},
-          {"items", std::move(items)}};
+namespace {
+
+void AppendReasons(JsonText& t, const Snapshot& snap, const std::vector<Contribution>& cs) {
+  t.BeginArray();
+  for (const auto& c : cs)
+    t.BeginObject().Key("contribution").Number(c.value).Key("item").Raw(snap.ItemRefText(c.history_item)).EndObject();
+  t.EndArray();
 }
 
-json SimilarJson(const Snapshot& snap, uint32_t item, std::string_view mode, const std::vector<SimilarItem>& items) {
-  json arr = json::array();
-  for (const auto& s : items)
-    arr.push_back({{"item", ItemRefJson(snap, s.item)}, {"score", s.score}, {"content", Opt(s.content)},
-                   {"collab", Opt(s.collab)}});
-  return {{"item", ItemRefJson(snap, item)}, {"mode", mode}, {"model_version", snap.version()}, {"items", std::move(arr)}};
+}  // namespace
+
+void AppendRankResponseMembers(JsonText& t, const Snapshot& snap, const RankResponse& r, size_t history_size,
+                               bool explain) {
+  t.Key("path").String(RankPathName(r.path));
+  t.Key("weight").Number(r.weight);
+  t.Key("popularity_weight").Number(r.popularity_weight);
+  t.Key("history_size").Number(static_cast<uint64_t>(history_size));
+  t.Key("model_version").String(snap.version());
+  t.Key("items").BeginArray();
+  for (size_t i = 0; i < r.items.size(); ++i) {
+    const RankedItem& it = r.items[i];
+    t.BeginObject();
+    t.Key("rank").Number(static_cast<uint64_t>(i + 1));
+    t.Key("item").Raw(snap.ItemRefText(it.item));
+    t.Key("score").Number(it.score);
+    t.Key("collab").Optional(it.collab);
+    t.Key("content").Optional(it.content);
+    t.Key("z_collab").Number(it.z_collab);
+    t.Key("z_content").Number(it.z_content);
+    if (explain) {
+      t.Key("explanation").BeginObject();
+      t.Key("content");
+      AppendReasons(t, snap, it.content_reasons);
+      t.Key("collab");
+      AppendReasons(t, snap, it.collab_reasons);
+      t.EndObject();
+    }
+    t.EndObject();
+  }
+  t.EndArray();
+}
+
+std::string SimilarText(const Snapshot& snap, uint32_t item, std::string_view mode,
+                        const std::vector<SimilarItem>& items) {
+  JsonText t(256 + 160 * items.size());
+  t.BeginObject();
+  t.Key("item").Raw(snap.ItemRefText(item));
+  t.Key("mode").String(mode);
+  t.Key("model_version").String(snap.version());
+  t.Key("items").BeginArray();
+  for (const auto& s : items) {
+    t.BeginObject();
+    t.Key("item").Raw(snap.ItemRefText(s.item));
+    t.Key("score").Number(s.score);
+    t.Key("content").Optional(s.content);
+    t.Key("collab").Optional(s.collab);
+    t.EndObject();
+  }
+  t.EndArray().EndObject();
+  return t.Take();
 }
 
 json ErrorJson(std::string_view code, std::string_view message) {

@@ -18,6 +18,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/file_util.h"
+#include "serve/fifo_gate.h"
+#include "serve/json_text.h"
 #include "serve/metrics.h"
 #include "serve/requests.h"
 #include "serve/responses.h"
@@ -106,6 +108,7 @@ struct HttpServer::Impl {
   httplib::Server http;
   std::unique_ptr<Metrics> metrics;
   std::unique_ptr<SlowClientReaper> reaper;  // after Bind() (needs the port)
+  std::unique_ptr<FifoGate> gate;
   fs::path web_root;
   int listen_fd = -1;
   std::mutex report_mu;
@@ -123,9 +126,13 @@ struct HttpServer::Impl {
   }
 
   // ---- replies
-  static void Reply(httplib::Response& res, int status, const json& body) {
+  static void Reply(httplib::Response& res, int status, const json& body) { ReplyText(res, status, Dump(body)); }
+  // Moves the body in (set_content would copy it).
+  static void ReplyText(httplib::Response& res, int status, std::string body) {
     res.status = status;
-    res.set_content(Dump(body), "application/json; charset=utf-8");
+    res.body = std::move(body);
+    res.headers.erase("Content-Type");
+    res.set_header("Content-Type", "application/json; charset=utf-8");
   }
   static void Error(httplib::Response& res, int status, std::string_view message) {
     Reply(res, status, ErrorJson(ErrorCode(status), message));
@@ -202,6 +209,11 @@ struct HttpServer::Impl {
           Error(res, 415, "POST bodies must be JSON: send the header 'Content-Type: application/json'");
           return r;
         }
+        // Reads compute (ranking, formatting) in first-come-first-served turns; writes wait on
+        // disk, not CPU, so they do not hold a turn.
+        const bool writes = std::string_view(table[r].method) == "POST" && table[r].handler != &Impl::AnonymousRecommendations;
+        std::optional<FifoGate::Scope> turn;
+        if (!writes) turn.emplace(*gate);
         (this->*table[r].handler)(req, res, params);
         return r;
       }
@@ -412,11 +424,14 @@ struct HttpServer::Impl {
     q.use_trained_factor = events.empty();  // events since training: fold the factor in again
     q.history = history;
     const RankResponse r = snap->ranker(*exclude).Recommend(q, static_cast<size_t>(*k), *explain);
-    json out = RankResponseJson(*snap, r, history.size(), *explain);
-    out["user"] = id;
-    out["known"] = u.has_value() || !events.empty();
-    out["events_since_training"] = events.size();
-    Reply(res, 200, out);
+    JsonText out(512 + (*explain ? 1024 : 256) * r.items.size());
+    out.BeginObject();
+    AppendRankResponseMembers(out, *snap, r, history.size(), *explain);
+    out.Key("user").String(id);
+    out.Key("known").Bool(u.has_value() || !events.empty());
+    out.Key("events_since_training").Number(static_cast<uint64_t>(events.size()));
+    out.EndObject();
+    ReplyText(res, 200, out.Take());
   }
 
   void AnonymousRecommendations(const httplib::Request& req, httplib::Response& res, const Params&) {
@@ -434,9 +449,12 @@ struct HttpServer::Impl {
     q.history = history;
     const RankResponse r =
         snap->ranker(body->exclude_seen).Recommend(q, static_cast<size_t>(body->k), body->explain);
-    json out = RankResponseJson(*snap, r, history.size(), body->explain);
-    out["known"] = false;
-    Reply(res, 200, out);
+    JsonText out(512 + (body->explain ? 1024 : 256) * r.items.size());
+    out.BeginObject();
+    AppendRankResponseMembers(out, *snap, r, history.size(), body->explain);
+    out.Key("known").Bool(false);
+    out.EndObject();
+    ReplyText(res, 200, out.Take());
   }
 
   void GetItem(const httplib::Request&, httplib::Response& res, const Params& p) {
@@ -460,7 +478,7 @@ struct HttpServer::Impl {
     if (*mode != SimilarMode::kCollab && !snap->has_content())
       return Error(res, 409, "this model has no content layer: use mode=collab");
     const auto sims = snap->ranker(true).Similar(*item, static_cast<size_t>(*k), *mode);
-    Reply(res, 200, SimilarJson(*snap, *item, mode_name, sims));
+    ReplyText(res, 200, SimilarText(*snap, *item, mode_name, sims));
   }
 
   void AddItem(const httplib::Request& req, httplib::Response& res, const Params&) {
@@ -591,6 +609,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const ServeOptions& optio
   httplib::Server& http = impl->http;
   const size_t threads = options.threads > 0 ? static_cast<size_t>(options.threads)
                                              : std::max<size_t>(128, 8 * std::max(1u, std::thread::hardware_concurrency()));
+  impl->gate = std::make_unique<FifoGate>(
+      options.compute_slots >= 0 ? static_cast<size_t>(options.compute_slots)
+                                 : 2 * std::max<size_t>(1, std::thread::hardware_concurrency()));
   http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http.set_payload_max_length(options.max_body_bytes);
   http.set_read_timeout(options.read_timeout_s, 0);

@@ -36,6 +36,8 @@ struct ServeOptions {
   std::filesystem::path report_dir;       // holds report.json for GET /v1/report (optional)
   std::string web_root;                   // empty: $HYBRIDREC_WEB_ROOT or <source>/web/dist
   int threads = 0;                        // worker threads; 0: max(128, 8 x hardware threads)
+  int compute_slots = -1;                 // read requests computing at once, first come first served
+                                          // (fifo_gate.h); 0: no limit, -1: 2 per hardware thread
   size_t max_body_bytes = 1 << 20;        // larger bodies get 413
   int read_timeout_s = 5;                 // a request must arrive within this (slow clients are cut off)
   int write_timeout_s = 5;

@@ -4,6 +4,7 @@
 
 #include "core/file_util.h"
 #include "eval/report.h"
+#include "serve/json_text.h"
 #include "serve/overlay_index.h"
 
 namespace hybridrec::serve {
@@ -17,8 +18,17 @@ std::string ItemTextOf(const Item& item) {
 std::shared_ptr<const Snapshot> Snapshot::Build(std::shared_ptr<const TrainedModel> model, std::string model_dir,
                                                 std::vector<AddedItem> added, std::vector<float> added_embeddings,
                                                 std::shared_ptr<UserEvents> users) {
+  return BuildWith(std::move(model), std::move(model_dir), std::move(added), std::move(added_embeddings),
+                   std::move(users), nullptr);
+}
+
+std::shared_ptr<const Snapshot> Snapshot::BuildWith(std::shared_ptr<const TrainedModel> model, std::string model_dir,
+                                                    std::vector<AddedItem> added, std::vector<float> added_embeddings,
+                                                    std::shared_ptr<UserEvents> users,
+                                                    std::shared_ptr<const std::vector<std::string>> base_refs) {
   if (!model) throw std::invalid_argument("Snapshot::Build: no model");
   std::shared_ptr<Snapshot> s(new Snapshot());
+  s->base_refs_ = std::move(base_refs);
   s->model_ = std::move(model);
   s->model_dir_ = std::move(model_dir);
   s->users_ = users ? std::move(users) : std::make_shared<UserEvents>();
@@ -37,7 +47,7 @@ std::shared_ptr<const Snapshot> Snapshot::WithItems(std::vector<AddedItem> more,
   if (d > 0 && !added_.empty())
     emb.assign(emb_view_.begin() + static_cast<std::ptrdiff_t>(base_items_ * d), emb_view_.end());
   emb.insert(emb.end(), more_embeddings.begin(), more_embeddings.end());
-  return Build(model_, model_dir_, std::move(all), std::move(emb), users_);
+  return BuildWith(model_, model_dir_, std::move(all), std::move(emb), users_, base_refs_);
 }
 
 void Snapshot::Init() {
@@ -86,6 +96,28 @@ void Snapshot::Init() {
   incl.exclude_seen = false;
   ranker_excl_ = std::make_unique<HybridRanker>(m.als.get(), emb_view_, dim_, index, popularity_, excl);
   ranker_incl_ = std::make_unique<HybridRanker>(m.als.get(), emb_view_, dim_, index, popularity_, incl);
+
+  if (!base_refs_) {
+    auto refs = std::make_shared<std::vector<std::string>>();
+    refs->reserve(base_items_);
+    for (uint32_t i = 0; i < base_items_; ++i) refs->push_back(SerializeItemRef(i));
+    base_refs_ = std::move(refs);
+  }
+  added_refs_.clear();
+  for (uint32_t i = 0; i < added_.size(); ++i) added_refs_.push_back(SerializeItemRef(base_items_ + i));
+}
+
+std::string Snapshot::SerializeItemRef(uint32_t item) const {
+  const Item& info = ItemInfo(item);
+  JsonText t(64 + info.title.size());
+  t.BeginObject().Key("genres").BeginArray();
+  for (const auto& g : info.genres) t.String(g);
+  t.EndArray().Key("id").String(ItemId(item)).Key("title").String(info.title).EndObject();
+  return t.Take();
+}
+
+std::string_view Snapshot::ItemRefText(uint32_t item) const {
+  return item < base_items_ ? std::string_view((*base_refs_)[item]) : std::string_view(added_refs_[item - base_items_]);
 }
 
 const VectorIndex* Snapshot::index() const {

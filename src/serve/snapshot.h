@@ -60,6 +60,10 @@ class Snapshot {
   // REQUIRES: item < num_items().
   const std::string& ItemId(uint32_t item) const;
   const Item& ItemInfo(uint32_t item) const;
+  // The item's {"id","title","genres"} as compact JSON text (responses.h ItemRefJson), serialised
+  // once per model generation (trained items) or per snapshot (added items), so hot responses
+  // splice it in instead of rebuilding it per request.
+  std::string_view ItemRefText(uint32_t item) const;
   bool IsAdded(uint32_t item) const { return item >= base_items_; }
   float Popularity(uint32_t item) const { return item < popularity_.size() ? popularity_[item] : 0.f; }
 
@@ -78,7 +82,12 @@ class Snapshot {
 
  private:
   Snapshot() = default;
+  static std::shared_ptr<const Snapshot> BuildWith(std::shared_ptr<const TrainedModel> model, std::string model_dir,
+                                                   std::vector<AddedItem> added, std::vector<float> added_embeddings,
+                                                   std::shared_ptr<UserEvents> users,
+                                                   std::shared_ptr<const std::vector<std::string>> base_refs);
   void Init();
+  std::string SerializeItemRef(uint32_t item) const;
 
   std::shared_ptr<const TrainedModel> model_;
   std::string model_dir_;
@@ -93,6 +102,8 @@ class Snapshot {
   std::unique_ptr<VectorIndex> overlay_;  // trained index + added vectors (only when items were added)
   std::unique_ptr<HybridRanker> ranker_excl_, ranker_incl_;
   std::shared_ptr<UserEvents> users_;
+  std::shared_ptr<const std::vector<std::string>> base_refs_;  // ItemRefText of the trained items
+  std::vector<std::string> added_refs_;                         // ItemRefText of the added items
   mutable std::once_flag map_once_;
   mutable std::vector<float> map_;
 };
