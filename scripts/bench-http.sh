@@ -7,6 +7,7 @@
 #
 # Usage: scripts/bench-http.sh [--bin build/hybridrec] [--model models/ml-100k] [--data data/ml-100k]
 #                              [--duration 30] [--connections 64] [--threads 2] [--server-threads 0]
+#                              [--compute-slots -1]   (serve's --compute-slots; 0 = no compute turns)
 # The model is trained first when the directory has no manifest.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,7 @@ DURATION=${DURATION:-30}
 CONNECTIONS=${CONNECTIONS:-64}
 WRK_THREADS=${WRK_THREADS:-2}
 SERVER_THREADS=${SERVER_THREADS:-0}
+COMPUTE_SLOTS=${COMPUTE_SLOTS:--1}
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --bin) BIN=$2; shift 2 ;;
@@ -27,7 +29,8 @@ while [[ $# -gt 0 ]]; do
     --connections) CONNECTIONS=$2; shift 2 ;;
     --threads) WRK_THREADS=$2; shift 2 ;;
     --server-threads) SERVER_THREADS=$2; shift 2 ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    --compute-slots) COMPUTE_SLOTS=$2; shift 2 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
 done
@@ -70,7 +73,7 @@ EOF
 # utime + stime of the server in clock ticks (fields 14 and 15 of /proc/PID/stat).
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-hr_start_server --threads "$SERVER_THREADS"
+hr_start_server --threads "$SERVER_THREADS" --compute-slots "$COMPUTE_SLOTS"
 echo "== server $URL (model $MODEL, pid $SERVER_PID); wrk: $CONNECTIONS connections, $WRK_THREADS threads, ${DURATION}s per run"
 curl -sf "$URL/v1/users/1/recommendations?k=10" > /dev/null || { echo "error: warm-up request failed" >&2; exit 1; }
 echo "rss_before_kb=$(hr_rss_kb "$SERVER_PID")"
