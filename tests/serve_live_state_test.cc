@@ -15,14 +15,21 @@ using namespace serve_test;
 using namespace hybridrec;
 using namespace hybridrec::serve;
 
-TEST(LiveStateTest, ConcurrentReadersWritersAndReloads) {
-  const fs::path dir = TempDir("live_state");
+// Trains the small fixture model under dir/model and opens it over a fresh dir/e.sqlite.
+void OpenSmallModel(const fs::path& dir, std::unique_ptr<LiveState>& out) {
   ASSERT_TRUE(TrainSmallModel(dir / "model"));
   auto store = OpenSqliteEventStore(dir / "e.sqlite");
   ASSERT_TRUE(store.ok()) << store.status().message();
   auto opened = LiveState::Open(dir / "model", std::move(store).value());
   ASSERT_TRUE(opened.ok()) << opened.status().message();
-  LiveState& state = **opened;
+  out = std::move(opened).value();
+}
+
+TEST(LiveStateTest, ConcurrentReadersWritersAndReloads) {
+  const fs::path dir = TempDir("live_state");
+  std::unique_ptr<LiveState> opened;
+  ASSERT_NO_FATAL_FAILURE(OpenSmallModel(dir, opened));
+  LiveState& state = *opened;
 
   constexpr int kWriters = 4, kEventsPerWriter = 60;
   std::atomic<bool> stop{false};
@@ -94,12 +101,9 @@ TEST(LiveStateTest, ConcurrentReadersWritersAndReloads) {
 // items and for an added one whose title needs escaping.
 TEST(LiveStateTest, ResponseTextCarriesTheRankersAnswer) {
   const fs::path dir = TempDir("response_text");
-  ASSERT_TRUE(TrainSmallModel(dir / "model"));
-  auto store = OpenSqliteEventStore(dir / "e.sqlite");
-  ASSERT_TRUE(store.ok()) << store.status().message();
-  auto opened = LiveState::Open(dir / "model", std::move(store).value());
-  ASSERT_TRUE(opened.ok()) << opened.status().message();
-  LiveState& state = **opened;
+  std::unique_ptr<LiveState> opened;
+  ASSERT_NO_FATAL_FAILURE(OpenSmallModel(dir, opened));
+  LiveState& state = *opened;
   auto added = state.AddItem({"x\"1", "A \"quoted\" title with\ttab", {"Drama"}, {}, ""}, 1);
   ASSERT_TRUE(added.ok()) << added.status().message();
   const auto snap = state.Current();
