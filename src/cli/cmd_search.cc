@@ -63,7 +63,7 @@ int RunEmbed(const EmbedArgs& a) {
   auto files = SaveContentModel(*model, a.out);
   if (!files.ok()) return Fail(files.status());
   std::cout << "embedded " << model->num_items() << " items with " << model->encoder->name() << " (d = "
-            << model->dimension() << "), index " << model->index->kind() << ", written to " << a.out << ":";
+            << model->dimension() << "), index " << DescribeIndex(*model->index) << ", written to " << a.out << ":";
   for (const auto& f : *files) std::cout << " " << f;
   std::cout << "\n";
   return 0;

@@ -12,6 +12,7 @@
 #include "core/progress.h"
 #include "data/csr_matrix.h"
 #include "data/loader.h"
+#include "index/index_factory.h"
 #include "eval/fusion_tune.h"
 #include "eval/split.h"
 #include "eval/tune.h"
@@ -200,7 +201,7 @@ int RunTrain(TrainArgs& a) {
             << AlsSolverName(opts.solver) << ") in " << fit_s << " s";
   if (content)
     std::cout << "; embedded " << content->num_items() << " items with " << content->encoder->name() << " (d="
-              << content->dimension() << ", " << content->index->kind() << " index) in " << embed_s << " s";
+              << content->dimension() << ", index " << DescribeIndex(*content->index) << ") in " << embed_s << " s";
   std::cout << "; model written to " << a.out << "\n";
   return 0;
 }

@@ -7,6 +7,9 @@
 #include <faiss/index_io.h>
 #include <omp.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <limits>
 #include <stdexcept>
 #include <system_error>
@@ -102,6 +105,102 @@ int64_t FaissIndex::size() const { return map_->ntotal; }
 void FaissIndex::set_ef_search(int ef) {
   if (ef < 1) throw std::invalid_argument("FaissIndex::set_ef_search: ef must be >= 1");
   if (hnsw_ != nullptr) hnsw_->hnsw.efSearch = ef;
+}
+
+int FaissIndex::ef_search() const { return hnsw_ != nullptr ? hnsw_->hnsw.efSearch : 0; }
+
+const HnswCalibration& FaissIndex::CalibrateEfSearch(std::span<const float> queries, double target, int start_ef,
+                                                     int max_ef) {
+  const size_t d = static_cast<size_t>(map_->d);
+  if (hnsw_ == nullptr || hnsw_->ntotal < 1)
+    throw std::invalid_argument("FaissIndex::CalibrateEfSearch: needs a non-empty HNSW index");
+  if (queries.empty() || queries.size() % d != 0)
+    throw std::invalid_argument("FaissIndex::CalibrateEfSearch: need >= 1 query of the index dimension");
+  if (!(target > 0.0 && target <= 1.0) || start_ef < 1 || max_ef < start_ef)
+    throw std::invalid_argument("FaissIndex::CalibrateEfSearch: need 0 < target <= 1 and 1 <= start_ef <= max_ef");
+  using Clock = std::chrono::steady_clock;
+  auto seconds_since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
+  const auto nq = static_cast<faiss::Index::idx_t>(queries.size() / d);
+  const auto k = static_cast<faiss::Index::idx_t>(std::min<int64_t>(10, hnsw_->ntotal));
+  const size_t nk = static_cast<size_t>(nq * k);
+  ScopedOmpThreads scope(build_threads_);
+
+  // Exact answers straight from the graph's own flat storage (BLAS; no copy of the vectors).
+  // Labels on both sides are storage positions, so no id mapping is needed.
+  HnswCalibration cal;
+  cal.ran = true;
+  cal.target = target;
+  cal.queries = static_cast<int>(nq);
+  auto t0 = Clock::now();
+  std::vector<float> dist(nk);
+  std::vector<faiss::Index::idx_t> exact(nk), approx(nk);
+  hnsw_->storage->search(nq, queries.data(), k, dist.data(), exact.data());
+  // A hit counts if it is one of the exact top k or scores as high as the k-th (a tie: equal
+  // item vectors are common in real catalogues, and the tied one returned is arbitrary). The
+  // tolerance covers the BLAS vs SIMD rounding of the same inner product.
+  constexpr float kTieTolerance = 1e-5f;
+  std::vector<float> kth(static_cast<size_t>(nq));
+  for (faiss::Index::idx_t q = 0; q < nq; ++q) {
+    kth[static_cast<size_t>(q)] = dist[static_cast<size_t>(q * k + k - 1)] - kTieTolerance;
+    std::sort(exact.begin() + q * k, exact.begin() + (q + 1) * k);  // for binary_search below
+  }
+  cal.exact_seconds = seconds_since(t0);
+
+  t0 = Clock::now();
+  constexpr double kZ = 1.645;  // one-sided 95% normal quantile
+  auto try_ef = [&](int ef) {
+    hnsw_->hnsw.efSearch = ef;
+    hnsw_->search(nq, queries.data(), k, dist.data(), approx.data());
+    double sum = 0, sum_sq = 0;
+    for (faiss::Index::idx_t q = 0; q < nq; ++q) {
+      const auto first = exact.begin() + q * k, last = first + k;
+      size_t found = 0;
+      for (faiss::Index::idx_t r = 0; r < k; ++r) {
+        const size_t i = static_cast<size_t>(q * k + r);
+        found += (approx[i] >= 0 && (dist[i] >= kth[static_cast<size_t>(q)] ||
+                                     std::binary_search(first, last, approx[i]))) ? 1 : 0;
+      }
+      const double r = static_cast<double>(found) / static_cast<double>(k);
+      sum += r;
+      sum_sq += r * r;
+    }
+    HnswCalibrationStep step;
+    step.ef_search = ef;
+    const double m = static_cast<double>(nq);
+    step.recall = sum / m;
+    const double var = nq > 1 ? std::max(0.0, (sum_sq - m * step.recall * step.recall) / (m - 1)) : 0.0;
+    step.std_error = std::sqrt(var / m);
+    step.passed = step.recall - kZ * step.std_error >= target;
+    cal.ladder.push_back(step);
+    return step;
+  };
+  // Climb x1.5 (at least +1, the cap itself always tried) to the first value that passes...
+  int lo = 0;  // largest ef known to fail (0 = none)
+  HnswCalibrationStep best = try_ef(start_ef);
+  while (!best.passed && best.ef_search < max_ef) {
+    lo = best.ef_search;
+    const int64_t next = std::max<int64_t>(lo + 1, (static_cast<int64_t>(lo) * 3 + 1) / 2);
+    best = try_ef(static_cast<int>(std::min<int64_t>(max_ef, next)));
+  }
+  // ...then halve the last step while it is wider than 1/8 of its lower end, so the choice is
+  // within ~12% of the smallest passing ef rather than up to 50% above it.
+  if (best.passed && lo > 0) {
+    while (best.ef_search - lo > std::max(1, lo / 8)) {
+      const HnswCalibrationStep mid = try_ef(lo + (best.ef_search - lo) / 2);
+      if (mid.passed) {
+        best = mid;
+      } else {
+        lo = mid.ef_search;
+      }
+    }
+  }
+  cal.ef_search = best.ef_search;
+  cal.recall = best.recall;
+  cal.reached = best.passed;
+  hnsw_->hnsw.efSearch = cal.ef_search;
+  cal.ladder_seconds = seconds_since(t0);
+  calibration_ = std::move(cal);
+  return calibration_;
 }
 
 Status FaissIndex::Add(std::span<const float> vectors, std::span<const int64_t> ids) {

@@ -13,7 +13,10 @@
 // run concurrently with anything else. Ownership: the object owns its FAISS indexes.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "index/vector_index.h"
 
@@ -29,12 +32,55 @@ using IndexIDMap = IndexIDMapTemplate<Index>;
 namespace hybridrec {
 
 struct HnswParams {
-  // bench_index on 100k clustered unit vectors, d = 384 (1,000 centres, sigma 0.05): recall@10
-  // against exact search 1.000 at efSearch 64, 128 and 256 with these m / efConstruction.
-  // Uniformly random vectors are harder; see bench_index (data=uniform) before lowering these.
+  // Graph shape. bench_index, n = 20,000 uniformly random unit vectors, d = 384, target 0.95
+  // (the hard case; 2 threads, loaded machine, 200 calibration queries): efConstruction
+  // 64 / 100 / 200 with m 32 took 21 / 31 / 87 s of CPU for the whole run and calibrated to
+  // efSearch 486 / 360 / 324; m 16 needed efSearch 810, m 48 288 at about m 32's cost.
+  // efConstruction 100 halves the build of 200 for ~10% more search work. With these
+  // defaults: 100k uniform, graph 176 s, calibrated efSearch 1,695, recall@10 0.960 on
+  // independent queries; 1M clustered, graph 327 s, efSearch 90, recall@10 0.955.
   int m = 32;                // graph degree (links per node on upper layers; 2m on layer 0)
-  int ef_construction = 200; // candidate list while building
-  int ef_search = 128;       // candidate list while searching (recall/latency trade-off)
+  int ef_construction = 100; // candidate list while building
+  // Candidate list while searching (recall/latency trade-off). With calibration on, this is
+  // the first rung of the ladder (the chosen value is never below it); without calibration
+  // (target_recall 0 or a catalogue too small to sample) it is the value used. Low, so that
+  // easy (clustered) data keeps a fast search: 100k clustered unit vectors, d 384, reach
+  // recall@10 0.995 at efSearch 32 (p50 0.29 ms) against 1.000 at 128 (p50 1.0 ms).
+  int ef_search = 32;
+
+  // Self-calibrating efSearch (BuildIndex only; FaissIndex::Add alone never calibrates).
+  // BuildIndex holds out q = min(calibration_queries, n / 10) of the n vectors (chosen by
+  // calibration_seed), builds the graph from the others, and searches the held-out vectors
+  // (out-of-sample queries, like real ones) with efSearch = ef_search, x1.5, ... up to
+  // max_ef_search (then a bisection of the last step), keeping the smallest efSearch whose mean
+  // recall@10 against exact search reaches target_recall; then it adds the held-out vectors. Skipped when q < 50
+  // (n < 500). If no rung reaches the target, max_ef_search is kept and the shortfall recorded.
+  double target_recall = 0.95;   // 0 = off: keep ef_search
+  int max_ef_search = 4096;      // cap of the ladder
+  int calibration_queries = 500; // held-out queries (5,000 recall samples at k = 10)
+  uint64_t calibration_seed = 20240611;
+};
+
+// One efSearch value tried by the calibration.
+struct HnswCalibrationStep {
+  int ef_search = 0;
+  double recall = 0;     // mean recall@10 over the held-out queries
+  double std_error = 0;  // standard error of that mean (per-query spread / sqrt(queries))
+  bool passed = false;   // recall - 1.645 * std_error >= target (one-sided 95% lower bound)
+};
+
+// What BuildIndex's efSearch calibration found (see HnswParams). Not saved with the index:
+// the chosen efSearch is (FAISS stores efSearch in the file), this record is not.
+struct HnswCalibration {
+  bool ran = false;          // false: not calibrated (target 0, catalogue too small, loaded, flat)
+  double target = 0;         // target_recall asked for
+  int queries = 0;           // held-out queries measured
+  int ef_search = 0;         // efSearch chosen and set on the index
+  double recall = 0;         // held-out mean recall@10 at ef_search
+  bool reached = false;      // the chosen step passed (else ef_search = the ladder's cap)
+  double exact_seconds = 0;  // exact top-10 of the held-out queries
+  double ladder_seconds = 0; // approximate searches over the ladder
+  std::vector<HnswCalibrationStep> ladder;  // every efSearch tried, in order
 };
 
 class FaissIndex final : public VectorIndex {
@@ -61,6 +107,25 @@ class FaissIndex final : public VectorIndex {
 
   // HNSW only (no-op for flat). REQUIRES: ef >= 1.
   void set_ef_search(int ef);
+  // The HNSW search depth in use (0 for flat).
+  int ef_search() const;
+
+  // HNSW only: measures mean recall@10 of `queries` (nq * dimension() floats) against exact
+  // search over the vectors now in the index (a hit tied with the exact 10th score counts),
+  // for efSearch = start_ef, then x1.5 (rounded up) until max_ef, stopping at the first value
+  // that passes, then bisects that last step down to 1/8 of its width; sets efSearch to the
+  // smallest passing value tried (max_ef when none passes), records and returns the outcome.
+  // A value passes when the one-sided 95% lower confidence bound of its mean recall (mean -
+  // 1.645 standard errors over the queries) reaches target, so that the recall of fresh
+  // queries is at least target with high probability rather than about half the time.
+  // The queries should not be in the index (a stored vector is an easy query: its graph links
+  // are its neighbours). Uses build_threads() OpenMP threads.
+  // REQUIRES: an HNSW index with at least one vector, nq >= 1, 0 < target <= 1,
+  // 1 <= start_ef <= max_ef (std::invalid_argument).
+  const HnswCalibration& CalibrateEfSearch(std::span<const float> queries, double target, int start_ef,
+                                           int max_ef);
+  // The last calibration (ran == false when none ran on this object).
+  const HnswCalibration& calibration() const { return calibration_; }
   // Threads for Add (0 = OpenMP's default). Search of batches uses OpenMP's default.
   void set_build_threads(int threads) { build_threads_ = threads; }
   int build_threads() const { return build_threads_; }
@@ -75,6 +140,7 @@ class FaissIndex final : public VectorIndex {
   faiss::IndexFlat* flat_ = nullptr;         // inner index when exact, else null
   faiss::IndexHNSWFlat* hnsw_ = nullptr;     // inner index when HNSW, else null
   int build_threads_ = 0;
+  HnswCalibration calibration_;
 };
 
 }  // namespace hybridrec

@@ -1,8 +1,11 @@
 #include "index/index_factory.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <stdexcept>
 
+#include "core/random.h"
 #include "index/brute_force_index.h"
 
 namespace hybridrec {
@@ -36,11 +39,88 @@ std::unique_ptr<VectorIndex> MakeIndex(const IndexOptions& options, int dim, int
   return faiss_index;
 }
 
+namespace {
+
+// BuildIndex for HNSW with efSearch calibration (see HnswParams): the held-out rows are
+// skipped by adding the rows between them in runs, so the n x d matrix is never copied.
+Status AddWithCalibration(const HnswParams& params, FaissIndex& index, std::span<const float> vectors,
+                          std::span<const int64_t> ids, size_t n_queries) {
+  const size_t n = ids.size();
+  const size_t d = static_cast<size_t>(index.dimension());
+  std::vector<char> held(n, 0);
+  Rng rng(params.calibration_seed);
+  for (size_t picked = 0; picked < n_queries;) {
+    const size_t i = static_cast<size_t>(rng.Below(n));
+    if (!held[i]) held[i] = 1, ++picked;
+  }
+  std::vector<size_t> rows;  // held-out rows, ascending
+  rows.reserve(n_queries);
+  for (size_t i = 0; i < n; ++i)
+    if (held[i]) rows.push_back(i);
+
+  size_t begin = 0;
+  for (size_t stop : rows) {
+    if (stop > begin)
+      HR_RETURN_IF_ERROR(index.Add(vectors.subspan(begin * d, (stop - begin) * d), ids.subspan(begin, stop - begin)));
+    begin = stop + 1;
+  }
+  if (n > begin) HR_RETURN_IF_ERROR(index.Add(vectors.subspan(begin * d), ids.subspan(begin)));
+
+  std::vector<float> queries(n_queries * d);
+  std::vector<int64_t> query_ids(n_queries);
+  for (size_t j = 0; j < n_queries; ++j) {
+    std::copy_n(vectors.data() + rows[j] * d, d, queries.data() + j * d);
+    query_ids[j] = ids[rows[j]];
+  }
+  index.CalibrateEfSearch(queries, params.target_recall, params.ef_search,
+                          std::max(params.ef_search, params.max_ef_search));
+  return index.Add(queries, query_ids);
+}
+
+}  // namespace
+
 Result<std::unique_ptr<VectorIndex>> BuildIndex(const IndexOptions& options, int dim,
                                                 std::span<const float> vectors, std::span<const int64_t> ids) {
   std::unique_ptr<VectorIndex> index = MakeIndex(options, dim, static_cast<int64_t>(ids.size()));
+  if (vectors.size() != ids.size() * static_cast<size_t>(dim)) {
+    return Status::InvalidArgument("BuildIndex: " + std::to_string(vectors.size()) + " floats for " +
+                                   std::to_string(ids.size()) + " ids of dimension " + std::to_string(dim));
+  }
+  const HnswParams& hp = options.hnsw;
+  const size_t n_queries = std::min<size_t>(static_cast<size_t>(std::max(0, hp.calibration_queries)), ids.size() / 10);
+  auto* faiss_index = dynamic_cast<FaissIndex*>(index.get());
+  if (faiss_index != nullptr && faiss_index->kind() == "hnsw" && hp.target_recall > 0 &&
+      n_queries >= kMinCalibrationQueries) {
+    if (hp.target_recall > 1.0)
+      return Status::InvalidArgument("BuildIndex: hnsw target_recall must be in [0, 1], got " +
+                                     std::to_string(hp.target_recall));
+    HR_RETURN_IF_ERROR(AddWithCalibration(hp, *faiss_index, vectors, ids, n_queries));
+    return index;
+  }
   HR_RETURN_IF_ERROR(index->Add(vectors, ids));
   return index;
+}
+
+std::string DescribeIndex(const VectorIndex& index) {
+  const auto* f = dynamic_cast<const FaissIndex*>(&index);
+  if (f == nullptr || f->kind() != "hnsw") return index.kind() + " (exact)";
+  const HnswCalibration& c = f->calibration();
+  char buf[256];
+  if (!c.ran) {
+    std::snprintf(buf, sizeof buf, "hnsw (efSearch %d)", f->ef_search());
+  } else {
+    std::snprintf(buf, sizeof buf, "hnsw (efSearch %d, calibrated: held-out recall@10 %.3f on %d items, target %.2f%s)",
+                  c.ef_search, c.recall, c.queries, c.target, c.reached ? "" : " NOT reached at the efSearch cap");
+  }
+  return buf;
+}
+
+nlohmann::json IndexCalibrationJson(const VectorIndex& index) {
+  const auto* f = dynamic_cast<const FaissIndex*>(&index);
+  if (f == nullptr || !f->calibration().ran) return nullptr;
+  const HnswCalibration& c = f->calibration();
+  return {{"ef_search", c.ef_search}, {"target", c.target}, {"recall", c.recall}, {"queries", c.queries},
+          {"reached", c.reached}};
 }
 
 Result<std::unique_ptr<VectorIndex>> LoadIndex(const std::filesystem::path& file, int ef_search) {

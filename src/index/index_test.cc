@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -112,7 +113,10 @@ TEST(FaissIndex, HnswRecallAt10On10k) {
   const auto ids = Ids(n);
   BruteForceIndex brute(dim);
   ASSERT_TRUE(brute.Add(data, ids).ok());
-  auto hnsw = FaissIndex::NewHnsw(dim, HnswParams{});
+  // A fixed efSearch (no calibration: plain NewHnsw + Add), high enough for this easy case.
+  HnswParams params;
+  params.ef_search = 128;
+  auto hnsw = FaissIndex::NewHnsw(dim, params);
   ASSERT_TRUE(hnsw->Add(data, ids).ok());
   EXPECT_EQ(hnsw->kind(), "hnsw");
   const auto queries = RandomUnitRows(100, dim, 4);
@@ -216,6 +220,187 @@ TEST(IndexFactory, AutoUsesThresholdAndParsesKinds) {
   EXPECT_EQ(MakeIndex(opt, 8, 100)->kind(), "hnsw");
   EXPECT_EQ(*ParseIndexKind("hnsw"), IndexKind::kHnsw);
   EXPECT_FALSE(ParseIndexKind("ivf").ok());
+}
+
+double RecallAt10(const std::vector<SearchHit>& exact, const std::vector<SearchHit>& approx, size_t nq) {
+  size_t found = 0;
+  for (size_t q = 0; q < nq; ++q) {
+    std::set<int64_t> truth;
+    for (size_t r = 0; r < 10; ++r) truth.insert(exact[q * 10 + r].id);
+    for (size_t r = 0; r < 10; ++r) found += truth.count(approx[q * 10 + r].id);
+  }
+  return static_cast<double>(found) / static_cast<double>(nq * 10);
+}
+
+// Uniform random vectors in d = 48 with a deliberately small graph and a low first rung, so
+// efSearch 10 is far from the target and the ladder has to climb.
+IndexOptions CalibratedHnswOptions(double target) {
+  IndexOptions opt;
+  opt.kind = IndexKind::kHnsw;
+  opt.hnsw.m = 12;
+  opt.hnsw.ef_construction = 40;
+  opt.hnsw.ef_search = 10;
+  opt.hnsw.target_recall = target;
+  opt.build_threads = 2;
+  return opt;
+}
+
+TEST(HnswCalibration, ClimbsToTargetAndHoldsOnFreshQueries) {
+  const int dim = 48;
+  const size_t n = 6000;
+  const auto data = RandomUnitRows(n, dim, 31);
+  const auto ids = Ids(n, 1);
+  auto built = BuildIndex(CalibratedHnswOptions(0.95), dim, data, ids);
+  ASSERT_TRUE(built.ok()) << built.status().ToString();
+  auto* index = dynamic_cast<FaissIndex*>(built->get());
+  ASSERT_NE(index, nullptr);
+  const HnswCalibration& cal = index->calibration();
+  ASSERT_TRUE(cal.ran);
+  EXPECT_EQ(cal.queries, 500);
+  EXPECT_TRUE(cal.reached);
+  EXPECT_GE(cal.recall, 0.95);
+  ASSERT_GE(cal.ladder.size(), 2u) << "efSearch 10 should not reach 0.95 here; the ladder must climb";
+  EXPECT_EQ(cal.ladder.front().ef_search, 10);
+  EXPECT_FALSE(cal.ladder.front().passed);
+  // The choice is the smallest efSearch tried that passes; everything below it failed, and a
+  // pass means the mean less 1.645 standard errors reached the target.
+  int smallest_pass = 1 << 30;
+  for (const auto& step : cal.ladder) {
+    EXPECT_EQ(step.passed, step.recall - 1.645 * step.std_error >= 0.95) << "efSearch " << step.ef_search;
+    EXPECT_GT(step.std_error, 0.0);
+    if (step.passed) smallest_pass = std::min(smallest_pass, step.ef_search);
+    if (step.ef_search == cal.ef_search) {
+      EXPECT_DOUBLE_EQ(step.recall, cal.recall);
+    }
+  }
+  EXPECT_EQ(cal.ef_search, smallest_pass);
+  // The last x1.5 step was bisected: the choice is within 1/8 of the largest miss below it.
+  int largest_miss = 0;
+  for (const auto& step : cal.ladder) {
+    if (step.ef_search < cal.ef_search) largest_miss = std::max(largest_miss, step.ef_search);
+  }
+  EXPECT_LE(cal.ef_search - largest_miss, std::max(1, largest_miss / 8));
+  EXPECT_EQ(index->ef_search(), cal.ef_search);
+
+  // Out-of-sample queries never seen by the calibration: recall holds (sampling noise aside).
+  BruteForceIndex brute(dim);
+  ASSERT_TRUE(brute.Add(data, ids).ok());
+  const size_t nq = 500;
+  const auto fresh = RandomUnitRows(nq, dim, 32);
+  std::vector<SearchHit> exact, approx;
+  brute.Search(fresh, 10, exact);
+  index->Search(fresh, 10, approx);
+  EXPECT_GE(RecallAt10(exact, approx, nq), 0.93) << "calibrated efSearch " << cal.ef_search;
+}
+
+TEST(HnswCalibration, HeldOutVectorsAreAddedOnceWithTheirIds) {
+  const int dim = 32;
+  const size_t n = 4000;
+  const auto data = RandomUnitRows(n, dim, 33);
+  const auto ids = Ids(n, 2);
+  auto built = BuildIndex(CalibratedHnswOptions(0.9), dim, data, ids);
+  ASSERT_TRUE(built.ok()) << built.status().ToString();
+  auto* index = dynamic_cast<FaissIndex*>(built->get());
+  ASSERT_TRUE(index->calibration().ran);
+  EXPECT_EQ(index->size(), static_cast<int64_t>(n));
+  const auto* map = dynamic_cast<const faiss::IndexIDMap*>(index->faiss_index());
+  ASSERT_NE(map, nullptr);
+  std::vector<int64_t> stored(map->id_map.begin(), map->id_map.end());
+  std::sort(stored.begin(), stored.end());
+  EXPECT_EQ(stored, ids);  // Ids() is ascending: every id exactly once
+  // Every vector, held out or not, finds itself (its own id, score 1) as the best hit.
+  std::vector<SearchHit> hits;
+  index->Search(data, 1, hits);
+  size_t self = 0;
+  for (size_t i = 0; i < n; ++i) self += (hits[i].id == ids[i] && std::abs(hits[i].score - 1.f) < 1e-5f) ? 1 : 0;
+  EXPECT_GE(self, n - n / 200) << "of " << n << " self-queries";
+}
+
+TEST(HnswCalibration, OffOrTooSmallKeepsEfSearch) {
+  const int dim = 16;
+  const auto data = RandomUnitRows(3000, dim, 34);
+  const auto ids = Ids(3000);
+  auto off = BuildIndex(CalibratedHnswOptions(0.0), dim, data, ids);
+  ASSERT_TRUE(off.ok());
+  auto* index = dynamic_cast<FaissIndex*>(off->get());
+  EXPECT_FALSE(index->calibration().ran);
+  EXPECT_EQ(index->ef_search(), 10);
+  EXPECT_EQ(index->size(), 3000);
+  // 400 vectors: n / 10 = 40 held-out queries are too few to calibrate.
+  auto small = BuildIndex(CalibratedHnswOptions(0.95), dim, std::span<const float>(data).first(400 * dim),
+                          std::span<const int64_t>(ids).first(400));
+  ASSERT_TRUE(small.ok());
+  EXPECT_FALSE(dynamic_cast<FaissIndex*>(small->get())->calibration().ran);
+  EXPECT_EQ(dynamic_cast<FaissIndex*>(small->get())->ef_search(), 10);
+  // Flat indexes ignore the HNSW options.
+  IndexOptions flat = CalibratedHnswOptions(0.95);
+  flat.kind = IndexKind::kFlat;
+  auto f = BuildIndex(flat, dim, data, ids);
+  ASSERT_TRUE(f.ok());
+  EXPECT_FALSE(dynamic_cast<FaissIndex*>(f->get())->calibration().ran);
+  IndexOptions bad = CalibratedHnswOptions(1.5);
+  EXPECT_EQ(BuildIndex(bad, dim, data, ids).status().code(), Status::Code::kInvalidArgument);
+}
+
+TEST(HnswCalibration, CapStopsTheLadderAndSaysSo) {
+  const int dim = 48;
+  const size_t n = 3000;
+  const auto data = RandomUnitRows(n, dim, 35);
+  auto hnsw = FaissIndex::NewHnsw(dim, HnswParams{.m = 8, .ef_construction = 20, .ef_search = 4});
+  ASSERT_TRUE(hnsw->Add(data, Ids(n)).ok());
+  const auto queries = RandomUnitRows(60, dim, 36);
+  const HnswCalibration& cal = hnsw->CalibrateEfSearch(queries, 1.0, 4, 7);
+  EXPECT_TRUE(cal.ran);
+  EXPECT_FALSE(cal.reached);
+  EXPECT_EQ(cal.ef_search, 7);
+  EXPECT_EQ(hnsw->ef_search(), 7);
+  ASSERT_EQ(cal.ladder.size(), 3u);  // 4, 6, then the cap 7
+  EXPECT_EQ(cal.ladder[1].ef_search, 6);
+  EXPECT_LT(cal.recall, 1.0);
+  auto flat = FaissIndex::NewFlat(dim);
+  ASSERT_TRUE(flat->Add(data, Ids(n)).ok());
+  EXPECT_THROW(flat->CalibrateEfSearch(queries, 0.9, 4, 8), std::invalid_argument);
+  EXPECT_THROW(hnsw->CalibrateEfSearch(queries, 0.9, 9, 8), std::invalid_argument);
+}
+
+TEST(HnswCalibration, DuplicateVectorsCountAsTiesNotMisses) {
+  // Each vector 4 times: the exact top 10 ends inside a group of equal scores, so which copies
+  // it lists is arbitrary; matching by position alone would cap recall near 0.9 and push
+  // efSearch to the cap.
+  const int dim = 32;
+  const size_t distinct = 1500, copies = 4;
+  const auto unique = RandomUnitRows(distinct, dim, 38);
+  std::vector<float> data;
+  for (size_t c = 0; c < copies; ++c) data.insert(data.end(), unique.begin(), unique.end());
+  const auto ids = Ids(distinct * copies);
+  IndexOptions opt = CalibratedHnswOptions(0.95);
+  opt.hnsw.max_ef_search = 1000;
+  auto built = BuildIndex(opt, dim, data, ids);
+  ASSERT_TRUE(built.ok());
+  const HnswCalibration& cal = dynamic_cast<FaissIndex*>(built->get())->calibration();
+  ASSERT_TRUE(cal.ran);
+  EXPECT_TRUE(cal.reached);
+  EXPECT_LT(cal.ef_search, 1000);
+}
+
+TEST(HnswCalibration, ChosenEfSearchSurvivesSaveAndLoad) {
+  const int dim = 32;
+  const size_t n = 4000;
+  const auto data = RandomUnitRows(n, dim, 37);
+  const auto ids = Ids(n);
+  auto built = BuildIndex(CalibratedHnswOptions(0.97), dim, data, ids);
+  ASSERT_TRUE(built.ok());
+  const int chosen = dynamic_cast<FaissIndex*>(built->get())->ef_search();
+  ASSERT_GT(chosen, 10);
+  const auto file = TempPath("calibrated_hnsw.bin");
+  ASSERT_TRUE((*built)->Save(file).ok());
+  auto loaded = LoadIndex(file);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(dynamic_cast<FaissIndex*>(loaded->get())->ef_search(), chosen);
+  auto overridden = LoadIndex(file, 77);
+  ASSERT_TRUE(overridden.ok());
+  EXPECT_EQ(dynamic_cast<FaissIndex*>(overridden->get())->ef_search(), 77);
+  std::filesystem::remove(file);
 }
 
 TEST(IndexFactory, BadOrMissingFileNamesTheFile) {

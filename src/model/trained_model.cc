@@ -6,6 +6,7 @@
 #include "core/file_util.h"
 #include "core/npy.h"
 #include "collab/als_options_json.h"
+#include "index/index_factory.h"
 #include "model/model_dir.h"
 
 namespace hybridrec {
@@ -134,8 +135,11 @@ Status SaveTrainedModel(const fs::path& dir, const Dataset& dataset, const CsrMa
     if (!files.ok()) return files.status();
   }
   json m = extra_manifest.is_object() ? extra_manifest : json::object();
-  if (content) m["encoder"] = {{"name", content->encoder->name()}, {"dimension", content->dimension()},
-                               {"index", content->index->kind()}};
+  if (content) {
+    m["encoder"] = {{"name", content->encoder->name()}, {"dimension", content->dimension()},
+                    {"index", content->index->kind()}};
+    if (auto cal = IndexCalibrationJson(*content->index); !cal.is_null()) m["encoder"]["index_calibration"] = cal;
+  }
   m["params"]["ranker"] = RankerOptionsToJson(ranker);
   m["hybridrec_version"] = "0.1.0";
   m["dataset"] = {{"name", dataset.name},
