@@ -7,7 +7,9 @@
 # EVENT_SHARE=0 ITEM_SHARE=0 gives a read-only soak (the state does not grow: a leak check).
 # Prints one line per slice (requests/s, p50/p99, non-2xx and socket errors, server RSS) and a
 # summary (total requests and errors, RSS at start and end, items and events added), then a leak
-# check: the RSS of a fresh server replaying the same database after one slice of reads.
+# check: the RSS of a fresh server replaying the same database after one slice of reads
+# (TRIM_CHECK=1 first asks the soaked server, through gdb, to malloc_trim(0) and prints its RSS:
+# how much of the difference is free memory the allocator kept).
 #
 # Usage: scripts/soak.sh [--bin build/hybridrec] [--model models/ml-100k] [--duration 600]
 #                        [--slice 30] [--connections 128] [--threads 2]
@@ -30,7 +32,7 @@ while [[ $# -gt 0 ]]; do
     --slice) SLICE=$2; shift 2 ;;
     --connections) CONNECTIONS=$2; shift 2 ;;
     --threads) WRK_THREADS=$2; shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -122,6 +124,10 @@ echo "== total requests=$total errors=$errors rss_start_kb=$RSS0 rss_end_kb=$(hr
 # holds that state and warm threads but nothing accumulated over time; the soaked server should
 # not be much bigger.
 RSS_END=$(hr_rss_kb "$SERVER_PID")
+if [[ -n "${TRIM_CHECK:-}" ]]; then
+  gdb -p "$SERVER_PID" -batch -ex 'call (int)malloc_trim(0)' >/dev/null 2>&1 || true
+  echo "== after malloc_trim(0): rss_kb=$(hr_rss_kb "$SERVER_PID")"
+fi
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
 hr_start_server
 d=$(( SLICE < 60 ? SLICE : 60 ))
