@@ -9,27 +9,25 @@ void FifoGate::Enter() {
     ++holders_;
     return;
   }
-  // One waiter per thread, living as long as the thread: Leave may notify it after unlocking.
-  thread_local Waiter w;
-  w.admitted = false;
+  Waiter w;
   queue_.push_back(&w);
-  w.cv.wait(lock, [] { return w.admitted; });  // the releaser handed its place over
+  w.cv.wait(lock, [&w] { return w.admitted; });  // the releaser handed its place over
 }
 
 void FifoGate::Leave() {
   if (limit_ == 0) return;
-  Waiter* next;
-  {
-    std::lock_guard lock(mu_);
-    if (queue_.empty()) {
-      --holders_;
-      return;
-    }
-    next = queue_.front();
-    queue_.pop_front();
-    next->admitted = true;
+  std::lock_guard lock(mu_);
+  if (queue_.empty()) {
+    --holders_;
+    return;
   }
-  next->cv.notify_one();  // outside the lock, so the woken thread does not block on it at once
+  Waiter* next = queue_.front();
+  queue_.pop_front();
+  next->admitted = true;
+  // Under the lock: the waiter cannot return (and destroy its Waiter) before we are done with
+  // it. Notifying after unlocking raced with a waiter that woke spuriously, returned and exited
+  // its thread (found by ThreadSanitizer).
+  next->cv.notify_one();
 }
 
 }  // namespace hybridrec::serve

@@ -7,8 +7,8 @@
 // first served and keeps each core's caches on one request at a time.
 //
 // Thread-safety: all methods may be called from many threads. Each waiter sleeps on its own
-// condition variable (one per
-// thread), so a release wakes exactly the next thread in line.
+// condition variable (on its
+// stack), so a release wakes exactly the next thread in line.
 #pragma once
 
 #include <condition_variable>
