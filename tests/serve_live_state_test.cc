@@ -163,4 +163,93 @@ TEST(LiveStateTest, ResponseTextCarriesTheRankersAnswer) {
   fs::remove_all(dir);
 }
 
+// Snapshots of a growing catalogue share storage (snapshot.h): each addition appends in place,
+// a second addition to an older snapshot gets its own copy, and no snapshot ever sees an item
+// added after it. A grown snapshot answers exactly as one built from scratch with the same items.
+TEST(LiveStateTest, GrowingSnapshotsShareStorageAndStayIsolated) {
+  const fs::path dir = TempDir("growing_snapshots");
+  std::unique_ptr<LiveState> opened;
+  ASSERT_NO_FATAL_FAILURE(OpenSmallModel(dir, opened));
+  const auto s0 = opened->Current();
+  ASSERT_NE(s0->encoder(), nullptr);
+  auto item = [](const std::string& id, const std::string& title) {
+    AddedItem a;
+    a.id = id;
+    a.info.title = title;
+    a.info.genres = {"Drama"};
+    return a;
+  };
+  auto embed = [&](const AddedItem& a) {
+    std::vector<float> e;
+    const std::vector<std::string> texts = {ItemTextOf(a.info)};
+    EXPECT_TRUE(s0->encoder()->Encode(texts, e).ok());
+    return e;
+  };
+  const AddedItem a = item("a", "Heat and Alien"), b = item("b", "Alien Heat returns"), c = item("c", "Comedy");
+  const auto s1 = s0->WithItems({a}, embed(a));
+  const auto s2 = s1->WithItems({b}, embed(b));
+  EXPECT_TRUE(s2->SharesStorageWith(*s1));
+  const auto s1b = s1->WithItems({c}, embed(c));  // s2 already filled the row after s1's
+  EXPECT_FALSE(s1b->SharesStorageWith(*s1));
+  const uint32_t n0 = s0->num_items();
+  EXPECT_EQ(s1->num_items(), n0 + 1);
+  EXPECT_EQ(s2->num_items(), n0 + 2);
+  EXPECT_EQ(s1b->num_items(), n0 + 2);
+  EXPECT_FALSE(s0->FindItem("a"));
+  EXPECT_FALSE(s1->FindItem("b"));
+  EXPECT_FALSE(s1->FindItem("c"));
+  EXPECT_EQ(s2->FindItem("b"), n0 + 1);
+  EXPECT_FALSE(s2->FindItem("c"));
+  EXPECT_EQ(s1b->FindItem("c"), n0 + 1);
+  EXPECT_FALSE(s1b->FindItem("b"));
+  EXPECT_EQ(s2->ItemId(n0 + 1), "b");
+  EXPECT_EQ(s1b->ItemId(n0 + 1), "c");
+  EXPECT_EQ(nlohmann::json::parse(s2->ItemRefText(n0 + 1))["title"], "Alien Heat returns");
+  EXPECT_EQ(nlohmann::json::parse(s1b->ItemRefText(n0 + 1))["title"], "Comedy");
+  EXPECT_THROW(s2->WithItems({item("a", "again")}, embed(a)), std::invalid_argument);
+  EXPECT_THROW(s2->WithItems({c, c}, [&] {
+                 auto e = embed(c);
+                 e.insert(e.end(), e.begin(), e.end());
+                 return e;
+               }()),
+               std::invalid_argument);
+
+  // The same answers as a snapshot built in one go.
+  std::vector<float> emb_ab = embed(a);
+  const auto eb = embed(b);
+  emb_ab.insert(emb_ab.end(), eb.begin(), eb.end());
+  const auto fresh = Snapshot::Build(s0->model_ptr(), s0->model_dir(), {a, b}, emb_ab, nullptr);
+  const std::vector<HistoryEntry> h = {{0, 4.f}, {n0 + 1, 2.f}, {2, 5.f}};
+  UserQuery q;
+  q.use_trained_factor = false;
+  q.history = h;
+  for (const bool excl : {true, false}) {
+    const auto x = s2->ranker(excl).Recommend(q, 10, true), y = fresh->ranker(excl).Recommend(q, 10, true);
+    ASSERT_EQ(x.items.size(), y.items.size());
+    for (size_t i = 0; i < x.items.size(); ++i) {
+      EXPECT_EQ(x.items[i].item, y.items[i].item);
+      EXPECT_EQ(x.items[i].score, y.items[i].score);
+    }
+  }
+  const auto sx = s2->ranker(true).Similar(n0 + 1, 5, SimilarMode::kHybrid);
+  const auto sy = fresh->ranker(true).Similar(n0 + 1, 5, SimilarMode::kHybrid);
+  ASSERT_EQ(sx.size(), sy.size());
+  for (size_t i = 0; i < sx.size(); ++i) EXPECT_EQ(sx[i].item, sy[i].item);
+
+  // One item at a time, 600 times: the storage is copied only when its spare rows run out.
+  std::shared_ptr<const Snapshot> s = s0;
+  int copies = 0;
+  for (int i = 0; i < 600; ++i) {
+    const AddedItem it = item("g" + std::to_string(i), "Growing film " + std::to_string(i));
+    auto next = s->WithItems({it}, embed(it));
+    if (!next->SharesStorageWith(*s)) ++copies;
+    s = std::move(next);
+  }
+  EXPECT_EQ(s->num_added(), 600u);
+  EXPECT_LE(copies, 3);
+  EXPECT_EQ(s->FindItem("g0"), n0);
+  EXPECT_EQ(s->FindItem("g599"), n0 + 599);
+  fs::remove_all(dir);
+}
+
 }  // namespace

@@ -34,15 +34,18 @@ float Dot(const float* a, const float* b, int dim) {
 
 }  // namespace
 
-void ExactTopK(const float* query, const float* rows, const int64_t* ids, int64_t n, int dim, int k,
-               SearchHit* out) {
+namespace {
+
+// Exact top-k of rows 0..n-1 with ids id_of(i).
+template <typename IdOf>
+void ExactTopKImpl(const float* query, const float* rows, IdOf id_of, int64_t n, int dim, int k, SearchHit* out) {
   if (k < 1) throw std::invalid_argument("ExactTopK: k must be >= 1");
   // A min-heap of the current k best (worst on top) keeps this O(n log k) with no allocation
   // proportional to n, which matters for single queries over large catalogues.
   std::vector<SearchHit> heap;
   heap.reserve(static_cast<size_t>(k));
   for (int64_t i = 0; i < n; ++i) {
-    const SearchHit h{ids[i], Dot(query, rows + i * dim, dim)};
+    const SearchHit h{id_of(i), Dot(query, rows + i * dim, dim)};
     if (static_cast<int>(heap.size()) < k) {
       heap.push_back(h);
       std::push_heap(heap.begin(), heap.end(), Better);
@@ -58,6 +61,18 @@ void ExactTopK(const float* query, const float* rows, const int64_t* ids, int64_
                  ? heap[static_cast<size_t>(r)]
                  : SearchHit{-1, -std::numeric_limits<float>::infinity()};
   }
+}
+
+}  // namespace
+
+void ExactTopK(const float* query, const float* rows, const int64_t* ids, int64_t n, int dim, int k,
+               SearchHit* out) {
+  ExactTopKImpl(query, rows, [ids](int64_t i) { return ids[i]; }, n, dim, k, out);
+}
+
+void ExactTopKRange(const float* query, const float* rows, int64_t first_id, int64_t n, int dim, int k,
+                    SearchHit* out) {
+  ExactTopKImpl(query, rows, [first_id](int64_t i) { return first_id + i; }, n, dim, k, out);
 }
 
 BruteForceIndex::BruteForceIndex(int dim) : dim_(dim) {

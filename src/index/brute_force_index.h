@@ -37,5 +37,8 @@ class BruteForceIndex final : public VectorIndex {
 // out receives exactly k hits (padded with id -1, score -inf). REQUIRES: k >= 1.
 void ExactTopK(const float* query, const float* rows, const int64_t* ids, int64_t n, int dim, int k,
                SearchHit* out);
+// The same with row i's id first_id + i.
+void ExactTopKRange(const float* query, const float* rows, int64_t first_id, int64_t n, int dim, int k,
+                    SearchHit* out);
 
 }  // namespace hybridrec

@@ -29,20 +29,14 @@ float Dot(const float* a, const float* b, size_t n) {
   return s;
 }
 
-void Transpose(std::span<const float> m, size_t rows, size_t cols, std::vector<float>& out) {
-  out.assign(rows * cols, 0.f);
-  for (size_t r = 0; r < rows; ++r)
-    for (size_t c = 0; c < cols; ++c) out[c * rows + r] = m[r * cols + c];
+float InvNorm(const float* v, size_t n) {
+  double n2 = 0.0;
+  for (size_t c = 0; c < n; ++c) n2 += static_cast<double>(v[c]) * v[c];
+  return n2 > 0.0 ? static_cast<float>(1.0 / std::sqrt(n2)) : 0.f;
 }
 
-void InvNorms(std::span<const float> m, size_t rows, size_t cols, std::vector<float>& out) {
-  out.assign(rows, 0.f);
-  for (size_t r = 0; r < rows; ++r) {
-    double n2 = 0.0;
-    for (size_t c = 0; c < cols; ++c) n2 += static_cast<double>(m[r * cols + c]) * m[r * cols + c];
-    out[r] = n2 > 0.0 ? static_cast<float>(1.0 / std::sqrt(n2)) : 0.f;
-  }
-}
+// Spare rows given to tables that have to be (re)allocated to grow: amortises the copy.
+size_t GrownCapacity(size_t rows) { return rows + std::max<size_t>(256, rows / 8); }
 
 }  // namespace
 
@@ -130,21 +124,22 @@ HybridRanker::HybridRanker(const AlsModel* als, std::span<const float> embedding
   const size_t ks = static_cast<size_t>(k_);
   if (!item_has_factor.empty() && item_has_factor.size() != n)
     throw std::invalid_argument("HybridRanker: item_has_factor must have one flag per item");
-  has_factor_.assign(n, 0);
+  t_ = std::make_shared<Tables>();
+  Tables& t = *t_;
+  t.Allocate(n, ks, dim_);
   if (als_ != nullptr) {
     const auto y = als_->item_factors();
-    y_.assign(n * ks, 0.f);
-    std::copy(y.begin(), y.end(), y_.begin());
+    std::copy(y.begin(), y.end(), t.y.get());
     for (size_t i = 0; i < als_items_; ++i) {
       bool nz = false;
       for (size_t j = 0; j < ks && !nz; ++j) nz = y[i * ks + j] != 0.f;
       const bool trained = item_has_factor.empty() ? (pop_.empty() || pop_[i] > 0.f) : item_has_factor[i] != 0;
-      has_factor_[i] = nz && trained ? 1 : 0;
+      t.has_factor[i] = nz && trained ? 1 : 0;
     }
     // Rows without a factor are zeroed so that they cannot leak into scores or the Gram below.
     for (size_t i = 0; i < als_items_; ++i)
-      if (!has_factor_[i]) std::fill_n(y_.begin() + static_cast<std::ptrdiff_t>(i * ks), ks, 0.f);
-    gram_.assign(ks * ks, 0.f);
+      if (!t.has_factor[i]) std::fill_n(t.y.get() + i * ks, ks, 0.f);
+    t.gram.assign(ks * ks, 0.f);
     std::vector<double> g(ks * ks, 0.0);
     // Gram of the trained Y as AlsModel's fold-in uses it (all rows), so that the explanation
     // decomposition sums to the fold-in score.
@@ -154,37 +149,143 @@ HybridRanker::HybridRanker(const AlsModel* als, std::span<const float> embedding
         for (size_t b = a; b < ks; ++b) g[a * ks + b] += static_cast<double>(yi[a]) * yi[b];
     }
     for (size_t a = 0; a < ks; ++a)
-      for (size_t b = a; b < ks; ++b) gram_[a * ks + b] = gram_[b * ks + a] = static_cast<float>(g[a * ks + b]);
+      for (size_t b = a; b < ks; ++b) t.gram[a * ks + b] = t.gram[b * ks + a] = static_cast<float>(g[a * ks + b]);
     if (options_.map_cold_items && emb_items_ > 0) {
       std::vector<uint32_t> warm;
       for (uint32_t i = 0; i < als_items_; ++i)
-        if (has_factor_[i]) warm.push_back(i);
-      map_ = FitContentToFactorMap(emb_.subspan(0, static_cast<size_t>(als_items_) * dim_), dim_, y, k_, warm,
-                                   options_.map_ridge);
-      for (uint32_t i = 0; i < num_items_; ++i) {
-        if (has_factor_[i]) continue;
-        std::span<float> out(y_.data() + static_cast<size_t>(i) * ks, ks);
-        ApplyContentToFactorMap(map_, dim_, k_, emb_.subspan(static_cast<size_t>(i) * dim_, dim_), out);
-        bool nz = false;
-        for (float v : out) nz = nz || v != 0.f;
-        has_factor_[i] = nz ? 1 : 0;
-      }
+        if (t.has_factor[i]) warm.push_back(i);
+      t.map = FitContentToFactorMap(emb_.subspan(0, static_cast<size_t>(als_items_) * dim_), dim_, y, k_, warm,
+                                    options_.map_ridge);
     }
-    for (uint32_t i = 0; i < n; ++i)
-      if (!has_factor_[i]) no_factor_.push_back(i);
-    Transpose(y_, n, ks, y_t_);
-    InvNorms(y_, n, ks, y_inv_norm_);
   }
-  if (emb_items_ > 0) {
-    Transpose(emb_, n, dim_, e_t_);
-    InvNorms(emb_, n, dim_, emb_inv_norm_);
-  }
-  pop_order_.resize(n);
-  std::iota(pop_order_.begin(), pop_order_.end(), 0u);
+  for (size_t i = 0; i < n; ++i) FillRow(t, i);
+  for (uint32_t i = 0; i < n; ++i)
+    if (!t.has_factor[i]) t.no_factor[no_factor_count_++] = i;
+  uint32_t* order = t.pop_order.get();
+  std::iota(order, order + n, 0u);
   if (!pop_.empty()) {
     auto key = [&](uint32_t i) { return std::isnan(pop_[i]) ? kNegInf : pop_[i]; };
-    std::stable_sort(pop_order_.begin(), pop_order_.end(), [&](uint32_t a, uint32_t b) { return key(a) > key(b); });
+    std::stable_sort(order, order + n, [&](uint32_t a, uint32_t b) { return key(a) > key(b); });
   }
+  t.filled = n;
+}
+
+void HybridRanker::Tables::Allocate(size_t rows, size_t k_factors, size_t d) {
+  cap = rows;
+  k = k_factors;
+  dim = d;
+  has_factor = std::make_unique<uint8_t[]>(rows);  // value-initialised: zeros
+  no_factor = std::make_unique<uint32_t[]>(rows);
+  y = std::make_unique<float[]>(rows * k);
+  y_t = std::make_unique<float[]>(k * rows);
+  e_t = std::make_unique<float[]>(dim * rows);
+  emb_inv_norm = std::make_unique<float[]>(rows);
+  y_inv_norm = std::make_unique<float[]>(rows);
+  pop_order = std::make_unique<uint32_t[]>(rows);
+}
+
+bool HybridRanker::Tables::Claim(size_t from, size_t count) {
+  std::lock_guard lock(mu);
+  if (from != filled || from + count > cap) return false;
+  filled = from + count;
+  return true;
+}
+
+// Row i of the derived tables from the embeddings and t.y: the mapped factor of an item without
+// a trained one (map_cold_items), has_factor, the transposed columns and the norms.
+void HybridRanker::FillRow(Tables& t, size_t i) const {
+  const size_t ks = t.k;
+  if (als_ != nullptr) {
+    float* yi = t.y.get() + i * ks;
+    if (!t.has_factor[i] && !t.map.empty() && i < emb_items_) {
+      ApplyContentToFactorMap(t.map, dim_, k_, emb_.subspan(i * dim_, dim_), std::span<float>(yi, ks));
+      bool nz = false;
+      for (size_t j = 0; j < ks; ++j) nz = nz || yi[j] != 0.f;
+      t.has_factor[i] = nz ? 1 : 0;
+    }
+    for (size_t j = 0; j < ks; ++j) t.y_t[j * t.cap + i] = yi[j];
+    t.y_inv_norm[i] = InvNorm(yi, ks);
+  }
+  if (emb_items_ > 0) {
+    const float* e = emb_.data() + i * dim_;
+    for (size_t j = 0; j < dim_; ++j) t.e_t[j * t.cap + i] = e[j];
+    t.emb_inv_norm[i] = InvNorm(e, dim_);
+  }
+}
+
+std::unique_ptr<HybridRanker> HybridRanker::WithExcludeSeen(bool exclude_seen) const {
+  std::unique_ptr<HybridRanker> r(new HybridRanker(*this));
+  r->options_.exclude_seen = exclude_seen;
+  return r;
+}
+
+std::unique_ptr<HybridRanker> HybridRanker::Extended(std::span<const float> embeddings, const VectorIndex* index,
+                                                     std::span<const float> popularity) const {
+  if (emb_items_ == 0) throw std::invalid_argument("HybridRanker::Extended: the ranker has no content layer");
+  if (embeddings.size() % dim_ != 0 || embeddings.size() / dim_ < num_items_)
+    throw std::invalid_argument("HybridRanker::Extended: the embeddings do not extend the catalogue");
+  const size_t n = num_items_;
+  const size_t total = embeddings.size() / dim_;
+  const size_t m = total - n;
+  if (pop_.empty() != popularity.empty() || (!popularity.empty() && popularity.size() != total))
+    throw std::invalid_argument("HybridRanker::Extended: popularity must have one entry per item of the grown "
+                                "catalogue (or be empty, as this ranker's)");
+  if (index != nullptr && index->dimension() != static_cast<int>(dim_))
+    throw std::invalid_argument("HybridRanker::Extended: index dimension differs from the embeddings'");
+  std::unique_ptr<HybridRanker> r(new HybridRanker(*this));
+  r->emb_ = embeddings;
+  r->pop_ = popularity;
+  r->emb_items_ = r->num_items_ = static_cast<uint32_t>(total);
+  r->index_ = index != nullptr && total > options_.brute_force_max_items ? index : nullptr;
+  if (r->index_ != nullptr && r->index_->size() != static_cast<int64_t>(total))
+    throw std::invalid_argument("HybridRanker::Extended: the index holds " + std::to_string(r->index_->size()) +
+                                " vectors for " + std::to_string(total) + " embeddings");
+  if (m == 0) return r;
+  // The popularity order of the grown catalogue is this one's followed by the new items when
+  // they score 0 and nothing here scores below 0 (stable sort: ties keep index order).
+  bool order_appends = true;
+  if (!popularity.empty()) {
+    for (size_t i = n; i < total && order_appends; ++i) order_appends = popularity[i] == 0.f;
+    if (n > 0) {
+      const float last = pop_[t_->pop_order[n - 1]];
+      order_appends = order_appends && last >= 0.f;  // false for NaN too
+    }
+  }
+  if (!order_appends || !t_->Claim(n, m)) {
+    // Copy this ranker's rows into larger tables (others may have filled the spare rows, or the
+    // popularity order has to be rebuilt; this ranker's rows never change).
+    auto nt = std::make_shared<Tables>();
+    nt->Allocate(GrownCapacity(total), t_->k, t_->dim);
+    const Tables& o = *t_;
+    std::copy_n(o.has_factor.get(), n, nt->has_factor.get());
+    std::copy_n(o.no_factor.get(), no_factor_count_, nt->no_factor.get());
+    std::copy_n(o.y.get(), n * o.k, nt->y.get());
+    for (size_t j = 0; j < o.k; ++j) std::copy_n(o.y_t.get() + j * o.cap, n, nt->y_t.get() + j * nt->cap);
+    for (size_t j = 0; j < o.dim; ++j) std::copy_n(o.e_t.get() + j * o.cap, n, nt->e_t.get() + j * nt->cap);
+    std::copy_n(o.emb_inv_norm.get(), n, nt->emb_inv_norm.get());
+    std::copy_n(o.y_inv_norm.get(), n, nt->y_inv_norm.get());
+    std::copy_n(o.pop_order.get(), n, nt->pop_order.get());
+    nt->gram = o.gram;
+    nt->map = o.map;
+    nt->filled = total;
+    r->t_ = std::move(nt);
+  }
+  Tables& t = *r->t_;
+  for (size_t i = n; i < total; ++i) {
+    if (als_ != nullptr) std::fill_n(t.y.get() + i * t.k, t.k, 0.f);
+    t.has_factor[i] = 0;
+    r->FillRow(t, i);
+    if (!t.has_factor[i]) t.no_factor[r->no_factor_count_++] = static_cast<uint32_t>(i);
+  }
+  uint32_t* order = t.pop_order.get();
+  if (order_appends) {
+    std::iota(order + n, order + total, static_cast<uint32_t>(n));
+  } else {
+    std::iota(order, order + total, 0u);
+    auto key = [&](uint32_t i) { return std::isnan(popularity[i]) ? kNegInf : popularity[i]; };
+    std::stable_sort(order, order + total, [&](uint32_t a, uint32_t b) { return key(a) > key(b); });
+  }
+  return r;
 }
 
 float HybridRanker::FoldInReg(size_t n) const {
@@ -253,11 +354,11 @@ void HybridRanker::ScoreFull(Scratch& s, const State& st) const {
   const size_t n = num_items_;
   if (st.has_collab) {
     s.collab_full.resize(n);
-    ScoreTransposed(y_t_, n, static_cast<size_t>(k_), s.x, s.collab_full);
+    ScoreTransposed({t_->y_t.get(), t_->k * t_->cap}, t_->cap, n, t_->k, s.x, s.collab_full);
   }
   if (st.has_content && index_ == nullptr) {
     s.content_full.resize(n);
-    ScoreTransposed(e_t_, n, dim_, s.profile, s.content_full);
+    ScoreTransposed({t_->e_t.get(), dim_ * t_->cap}, t_->cap, n, dim_, s.profile, s.content_full);
   }
 }
 
@@ -268,7 +369,7 @@ RankPath HybridRanker::Finish(Scratch& s, const State& st) const {
   const size_t big_n = options_.candidates;
   s.top.clear();
   if (st.has_collab) {
-    for (uint32_t i : no_factor_) s.collab_full[i] = kNegInf;
+    for (size_t q = 0; q < no_factor_count_; ++q) s.collab_full[t_->no_factor[q]] = kNegInf;
     // Seen items are dropped below anyway; masking them here keeps N unseen items in the top-N.
     for (uint32_t h : seen) s.collab_full[h] = kNegInf;
     SelectTopN(s.collab_full, big_n, s.vals, s.sel);
@@ -294,7 +395,7 @@ RankPath HybridRanker::Finish(Scratch& s, const State& st) const {
   }
   if (st.m > 0.f) {
     size_t taken = 0;
-    for (uint32_t i : pop_order_) {
+    for (uint32_t i : std::span<const uint32_t>(t_->pop_order.get(), n)) {
       if (taken == big_n) break;
       if (Contains(seen, i)) continue;
       s.top.push_back(i);
@@ -367,7 +468,7 @@ RankResponse HybridRanker::Respond(Scratch& s, const State& st, RankPath path, s
   resp.weight = st.w;
   resp.popularity_weight = st.m;
   if (resp.path == RankPath::kPopularity) {
-    for (uint32_t i : pop_order_) {
+    for (uint32_t i : std::span<const uint32_t>(t_->pop_order.get(), num_items_)) {
       if (resp.items.size() >= k) break;
       if (options_.exclude_seen && Contains(s.hist_items, i)) continue;
       RankedItem r;
@@ -407,12 +508,13 @@ RankResponse HybridRanker::Respond(Scratch& s, const State& st, RankPath path, s
     std::vector<uint32_t> targets;
     std::vector<size_t> where;
     for (size_t q = 0; q < resp.items.size(); ++q) {
-      if (!has_factor_[resp.items[q].item]) continue;
+      if (!t_->has_factor[resp.items[q].item]) continue;
       targets.push_back(resp.items[q].item);
       where.push_back(q);
     }
     if (!items.empty() && !targets.empty()) {
-      auto contrib = CollabContributions(y_, gram_, k_, items, confs, FoldInReg(items.size()), targets);
+      const std::span<const float> y(t_->y.get(), static_cast<size_t>(num_items_) * t_->k);
+      auto contrib = CollabContributions(y, t_->gram, k_, items, confs, FoldInReg(items.size()), targets);
       for (size_t q = 0; q < targets.size(); ++q) {
         KeepTopContributions(contrib[q], options_.explain_items);
         resp.items[where[q]].collab_reasons = std::move(contrib[q]);
@@ -472,8 +574,8 @@ void HybridRanker::RankBlock(std::span<const UserQuery> queries, RankPath* paths
       to[nt++] = s.content_full.data();
     }
   }
-  if (nc > 0) ScoreTransposedBatch(y_t_, num_items_, static_cast<size_t>(k_), {cq, nc}, {co, nc});
-  if (nt > 0) ScoreTransposedBatch(e_t_, num_items_, dim_, {tq, nt}, {to, nt});
+  if (nc > 0) ScoreTransposedBatch({t_->y_t.get(), t_->k * t_->cap}, t_->cap, num_items_, t_->k, {cq, nc}, {co, nc});
+  if (nt > 0) ScoreTransposedBatch({t_->e_t.get(), dim_ * t_->cap}, t_->cap, num_items_, dim_, {tq, nt}, {to, nt});
   for (size_t b = 0; b < nb; ++b) paths[b] = prepared[b] ? Finish(ss[b], states[b]) : RankPath::kPopularity;
 }
 
@@ -509,18 +611,19 @@ std::vector<SimilarItem> HybridRanker::Similar(uint32_t item, size_t k, SimilarM
   const size_t n = num_items_;
   const size_t ks = static_cast<size_t>(k_);
   std::vector<float> content, collab;
-  const bool use_content = mode != SimilarMode::kCollab && emb_items_ > 0 && emb_inv_norm_[item] > 0.f;
-  const bool use_collab = mode != SimilarMode::kContent && als_ != nullptr && has_factor_[item];
+  const Tables& t = *t_;
+  const bool use_content = mode != SimilarMode::kCollab && emb_items_ > 0 && t.emb_inv_norm[item] > 0.f;
+  const bool use_collab = mode != SimilarMode::kContent && als_ != nullptr && t.has_factor[item];
   if (use_content) {
     content.resize(n);
-    ScoreTransposed(e_t_, n, dim_, emb_.subspan(item * dim_, dim_), content);
-    for (size_t i = 0; i < n; ++i) content[i] *= emb_inv_norm_[i] * emb_inv_norm_[item];
+    ScoreTransposed({t.e_t.get(), dim_ * t.cap}, t.cap, n, dim_, emb_.subspan(item * dim_, dim_), content);
+    for (size_t i = 0; i < n; ++i) content[i] *= t.emb_inv_norm[i] * t.emb_inv_norm[item];
     content[item] = kNegInf;
   }
   if (use_collab) {
     collab.resize(n);
-    ScoreTransposed(y_t_, n, ks, std::span<const float>(y_).subspan(item * ks, ks), collab);
-    for (size_t i = 0; i < n; ++i) collab[i] = has_factor_[i] ? collab[i] * y_inv_norm_[i] * y_inv_norm_[item] : kNegInf;
+    ScoreTransposed({t.y_t.get(), ks * t.cap}, t.cap, n, ks, {t.y.get() + item * ks, ks}, collab);
+    for (size_t i = 0; i < n; ++i) collab[i] = t.has_factor[i] ? collab[i] * t.y_inv_norm[i] * t.y_inv_norm[item] : kNegInf;
     collab[item] = kNegInf;
   }
   std::vector<SimilarItem> out;

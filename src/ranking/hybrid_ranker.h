@@ -28,13 +28,21 @@
 // al. 2010 ridge map from embeddings to factors (FitContentToFactorMap over the warm items).
 //
 // Ownership: the ranker keeps non-owning pointers/spans to the AlsModel, the embeddings, the
-// index and the popularity scores (they must outlive it) plus its own derived copies
-// (transposed matrices, Y^T Y). Thread-safety: immutable after construction; every const method
-// may be called from many threads (scratch buffers are thread_local).
+// index and the popularity scores (they must outlive it) plus derived tables (transposed
+// matrices, norms, Y^T Y) that it shares with the rankers Extended() from it.
+// Growing catalogues (the service's added items): Extended() returns a ranker over the same
+// catalogue plus items appended at the end. The tables have spare capacity; a ranker only ever
+// reads its first num_items() rows, so the extension fills rows beyond them in place and both
+// rankers share one copy (amortised O(added x (dim + k)) per call, not O(catalogue)). When the
+// capacity is used up, or another extension already filled those rows, it copies the tables
+// into larger ones. Thread-safety: immutable after construction; every const method, Extended()
+// included, may be called from many threads (scratch buffers are thread_local).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -156,11 +164,26 @@ class HybridRanker {
   // w = w_max. Collab mode returns nothing for an item without a factor.
   std::vector<SimilarItem> Similar(uint32_t item, size_t k, SimilarMode mode) const;
 
+  // A ranker over this catalogue plus the items appended at its end: `embeddings` holds the
+  // num_items() rows this ranker was built on followed by the new rows (the first rows must be
+  // the same values; they are not re-read), `popularity` is empty when this ranker's is, else
+  // one score per item of the grown catalogue, and `index` (may be null) holds them all. Same
+  // model and options; the new items have no trained factor (with map_cold_items they get a
+  // mapped one). Throws std::invalid_argument without a content layer or on inconsistent sizes.
+  std::unique_ptr<HybridRanker> Extended(std::span<const float> embeddings, const VectorIndex* index,
+                                         std::span<const float> popularity) const;
+  // The same ranker with exclude_seen changed, sharing the tables (no copy).
+  std::unique_ptr<HybridRanker> WithExcludeSeen(bool exclude_seen) const;
+
   uint32_t num_items() const { return num_items_; }
-  bool has_factor(uint32_t item) const { return item < num_items_ && has_factor_[item] != 0; }
+  bool has_factor(uint32_t item) const { return item < num_items_ && t_->has_factor[item] != 0; }
   const RankerOptions& options() const { return options_; }
   // The fitted content-to-factor map (dim x k), empty unless map_cold_items.
-  std::span<const float> content_to_factor_map() const { return map_; }
+  std::span<const float> content_to_factor_map() const { return t_->map; }
+  // Items the derived tables have room for (>= num_items(); for tests and benchmarks).
+  size_t table_capacity() const { return t_->cap; }
+  // True when `other` reads the same derived tables (no copy was made).
+  bool SharesTablesWith(const HybridRanker& other) const { return t_ == other.t_; }
 
  private:
   struct Scratch;
@@ -178,26 +201,44 @@ class HybridRanker {
   void FillScores(const Scratch& s, RankPath path, std::span<float> scores) const;
   float FoldInReg(size_t n) const;
 
-  const AlsModel* als_;
+  // Derived per-item tables, cap rows (items) each; row i is written once, before any ranker
+  // with num_items() > i is published, and never changed after (see Extended()).
+  struct Tables {
+    size_t cap = 0;
+    size_t k = 0, dim = 0;
+    std::unique_ptr<uint8_t[]> has_factor;    // trained or mapped y_i available
+    std::unique_ptr<uint32_t[]> no_factor;    // items without one, ascending (a prefix is used)
+    std::unique_ptr<float[]> y;               // cap x k: trained Y, mapped estimates, zeros
+    std::unique_ptr<float[]> y_t;             // k x cap (Y transposed, row stride cap)
+    std::unique_ptr<float[]> e_t;             // dim x cap (embeddings transposed, row stride cap)
+    std::unique_ptr<float[]> emb_inv_norm;    // 1 / ||E_i|| (0 for a zero row)
+    std::unique_ptr<float[]> y_inv_norm;      // 1 / ||y_i|| (0 without a factor)
+    std::unique_ptr<uint32_t[]> pop_order;    // items by popularity, best first
+    std::vector<float> gram;                  // Y^T Y over the trained rows (k x k)
+    std::vector<float> map;                   // content-to-factor map (dim x k)
+    std::mutex mu;
+    size_t filled = 0;                        // rows written so far (guarded by mu)
+    void Allocate(size_t rows, size_t k, size_t dim);
+    // Reserves rows [from, from + count) for the caller to write: only when nobody has written
+    // past `from` and they fit. Thread-safe.
+    bool Claim(size_t from, size_t count);
+  };
+  HybridRanker() = default;
+  // Fills table row i (y row already set for trained items) except pop_order / no_factor.
+  void FillRow(Tables& t, size_t i) const;
+
+  const AlsModel* als_ = nullptr;
   std::span<const float> emb_;
   size_t dim_ = 0;
-  const VectorIndex* index_;
+  const VectorIndex* index_ = nullptr;
   std::span<const float> pop_;
   RankerOptions options_;
   uint32_t num_items_ = 0;
   uint32_t emb_items_ = 0;
   uint32_t als_items_ = 0;
   int k_ = 0;
-  std::vector<uint8_t> has_factor_;   // per item: trained or mapped y_i available
-  std::vector<uint32_t> no_factor_;   // items without one (ascending)
-  std::vector<float> y_;              // num_items x k: trained Y, mapped estimates, zeros
-  std::vector<float> y_t_;            // k x num_items
-  std::vector<float> e_t_;            // dim x num_items (embeddings transposed)
-  std::vector<float> emb_inv_norm_;   // 1 / ||E_i|| (0 for a zero row)
-  std::vector<float> y_inv_norm_;     // 1 / ||y_i|| (0 without a factor)
-  std::vector<float> gram_;           // Y^T Y over the trained rows (k x k)
-  std::vector<float> map_;            // content-to-factor map (dim x k)
-  std::vector<uint32_t> pop_order_;   // items by popularity, best first
+  size_t no_factor_count_ = 0;        // the prefix of t_->no_factor that is this catalogue's
+  std::shared_ptr<Tables> t_;
 };
 
 }  // namespace hybridrec

@@ -4,9 +4,11 @@
 
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <numeric>
 #include <random>
 #include <set>
+#include <string>
 #include <vector>
 
 #include "core/topk.h"
@@ -558,6 +560,152 @@ TEST(HybridRanker, RejectsMisuse) {
   EXPECT_THROW(HybridRanker(&f.als, f.emb, Fixture::d, nullptr, f.pop, o), std::invalid_argument);
   std::vector<float> short_pop = {1.f};
   EXPECT_THROW(HybridRanker(&f.als, f.emb, Fixture::d, nullptr, short_pop), std::invalid_argument);
+}
+
+// ---- growing catalogues (Extended) ----
+
+void ExpectSameResponse(const RankResponse& a, const RankResponse& b, const std::string& what) {
+  EXPECT_EQ(a.path, b.path) << what;
+  EXPECT_EQ(a.weight, b.weight) << what;
+  ASSERT_EQ(a.items.size(), b.items.size()) << what;
+  for (size_t t = 0; t < a.items.size(); ++t) {
+    const RankedItem &x = a.items[t], &y = b.items[t];
+    EXPECT_EQ(x.item, y.item) << what << " rank " << t;
+    EXPECT_EQ(x.score, y.score) << what << " rank " << t;
+    EXPECT_EQ(x.collab, y.collab) << what << " rank " << t;
+    EXPECT_EQ(x.content, y.content) << what << " rank " << t;
+    ASSERT_EQ(x.collab_reasons.size(), y.collab_reasons.size()) << what;
+    for (size_t c = 0; c < x.collab_reasons.size(); ++c) {
+      EXPECT_EQ(x.collab_reasons[c].history_item, y.collab_reasons[c].history_item) << what;
+      EXPECT_EQ(x.collab_reasons[c].value, y.collab_reasons[c].value) << what;
+    }
+    ASSERT_EQ(x.content_reasons.size(), y.content_reasons.size()) << what;
+  }
+}
+
+// A ranker grown item batch by item batch must answer exactly as one built on the grown
+// catalogue: Recommend (with explanations), ScoreInto, Similar in every mode, for trained and
+// added items, with and without the cold-item map and the vector index.
+void CheckExtendedMatchesFresh(RankerOptions o, bool with_index) {
+  const uint32_t trained = 30, base = 40, total = 75;
+  const int k = 4, d = 6;
+  const auto emb = RandomMatrix(total, d, 51, true);
+  AlsModel als(SmallAls(k), 6, trained, RandomMatrix(6, k, 52), RandomMatrix(trained, k, 53));
+  std::vector<float> pop(total, 0.f);
+  for (uint32_t i = 0; i < trained; ++i) pop[i] = static_cast<float>(1 + (i * 7) % 11);
+  std::vector<std::unique_ptr<BruteForceIndex>> indexes;
+  auto index_of = [&](uint32_t n) -> const VectorIndex* {
+    if (!with_index) return nullptr;
+    auto ix = std::make_unique<BruteForceIndex>(d);
+    std::vector<int64_t> ids(n);
+    std::iota(ids.begin(), ids.end(), 0);
+    EXPECT_TRUE(ix->Add(std::span<const float>(emb).subspan(0, n * d), ids).ok());
+    indexes.push_back(std::move(ix));
+    return indexes.back().get();
+  };
+  auto rows = [&](uint32_t n) { return std::span<const float>(emb).subspan(0, n * static_cast<size_t>(d)); };
+  auto pops = [&](uint32_t n) { return std::span<const float>(pop).subspan(0, n); };
+  const HybridRanker r0(&als, rows(base), d, index_of(base), pops(base), o);
+  auto r1 = r0.Extended(rows(base + 1), index_of(base + 1), pops(base + 1));  // r0's tables are full: copied
+  EXPECT_FALSE(r1->SharesTablesWith(r0));
+  EXPECT_GT(r1->table_capacity(), base + 1u);
+  auto r2 = r1->Extended(rows(60), index_of(60), pops(60));  // in place
+  EXPECT_TRUE(r2->SharesTablesWith(*r1));
+  auto r3 = r2->Extended(rows(total), index_of(total), pops(total));
+  EXPECT_TRUE(r3->SharesTablesWith(*r1));
+  // A second extension of r1 cannot fill rows r2 and r3 read: it gets its own tables.
+  auto r1b = r1->Extended(rows(50), index_of(50), pops(50));
+  EXPECT_FALSE(r1b->SharesTablesWith(*r1));
+  auto incl = r3->WithExcludeSeen(false);
+  EXPECT_TRUE(incl->SharesTablesWith(*r3));
+  EXPECT_FALSE(incl->options().exclude_seen);
+
+  const std::vector<std::pair<const HybridRanker*, uint32_t>> grown = {
+      {&r0, base}, {r1.get(), base + 1}, {r2.get(), 60}, {r3.get(), total}, {r1b.get(), 50}};
+  for (const auto& [r, n] : grown) {
+    ASSERT_EQ(r->num_items(), n);
+    const HybridRanker fresh(&als, rows(n), d, index_of(n), pops(n), o);
+    const std::string what = "n=" + std::to_string(n);
+    for (uint32_t i = 0; i < n; ++i) EXPECT_EQ(r->has_factor(i), fresh.has_factor(i)) << what << " item " << i;
+    std::vector<HistoryEntry> h1 = {{2, 1.f}, {n - 1, 2.f}};
+    std::vector<HistoryEntry> h2 = {{5, 3.f}, {17, 1.f}, {29, 1.f}};
+    UserQuery known;
+    known.known_user = 3;
+    known.history = h2;
+    UserQuery folded;
+    folded.history = h1;
+    const UserQuery empty;
+    for (const UserQuery* q : std::vector<const UserQuery*>{&known, &folded, &empty}) {
+      ExpectSameResponse(r->Recommend(*q, 12, true), fresh.Recommend(*q, 12, true), what);
+      std::vector<float> a(n), b(n);
+      EXPECT_EQ(r->ScoreInto(*q, a), fresh.ScoreInto(*q, b));
+      EXPECT_EQ(a, b) << what;
+    }
+    for (uint32_t item : {1u, n - 1}) {
+      for (SimilarMode mode : {SimilarMode::kContent, SimilarMode::kCollab, SimilarMode::kHybrid}) {
+        const auto a = r->Similar(item, 8, mode), b = fresh.Similar(item, 8, mode);
+        ASSERT_EQ(a.size(), b.size()) << what;
+        for (size_t t = 0; t < a.size(); ++t) {
+          EXPECT_EQ(a[t].item, b[t].item) << what;
+          EXPECT_EQ(a[t].score, b[t].score) << what;
+        }
+      }
+    }
+  }
+}
+
+TEST(HybridRankerGrowth, ExtendedMatchesARankerBuiltOnTheGrownCatalogue) {
+  RankerOptions o;
+  o.candidates = 9;
+  o.T = 3.f;
+  CheckExtendedMatchesFresh(o, false);
+}
+
+TEST(HybridRankerGrowth, ExtendedWithTheColdItemMapAndAPopularityBlend) {
+  RankerOptions o;
+  o.candidates = 9;
+  o.map_cold_items = true;
+  o.map_ridge = 0.5f;
+  o.popularity_mix = 0.4f;
+  CheckExtendedMatchesFresh(o, false);
+}
+
+TEST(HybridRankerGrowth, ExtendedWithTheIndexPath) {
+  RankerOptions o;
+  o.candidates = 9;
+  o.brute_force_max_items = 0;  // always search the index
+  CheckExtendedMatchesFresh(o, true);
+}
+
+TEST(HybridRankerGrowth, NewItemsWithPopularityRebuildTheOrder) {
+  Fixture f;
+  const std::vector<float> emb0(f.emb.begin(), f.emb.begin() + 7 * Fixture::d);
+  std::vector<float> pop0(f.pop.begin(), f.pop.begin() + 7);
+  const HybridRanker r(&f.als, emb0, Fixture::d, nullptr, pop0);
+  std::vector<float> pop = pop0;
+  pop.push_back(100.f);  // scores above every trained item: not an append to the order
+  auto g = r.Extended(f.emb, nullptr, pop);
+  ASSERT_EQ(g->num_items(), 8u);
+  EXPECT_FALSE(g->SharesTablesWith(r));
+  const auto resp = g->Recommend(UserQuery{}, 2);
+  ASSERT_EQ(resp.items.size(), 2u);
+  EXPECT_EQ(resp.items[0].item, 7u);
+  EXPECT_EQ(resp.items[1].item, 1u);
+  // The original keeps its own order.
+  EXPECT_EQ(r.Recommend(UserQuery{}, 1).items[0].item, 1u);
+}
+
+TEST(HybridRankerGrowth, RejectsInconsistentExtensions) {
+  Fixture f;
+  const HybridRanker r(&f.als, f.emb, Fixture::d, nullptr, f.pop);
+  std::vector<float> shorter(f.emb.begin(), f.emb.begin() + 4 * Fixture::d);
+  EXPECT_THROW(r.Extended(shorter, nullptr, {}), std::invalid_argument);
+  std::vector<float> more = f.emb;
+  more.resize(more.size() + Fixture::d, 0.5f);
+  EXPECT_THROW(r.Extended(more, nullptr, f.pop), std::invalid_argument);  // popularity one short
+  EXPECT_THROW(r.Extended(more, nullptr, {}), std::invalid_argument);     // popularity dropped
+  const HybridRanker collab_only(&f.als, {}, 0, nullptr, {});
+  EXPECT_THROW(collab_only.Extended(more, nullptr, {}), std::invalid_argument);
 }
 
 // ---- adapters ----

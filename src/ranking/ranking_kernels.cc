@@ -370,14 +370,19 @@ void ApplyContentToFactorMap(std::span<const float> map, size_t d, int k, std::s
 }
 
 void ScoreTransposed(std::span<const float> et, size_t n, size_t d, std::span<const float> q, std::span<float> scores) {
-  if (et.size() != n * d || q.size() != d || scores.size() < n)
+  ScoreTransposed(et, n, n, d, q, scores);
+}
+
+void ScoreTransposed(std::span<const float> et, size_t ld, size_t n, size_t d, std::span<const float> q,
+                     std::span<float> scores) {
+  if (ld < n || (d > 0 && et.size() < (d - 1) * ld + n) || q.size() != d || scores.size() < n)
     throw std::invalid_argument("ScoreTransposed: size mismatch");
   float* s = scores.data();
   std::fill(s, s + n, 0.f);
   for (size_t j = 0; j < d; ++j) {
     const float qj = q[j];
     if (qj == 0.f) continue;
-    const float* row = et.data() + j * n;
+    const float* row = et.data() + j * ld;
     for (size_t i = 0; i < n; ++i) s[i] += qj * row[i];
   }
 }
@@ -388,14 +393,14 @@ namespace {
 // independent FMA chains, so the loop is not bound by FMA latency) or the last partial tile
 // (W = 0: width w at run time).
 template <size_t W>
-void ScoreTile(const float* et, size_t n, size_t d, size_t i0, size_t w, const float* q, float* out) {
+void ScoreTile(const float* et, size_t ld, size_t d, size_t i0, size_t w, const float* q, float* out) {
   constexpr size_t kMax = 64;
   const size_t width = W == 0 ? w : W;
   float acc[kMax] = {};
   for (size_t j = 0; j < d; ++j) {
     const float qj = q[j];
     if (qj == 0.f) continue;
-    const float* row = et + j * n + i0;
+    const float* row = et + j * ld + i0;
     if constexpr (W != 0) {
       for (size_t t = 0; t < W; ++t) acc[t] += qj * row[t];
     } else {
@@ -409,16 +414,21 @@ void ScoreTile(const float* et, size_t n, size_t d, size_t i0, size_t w, const f
 
 void ScoreTransposedBatch(std::span<const float> et, size_t n, size_t d, std::span<const float* const> queries,
                           std::span<float* const> outs) {
-  if (et.size() != n * d || queries.size() != outs.size())
+  ScoreTransposedBatch(et, n, n, d, queries, outs);
+}
+
+void ScoreTransposedBatch(std::span<const float> et, size_t ld, size_t n, size_t d,
+                          std::span<const float* const> queries, std::span<float* const> outs) {
+  if (ld < n || (d > 0 && et.size() < (d - 1) * ld + n) || queries.size() != outs.size())
     throw std::invalid_argument("ScoreTransposedBatch: size mismatch");
   constexpr size_t kTile = 64;
   for (size_t i0 = 0; i0 < n; i0 += kTile) {
     const size_t w = std::min(kTile, n - i0);
     for (size_t b = 0; b < queries.size(); ++b) {
       if (w == kTile) {
-        ScoreTile<kTile>(et.data(), n, d, i0, w, queries[b], outs[b]);
+        ScoreTile<kTile>(et.data(), ld, d, i0, w, queries[b], outs[b]);
       } else {
-        ScoreTile<0>(et.data(), n, d, i0, w, queries[b], outs[b]);
+        ScoreTile<0>(et.data(), ld, d, i0, w, queries[b], outs[b]);
       }
     }
   }

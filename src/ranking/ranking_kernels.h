@@ -91,6 +91,10 @@ void CholeskySolve(std::span<const double> l, size_t n, std::span<double> b);
 // scores[i] = sum_j et[j * n + i] * q[j] for i < n: scoring against a d x n (item-major
 // transposed) copy of the embeddings, which vectorises over items.
 void ScoreTransposed(std::span<const float> et, size_t n, size_t d, std::span<const float> q, std::span<float> scores);
+// The same over the first n columns of a d x ld matrix (ld >= n; row j starts at et[j * ld]):
+// a transposed copy with spare columns, which grows by filling them (HybridRanker::Extended).
+void ScoreTransposed(std::span<const float> et, size_t ld, size_t n, size_t d, std::span<const float> q,
+                     std::span<float> scores);
 
 // ScoreTransposed for several queries at once: outs[b][i] = sum_j et[j * n + i] * queries[b][j].
 // Works over tiles of 64 items so the d x 64 slice of `et` stays in cache while every query of the
@@ -100,5 +104,8 @@ void ScoreTransposed(std::span<const float> et, size_t n, size_t d, std::span<co
 // REQUIRES: queries[b] points to d floats, outs[b] to n floats; queries.size() == outs.size().
 void ScoreTransposedBatch(std::span<const float> et, size_t n, size_t d, std::span<const float* const> queries,
                           std::span<float* const> outs);
+// With a row stride ld >= n, as the strided ScoreTransposed.
+void ScoreTransposedBatch(std::span<const float> et, size_t ld, size_t n, size_t d,
+                          std::span<const float* const> queries, std::span<float* const> outs);
 
 }  // namespace hybridrec

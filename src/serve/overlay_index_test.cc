@@ -14,8 +14,8 @@ TEST(ServeOverlayIndexTest, MatchesOneExactIndex) {
   std::vector<float> added_v = {0, 0, 1, 0.8f, 0.6f, 0};
   BruteForceIndex base(dim), all(dim);
   ASSERT_TRUE(base.Add(base_v, std::vector<int64_t>{0, 1, 2}).ok());
-  OverlayIndex overlay(&base);
-  ASSERT_TRUE(overlay.Add(added_v, std::vector<int64_t>{3, 4}).ok());
+  OverlayIndex overlay(&base, added_v, 3);
+  EXPECT_FALSE(overlay.Add(added_v, std::vector<int64_t>{5, 6}).ok());  // a view: rebuilt to grow
   ASSERT_TRUE(all.Add(base_v, std::vector<int64_t>{0, 1, 2}).ok());
   ASSERT_TRUE(all.Add(added_v, std::vector<int64_t>{3, 4}).ok());
   EXPECT_EQ(overlay.size(), 5);
@@ -31,6 +31,15 @@ TEST(ServeOverlayIndexTest, MatchesOneExactIndex) {
     }
   }
   EXPECT_FALSE(overlay.Save("/tmp/x").ok());
+  // Fewer added rows than k, and a view over no rows at all (the base alone).
+  OverlayIndex empty(&base, {}, 3);
+  EXPECT_EQ(empty.size(), 3);
+  std::vector<SearchHit> a, b;
+  empty.Search(queries, 2, a);
+  base.Search(queries, 2, b);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].id, b[i].id);
+  EXPECT_THROW(OverlayIndex(&base, std::vector<float>{1, 2}, 3), std::invalid_argument);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "serve/snapshot.h"
 
+#include <algorithm>
 #include <stdexcept>
+#include <unordered_set>
 
 #include "core/file_util.h"
 #include "eval/report.h"
@@ -15,109 +17,155 @@ std::string ItemTextOf(const Item& item) {
   return d.ItemText(0);
 }
 
+namespace {
+
+// Spare rows given to catalogue storage that has to be (re)allocated to grow.
+size_t GrownCapacity(size_t rows) { return rows + std::max<size_t>(256, rows / 8); }
+
+}  // namespace
+
 std::shared_ptr<const Snapshot> Snapshot::Build(std::shared_ptr<const TrainedModel> model, std::string model_dir,
                                                 std::vector<AddedItem> added, std::vector<float> added_embeddings,
                                                 std::shared_ptr<UserEvents> users) {
-  return BuildWith(std::move(model), std::move(model_dir), std::move(added), std::move(added_embeddings),
-                   std::move(users), nullptr);
+  auto base = BuildBase(std::move(model), std::move(model_dir), std::move(users), nullptr);
+  if (added.empty() && added_embeddings.empty()) return base;
+  return base->WithItems(std::move(added), added_embeddings);
 }
 
-std::shared_ptr<const Snapshot> Snapshot::BuildWith(std::shared_ptr<const TrainedModel> model, std::string model_dir,
-                                                    std::vector<AddedItem> added, std::vector<float> added_embeddings,
-                                                    std::shared_ptr<UserEvents> users,
-                                                    std::shared_ptr<const std::vector<std::string>> base_refs) {
+std::shared_ptr<Snapshot> Snapshot::BuildBase(std::shared_ptr<const TrainedModel> model, std::string model_dir,
+                                              std::shared_ptr<UserEvents> users,
+                                              std::shared_ptr<const std::vector<std::string>> base_refs) {
   if (!model) throw std::invalid_argument("Snapshot::Build: no model");
   std::shared_ptr<Snapshot> s(new Snapshot());
-  s->base_refs_ = std::move(base_refs);
   s->model_ = std::move(model);
   s->model_dir_ = std::move(model_dir);
   s->users_ = users ? std::move(users) : std::make_shared<UserEvents>();
-  s->added_ = std::move(added);
-  s->embeddings_ = std::move(added_embeddings);  // Init() prepends the trained rows
-  s->Init();
+  const TrainedModel& m = *s->model_;
+  s->version_ = Sha256Hex(m.manifest.dump()).substr(0, 12);
+  s->base_items_ = m.num_items();
+  const auto pop = m.popularity->item_scores();
+  if (pop.size() == s->base_items_) {
+    s->popularity_ = pop;
+  } else {
+    s->own_pop_.assign(pop.begin(), pop.begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(pop.size(), s->base_items_)));
+    s->own_pop_.resize(s->base_items_, 0.f);
+    s->popularity_ = s->own_pop_;
+  }
+  const VectorIndex* index = nullptr;
+  if (m.content) {
+    s->dim_ = m.content->dimension();
+    s->emb_view_ = m.content->embeddings;
+    index = m.content->index.get();
+  }
+  RankerOptions excl = m.ranker;
+  excl.exclude_seen = true;
+  s->ranker_excl_ = std::make_unique<HybridRanker>(m.als.get(), s->emb_view_, s->dim_, index, s->popularity_, excl);
+  s->ranker_incl_ = s->ranker_excl_->WithExcludeSeen(false);
+  if (!base_refs) {
+    auto refs = std::make_shared<std::vector<std::string>>();
+    refs->reserve(s->base_items_);
+    for (uint32_t i = 0; i < s->base_items_; ++i) refs->push_back(s->SerializeItemRef(m.items.Id(i), m.item_info[i]));
+    base_refs = std::move(refs);
+  }
+  s->base_refs_ = std::move(base_refs);
   return s;
+}
+
+bool Snapshot::Catalog::Claim(size_t from, size_t count) {
+  std::lock_guard lock(mu);
+  if (from != filled || from + count > cap) return false;
+  filled = from + count;
+  return true;
 }
 
 std::shared_ptr<const Snapshot> Snapshot::WithItems(std::vector<AddedItem> more,
                                                     std::span<const float> more_embeddings) const {
-  std::vector<AddedItem> all = added_;
-  for (auto& m : more) all.push_back(std::move(m));
-  std::vector<float> emb;
-  const size_t d = static_cast<size_t>(dim_);
-  if (d > 0 && !added_.empty())
-    emb.assign(emb_view_.begin() + static_cast<std::ptrdiff_t>(base_items_ * d), emb_view_.end());
-  emb.insert(emb.end(), more_embeddings.begin(), more_embeddings.end());
-  return BuildWith(model_, model_dir_, std::move(all), std::move(emb), users_, base_refs_);
-}
-
-void Snapshot::Init() {
   const TrainedModel& m = *model_;
-  version_ = Sha256Hex(m.manifest.dump()).substr(0, 12);
-  base_items_ = m.num_items();
-  for (uint32_t i = 0; i < added_.size(); ++i) {
-    if (m.items.Find(added_[i].id) || !added_index_.emplace(added_[i].id, base_items_ + i).second)
-      throw std::invalid_argument("Snapshot: added item '" + added_[i].id + "' is already in the catalogue");
-  }
-  const auto pop = m.popularity->item_scores();
-  popularity_.assign(pop.begin(), pop.end());
-  popularity_.resize(num_items(), 0.f);
-
-  const VectorIndex* index = nullptr;
-  if (m.content) {
-    dim_ = m.content->dimension();
-    const size_t d = static_cast<size_t>(dim_);
-    if (embeddings_.size() != added_.size() * d)
-      throw std::invalid_argument("Snapshot: added embeddings do not match the added items");
-    index = m.content->index.get();
-    if (added_.empty()) {
-      emb_view_ = m.content->embeddings;
-    } else {
-      std::vector<float> all;
-      all.reserve(m.content->embeddings.size() + embeddings_.size());
-      all.insert(all.end(), m.content->embeddings.begin(), m.content->embeddings.end());
-      all.insert(all.end(), embeddings_.begin(), embeddings_.end());
-      embeddings_ = std::move(all);
-      emb_view_ = embeddings_;
-      if (index != nullptr) {
-        auto overlay = std::make_unique<OverlayIndex>(index);
-        std::vector<int64_t> ids(added_.size());
-        for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int64_t>(base_items_ + i);
-        const Status st = overlay->Add(std::span<const float>(emb_view_).subspan(base_items_ * d), ids);
-        if (!st.ok()) throw std::invalid_argument("Snapshot: " + st.message());
-        overlay_ = std::move(overlay);
-        index = overlay_.get();
-      }
-    }
-  } else if (!added_.empty()) {
+  if (!m.content) {
+    if (more.empty()) return BuildBase(model_, model_dir_, users_, base_refs_);
     throw std::invalid_argument("Snapshot: items can only be added to a model with a content layer");
   }
-  RankerOptions excl = m.ranker, incl = m.ranker;
-  excl.exclude_seen = true;
-  incl.exclude_seen = false;
-  ranker_excl_ = std::make_unique<HybridRanker>(m.als.get(), emb_view_, dim_, index, popularity_, excl);
-  ranker_incl_ = std::make_unique<HybridRanker>(m.als.get(), emb_view_, dim_, index, popularity_, incl);
-
-  if (!base_refs_) {
-    auto refs = std::make_shared<std::vector<std::string>>();
-    refs->reserve(base_items_);
-    for (uint32_t i = 0; i < base_items_; ++i) refs->push_back(SerializeItemRef(i));
-    base_refs_ = std::move(refs);
+  const size_t d = static_cast<size_t>(dim_);
+  if (more_embeddings.size() != more.size() * d)
+    throw std::invalid_argument("Snapshot: added embeddings do not match the added items");
+  {
+    std::unordered_set<std::string_view> batch;
+    for (const AddedItem& a : more)
+      if (FindItem(a.id) || !batch.insert(a.id).second)
+        throw std::invalid_argument("Snapshot: added item '" + a.id + "' is already in the catalogue");
   }
-  added_refs_.clear();
-  for (uint32_t i = 0; i < added_.size(); ++i) added_refs_.push_back(SerializeItemRef(base_items_ + i));
+  const size_t n = num_items();
+  const size_t mm = more.size();
+  const size_t total = n + mm;
+  std::shared_ptr<Catalog> cat = cat_;
+  if (!cat || !cat->Claim(n, mm)) {
+    // New storage with spare rows, holding this snapshot's rows (shared records, copied floats).
+    cat = std::make_shared<Catalog>();
+    cat->cap = GrownCapacity(total);
+    cat->base = base_items_;
+    cat->dim = d;
+    cat->emb = std::make_unique<float[]>(cat->cap * d);
+    cat->pop = std::make_unique<float[]>(cat->cap);
+    cat->added = std::make_unique<std::shared_ptr<const AddedEntry>[]>(cat->cap - base_items_);
+    std::copy(emb_view_.begin(), emb_view_.end(), cat->emb.get());
+    std::copy(popularity_.begin(), popularity_.end(), cat->pop.get());
+    for (uint32_t i = 0; i < num_added_; ++i) {
+      cat->added[i] = cat_->added[i];
+      cat->ids.emplace(cat_->added[i]->item.id, base_items_ + i);
+    }
+    cat->filled = total;
+  }
+  std::copy(more_embeddings.begin(), more_embeddings.end(), cat->emb.get() + n * d);
+  {
+    std::unique_lock lock(cat->ids_mu);
+    for (size_t j = 0; j < mm; ++j) {
+      auto e = std::make_shared<AddedEntry>();
+      e->ref = SerializeItemRef(more[j].id, more[j].info);
+      e->item = std::move(more[j]);
+      const auto index = static_cast<uint32_t>(n + j);
+      // An id left by an extension that was never published (rows past every snapshot) is
+      // replaced.
+      cat->ids.insert_or_assign(e->item.id, index);
+      cat->added[n + j - base_items_] = std::move(e);
+    }
+  }
+
+  std::shared_ptr<Snapshot> s(new Snapshot());
+  s->model_ = model_;
+  s->model_dir_ = model_dir_;
+  s->version_ = version_;
+  s->base_items_ = base_items_;
+  s->num_added_ = static_cast<uint32_t>(total - base_items_);
+  s->dim_ = dim_;
+  s->cat_ = std::move(cat);
+  s->emb_view_ = std::span<const float>(s->cat_->emb.get(), total * d);
+  s->popularity_ = std::span<const float>(s->cat_->pop.get(), total);
+  s->users_ = users_;
+  s->base_refs_ = base_refs_;
+  const VectorIndex* index = m.content->index.get();
+  if (index != nullptr) {
+    s->overlay_ = std::make_unique<OverlayIndex>(index, s->emb_view_.subspan(base_items_ * d), base_items_);
+    index = s->overlay_.get();
+  }
+  s->ranker_excl_ = ranker_excl_->Extended(s->emb_view_, index, s->popularity_);
+  s->ranker_incl_ = s->ranker_excl_->WithExcludeSeen(false);
+  return s;
 }
 
-std::string Snapshot::SerializeItemRef(uint32_t item) const {
-  const Item& info = ItemInfo(item);
+bool Snapshot::SharesStorageWith(const Snapshot& other) const {
+  return cat_ != nullptr && cat_ == other.cat_ && ranker_excl_->SharesTablesWith(*other.ranker_excl_);
+}
+
+std::string Snapshot::SerializeItemRef(std::string_view id, const Item& info) const {
   JsonText t(64 + info.title.size());
   t.BeginObject().Key("genres").BeginArray();
   for (const auto& g : info.genres) t.String(g);
-  t.EndArray().Key("id").String(ItemId(item)).Key("title").String(info.title).EndObject();
+  t.EndArray().Key("id").String(id).Key("title").String(info.title).EndObject();
   return t.Take();
 }
 
 std::string_view Snapshot::ItemRefText(uint32_t item) const {
-  return item < base_items_ ? std::string_view((*base_refs_)[item]) : std::string_view(added_refs_[item - base_items_]);
+  return item < base_items_ ? std::string_view((*base_refs_)[item]) : std::string_view(Added(item).ref);
 }
 
 const VectorIndex* Snapshot::index() const {
@@ -129,18 +177,19 @@ const TextEncoder* Snapshot::encoder() const { return model_->content ? model_->
 
 std::optional<uint32_t> Snapshot::FindItem(std::string_view id) const {
   if (auto i = model_->items.Find(id)) return i;
-  if (added_index_.empty()) return std::nullopt;
-  const auto it = added_index_.find(std::string(id));
-  if (it == added_index_.end()) return std::nullopt;
+  if (num_added_ == 0) return std::nullopt;
+  std::shared_lock lock(cat_->ids_mu);
+  const auto it = cat_->ids.find(std::string(id));
+  if (it == cat_->ids.end() || it->second >= num_items()) return std::nullopt;
   return it->second;
 }
 
 const std::string& Snapshot::ItemId(uint32_t item) const {
-  return item < base_items_ ? model_->items.Id(item) : added_[item - base_items_].id;
+  return item < base_items_ ? model_->items.Id(item) : Added(item).item.id;
 }
 
 const Item& Snapshot::ItemInfo(uint32_t item) const {
-  return item < base_items_ ? model_->item_info[item] : added_[item - base_items_].info;
+  return item < base_items_ ? model_->item_info[item] : Added(item).item.info;
 }
 
 const std::vector<float>& Snapshot::EmbeddingMap() const {

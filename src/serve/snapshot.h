@@ -3,6 +3,12 @@
 // trained items), the vector index over the whole catalogue and the hybrid rankers over it.
 // The service publishes snapshots copy-on-write (live_state.h): adding an item builds a new
 // snapshot and swaps the pointer; requests keep the snapshot they started with alive.
+// Snapshots of a growing catalogue share its storage: the added items' records and the
+// embeddings live in arrays with spare rows (Catalog); a snapshot reads only its first
+// num_items() rows, so the next snapshot appends in place and costs O(items added), not
+// O(catalogue): the same for the vector index overlay and the rankers' tables
+// (HybridRanker::Extended). When the spare rows run out the arrays are copied into larger ones;
+// older snapshots keep the arrays they were built on alive.
 //
 // The per-user event overlay (UserEvents) is shared by all snapshots of one model generation
 // (adding items only appends catalogue indices, so its item indices stay valid); a reload starts
@@ -16,6 +22,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -52,20 +59,22 @@ class Snapshot {
   const std::string& model_dir() const { return model_dir_; }
   const std::string& version() const { return version_; }  // 12 hex digits of the manifest's sha256
 
-  uint32_t num_items() const { return base_items_ + static_cast<uint32_t>(added_.size()); }
+  uint32_t num_items() const { return base_items_ + num_added_; }
   uint32_t num_trained_items() const { return base_items_; }
-  size_t num_added() const { return added_.size(); }
-  const std::vector<AddedItem>& added() const { return added_; }
+  size_t num_added() const { return num_added_; }
   std::optional<uint32_t> FindItem(std::string_view id) const;
   // REQUIRES: item < num_items().
   const std::string& ItemId(uint32_t item) const;
   const Item& ItemInfo(uint32_t item) const;
   // The item's {"id","title","genres"} as compact JSON text (responses.h ItemRefJson), serialised
-  // once per model generation (trained items) or per snapshot (added items), so hot responses
-  // splice it in instead of rebuilding it per request.
+  // once per model generation (trained items) or once per added item, so hot responses splice
+  // it in instead of rebuilding it per request.
   std::string_view ItemRefText(uint32_t item) const;
   bool IsAdded(uint32_t item) const { return item >= base_items_; }
   float Popularity(uint32_t item) const { return item < popularity_.size() ? popularity_[item] : 0.f; }
+  // True when `other` reads this snapshot's catalogue storage and ranker tables (no copy was
+  // made to build it); for tests.
+  bool SharesStorageWith(const Snapshot& other) const;
 
   bool has_content() const { return dim_ > 0; }
   int dim() const { return dim_; }
@@ -81,29 +90,49 @@ class Snapshot {
   const std::vector<float>& EmbeddingMap() const;
 
  private:
+  struct AddedEntry {
+    AddedItem item;
+    std::string ref;  // ItemRefText
+  };
+  // Storage shared by the snapshots of a growing catalogue: rows [0, filled) are written, a
+  // snapshot reads rows [0, its num_items()); only the snapshot whose num_items() == filled may
+  // append in place (Claim).
+  struct Catalog {
+    size_t cap = 0;   // rows (trained + added) allocated
+    size_t base = 0;  // trained rows
+    size_t dim = 0;
+    std::unique_ptr<float[]> emb;                                 // cap x dim
+    std::unique_ptr<float[]> pop;                                 // cap: trained scores, then zeros
+    std::unique_ptr<std::shared_ptr<const AddedEntry>[]> added;   // cap - base
+    std::mutex mu;
+    size_t filled = 0;  // guarded by mu
+    // Added ids -> catalogue index, for every row written (a snapshot ignores rows past its own).
+    mutable std::shared_mutex ids_mu;
+    std::unordered_map<std::string, uint32_t> ids;
+    bool Claim(size_t from, size_t count);
+  };
   Snapshot() = default;
-  static std::shared_ptr<const Snapshot> BuildWith(std::shared_ptr<const TrainedModel> model, std::string model_dir,
-                                                   std::vector<AddedItem> added, std::vector<float> added_embeddings,
-                                                   std::shared_ptr<UserEvents> users,
-                                                   std::shared_ptr<const std::vector<std::string>> base_refs);
-  void Init();
-  std::string SerializeItemRef(uint32_t item) const;
+  // The snapshot of `model` without added items.
+  static std::shared_ptr<Snapshot> BuildBase(std::shared_ptr<const TrainedModel> model, std::string model_dir,
+                                             std::shared_ptr<UserEvents> users,
+                                             std::shared_ptr<const std::vector<std::string>> base_refs);
+  std::string SerializeItemRef(std::string_view id, const Item& info) const;
+  const AddedEntry& Added(uint32_t item) const { return *cat_->added[item - base_items_]; }
 
   std::shared_ptr<const TrainedModel> model_;
   std::string model_dir_;
   std::string version_;
   uint32_t base_items_ = 0;
-  std::vector<AddedItem> added_;
-  std::unordered_map<std::string, uint32_t> added_index_;
+  uint32_t num_added_ = 0;
   int dim_ = 0;
-  std::vector<float> embeddings_;  // trained + added (only when items were added)
-  std::span<const float> emb_view_;  // embeddings_, or the trained embeddings
-  std::vector<float> popularity_;  // trained scores, 0 for added items
-  std::unique_ptr<VectorIndex> overlay_;  // trained index + added vectors (only when items were added)
+  std::shared_ptr<Catalog> cat_;             // null until items are added
+  std::span<const float> emb_view_;          // num_items() x dim: the trained embeddings or cat_->emb
+  std::span<const float> popularity_;        // num_items(): the trained scores or cat_->pop
+  std::vector<float> own_pop_;               // trained scores padded to the catalogue (when the model's differ in size)
+  std::unique_ptr<VectorIndex> overlay_;     // trained index + added rows (only when items were added)
   std::unique_ptr<HybridRanker> ranker_excl_, ranker_incl_;
   std::shared_ptr<UserEvents> users_;
   std::shared_ptr<const std::vector<std::string>> base_refs_;  // ItemRefText of the trained items
-  std::vector<std::string> added_refs_;                         // ItemRefText of the added items
   mutable std::once_flag map_once_;
   mutable std::vector<float> map_;
 };
