@@ -130,6 +130,10 @@ TEST_F(ServeApiTest, EventsChangeHistoryAndRecommendations) {
   EXPECT_EQ(h["history"][0]["item"]["id"], "1");
   EXPECT_EQ(h["history"][0]["timestamp"], 1700000000);
   EXPECT_EQ(h["history"][1]["source"], "train");
+  // Training entries carry their timestamps (ML-100K has them), newest first.
+  ASSERT_TRUE(h["history"][1]["timestamp"].is_number()) << h.dump();
+  for (size_t j = 2; j < h["history"].size(); ++j)
+    EXPECT_GE(h["history"][j - 1]["timestamp"].get<int64_t>(), h["history"][j]["timestamp"].get<int64_t>());
   const json after = Json(c.Get("/v1/users/4/recommendations?k=10"));
   EXPECT_EQ(after["history_size"], before["history_size"].get<int>() + 1);
   EXPECT_EQ(after["events_since_training"], 1);
@@ -221,6 +225,32 @@ TEST_F(ServeApiTest, StaticFilesStayInsideTheWebRoot) {
   auto missing = c.Get("/nope.js");
   ASSERT_TRUE(missing);
   EXPECT_EQ(missing->status, 404);
+}
+
+// A model trained with the recent-items signal: responses say it was used and from how many
+// items; an event makes the newest item part of it.
+TEST(ServeRecentItemsTest, ResponsesSayTheRecentSignalWasUsed) {
+  const fs::path dir = TempDir("recent");
+  std::string log;
+  ASSERT_EQ(RunCli("train --quiet --encoder lsa --factors 4 --iterations 3 --recent-items 3 --recent-weight 0.5 "
+                   "--data " + Fixture("ml-100k-mini") + " --out " + (dir / "model").string(), &log),
+            0)
+      << log;
+  ServerProcess s;
+  ASSERT_TRUE(s.Start({"--model", (dir / "model").string(), "--db", ":memory:"})) << s.log();
+  auto c = s.Client();
+  const json r = Json(c.Get("/v1/users/1/recommendations?k=5"));
+  EXPECT_EQ(r["recent_weight"], 0.5);
+  EXPECT_EQ(r["recent_items"], 3);
+  ASSERT_FALSE(r["items"].empty());
+  EXPECT_TRUE(r["items"][0]["z_recent"].is_number());
+  const json anon = Json(PostJson(c, "/v1/recommendations", R"({"items": ["1", "2"], "k": 3})"));
+  EXPECT_EQ(anon["recent_items"], 2);
+  const json cold = Json(c.Get("/v1/users/nobody/recommendations?k=3"));
+  EXPECT_EQ(cold["path"], "popularity");
+  EXPECT_EQ(cold["recent_weight"], 0);
+  s.Kill(SIGTERM);
+  fs::remove_all(dir);
 }
 
 TEST(ServeNoWebRootTest, SaysHowToBuildThePage) {

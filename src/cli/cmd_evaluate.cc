@@ -67,6 +67,9 @@ struct EvaluateArgs {
   float popularity_T = -1.f;
   float popularity_half_life = -1.f;
   bool map_cold_items = false;
+  int recent_items = -1;
+  float recent_weight = -1.f;
+  float recent_regularization = -1.f;
   std::string report;
 };
 
@@ -79,7 +82,10 @@ nlohmann::ordered_json RankerToJson(const RankerOptions& r) {
           {"popularity_half_life_days", r.popularity_half_life_days},
           {"foldin_regularization", r.foldin_regularization},
           {"map_cold_items", r.map_cold_items},
-          {"map_ridge", r.map_ridge}};
+          {"map_ridge", r.map_ridge},
+          {"recent_items", r.recent_items},
+          {"recent_weight", r.recent_weight},
+          {"recent_regularization", r.recent_regularization}};
 }
 
 std::string Short(double v) {
@@ -172,7 +178,8 @@ Result<RunOutput> RunOnce(const Dataset& dataset, const EvaluateArgs& a, const S
                 << " w_max=" << ranker.w_max << " popularity_mix=" << ranker.popularity_mix
                 << " popularity_T=" << ranker.popularity_T << " half-life=" << ranker.popularity_half_life_days
                 << "d map_cold_items=" << (ranker.map_cold_items ? "on" : "off") << " map_ridge=" << ranker.map_ridge
-                << " fold-in lambda=" << ranker.foldin_regularization << "\n\n";
+                << " fold-in lambda=" << ranker.foldin_regularization << " recent=" << ranker.recent_items
+                << " items x " << ranker.recent_weight << " (lambda " << ranker.recent_regularization << ")\n\n";
     }
   }
   AlsModel collab(als);  // options validated before the run
@@ -325,6 +332,9 @@ int RunEvaluate(const EvaluateArgs& a) {
   if (a.popularity_half_life >= 0) ranker.popularity_half_life_days = a.popularity_half_life;
   ranker.map_cold_items = a.map_cold_items;
   ranker.foldin_regularization = a.fold_in_regularization;
+  if (a.recent_items >= 0) ranker.recent_items = static_cast<size_t>(a.recent_items);
+  if (a.recent_weight >= 0) ranker.recent_weight = a.recent_weight;
+  if (a.recent_regularization >= 0) ranker.recent_regularization = a.recent_regularization;
   try {
     ranker.Validate();
   } catch (const std::invalid_argument& e) {
@@ -476,6 +486,14 @@ void RegisterEvaluate(CLI::App& app, CommandRegistry& reg) {
       ->check(CLI::NonNegativeNumber);
   sub->add_flag("--map-cold-items", args->map_cold_items,
                 "Hybrid: give factor-less items a factor mapped from their embedding");
+  sub->add_option("--recent-items", args->recent_items,
+                  "Hybrid: fold in a second factor from the user's last N items (default 0 = off)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--recent-weight", args->recent_weight, "Hybrid: weight of that recent-items signal")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--recent-regularization", args->recent_regularization,
+                  "Hybrid: fold-in lambda of the recent-items factor (default 100)")
+      ->check(CLI::NonNegativeNumber);
   sub->add_option("--report", args->report,
                   "Write report.json, report.md and PNG charts (python3-matplotlib) into DIR");
   reg.Add(sub, [args] { return RunEvaluate(*args); });

@@ -81,6 +81,7 @@ int RunRecommend(const RecommendArgs& a) {
       for (size_t j = 0; j < items.size(); ++j) history.emplace_back(items[j], vals[j]);
       q.known_user = known;
       q.use_trained_factor = true;
+      q.recent = tm->RecentItems(*known);
     }
   } else {
     auto parsed = ParseItems(*tm, a.items);
@@ -90,6 +91,11 @@ int RunRecommend(const RecommendArgs& a) {
     }
     history = std::move(parsed).value();
   }
+  // --items are listed oldest first: the last ones are the most recent.
+  std::vector<uint32_t> recent;
+  if (!q.known_user)
+    for (auto it = history.rbegin(); it != history.rend(); ++it) recent.push_back(it->first);
+  if (!recent.empty()) q.recent = recent;
   q.history = history;
   const RankResponse r = ranker->Recommend(q, static_cast<size_t>(a.k), a.explain);
 
@@ -97,6 +103,8 @@ int RunRecommend(const RecommendArgs& a) {
     nlohmann::json out = {{"path", RankPathName(r.path)},
                           {"weight", r.weight},
                           {"popularity_weight", r.popularity_weight},
+                          {"recent_weight", r.recent_weight},
+                          {"recent_items", r.recent_used},
                           {"history_size", history.size()},
                           {"items", nlohmann::json::array()}};
     if (!a.user.empty()) {
@@ -107,7 +115,8 @@ int RunRecommend(const RecommendArgs& a) {
       nlohmann::json j = {{"id", tm->items.Id(it.item)},  {"title", tm->item_info[it.item].title},
                           {"genres", tm->item_info[it.item].genres}, {"score", it.score},
                           {"collab", OptJson(it.collab)}, {"content", OptJson(it.content)},
-                          {"z_collab", it.z_collab},      {"z_content", it.z_content}};
+                          {"z_collab", it.z_collab},      {"z_content", it.z_content},
+                          {"z_recent", it.z_recent}};
       if (a.explain) {
         auto reasons = [&](const std::vector<Contribution>& cs) {
           nlohmann::json arr = nlohmann::json::array();

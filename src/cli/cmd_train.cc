@@ -234,8 +234,16 @@ void RegisterTrain(CLI::App& app, CommandRegistry& reg) {
                   "fusion: half-life in days of the popularity time decay (0 = plain counts)")->capture_default_str();
   sub->add_flag("--map-cold-items", args->ranker.map_cold_items,
                 "fusion: estimate factors of items without interactions from their embedding");
+  sub->add_option("--recent-items", args->ranker.recent_items,
+                  "fusion: fold in a second factor from each user's last N items (0 = off)")->capture_default_str();
+  sub->add_option("--recent-weight", args->ranker.recent_weight, "fusion: weight of that recent-items signal")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  sub->add_option("--recent-regularization", args->ranker.recent_regularization,
+                  "fusion: fold-in lambda of the recent-items factor")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
   sub->add_flag("--tune", args->tune,
-                "tune ALS and the fusion (N, T, w_max, popularity blend, fold-in lambda, cold-item map) on a "
+                "tune ALS and the fusion (N, T, w_max, popularity blend, fold-in lambda, cold-item map, recent "
+                "items) on a "
                 "validation split carved from the data, then train on all of it; the winners go to the manifest");
   sub->add_option("--tune-protocol", args->tune_protocol,
                   "protocol of the tuning split: random|global-random|temporal|cold-items|cold-users")

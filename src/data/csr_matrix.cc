@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <stdexcept>
 
 namespace hybridrec {
 
@@ -56,6 +57,34 @@ InteractionMatrix BuildInteractionMatrix(uint32_t num_users, uint32_t num_items,
   im.by_item = m.Transposed();
   im.by_user = std::move(m);
   return im;
+}
+
+std::vector<int64_t> EntryTimestamps(const CsrMatrix& by_user, std::span<const Interaction> interactions) {
+  std::vector<int64_t> ts(by_user.nnz(), 0);
+  for (const Interaction& x : interactions) {
+    if (x.user >= by_user.rows || x.item >= by_user.cols) continue;
+    const auto row = by_user.RowIndices(x.user);
+    const auto it = std::lower_bound(row.begin(), row.end(), x.item);
+    if (it == row.end() || *it != x.item) continue;
+    ts[by_user.indptr[x.user] + static_cast<size_t>(it - row.begin())] = x.timestamp;
+  }
+  return ts;
+}
+
+std::vector<uint32_t> RowsMostRecentFirst(const CsrMatrix& by_user, std::span<const int64_t> timestamps) {
+  if (timestamps.size() != by_user.nnz())
+    throw std::invalid_argument("RowsMostRecentFirst: one timestamp per entry expected");
+  std::vector<uint32_t> out(by_user.indices.begin(), by_user.indices.end());
+  std::vector<size_t> pos;
+  for (uint32_t u = 0; u < by_user.rows; ++u) {
+    const size_t b = by_user.indptr[u], e = by_user.indptr[u + 1];
+    pos.resize(e - b);
+    std::iota(pos.begin(), pos.end(), b);
+    // Columns ascend within a row, so a stable sort keeps ties by ascending column.
+    std::stable_sort(pos.begin(), pos.end(), [&](size_t x, size_t y) { return timestamps[x] > timestamps[y]; });
+    for (size_t t = 0; t < pos.size(); ++t) out[b + t] = by_user.indices[pos[t]];
+  }
+  return out;
 }
 
 }  // namespace hybridrec

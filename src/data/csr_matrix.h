@@ -43,6 +43,15 @@ struct InteractionMatrix {
 };
 
 // Builds the matrix from interactions (duplicate pairs are summed). Values are raw strengths.
+// Timestamp of every entry of `by_user` (aligned with by_user.indices), from the interactions
+// (one per (user, item) pair, as a loaded Dataset has); 0 for an entry none of them matches.
+std::vector<int64_t> EntryTimestamps(const CsrMatrix& by_user, std::span<const Interaction> interactions);
+
+// Each row's column indices ordered most recent first by the per-entry timestamps (ties by
+// ascending column), aligned with by_user.indptr: row u's list is
+// [indptr[u], indptr[u + 1]). REQUIRES: timestamps.size() == by_user.nnz().
+std::vector<uint32_t> RowsMostRecentFirst(const CsrMatrix& by_user, std::span<const int64_t> timestamps);
+
 InteractionMatrix BuildInteractionMatrix(uint32_t num_users, uint32_t num_items,
                                          std::span<const Interaction> interactions);
 

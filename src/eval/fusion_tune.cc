@@ -24,7 +24,7 @@ size_t FusionGrid::size() const {
   auto n = [](size_t s) { return s == 0 ? size_t{1} : s; };
   return n(candidates.size()) * n(T.size()) * n(w_max.size()) * n(blends.size()) *
          n(popularity_half_life_days.size()) * n(foldin_regularization.size()) * n(map_cold_items.size()) *
-         n(map_ridge.size());
+         n(map_ridge.size()) * n(recent.size());
 }
 
 FusionGrid DefaultFusionGrid(SplitProtocol protocol, const RankerOptions& base) {
@@ -32,6 +32,7 @@ FusionGrid DefaultFusionGrid(SplitProtocol protocol, const RankerOptions& base) 
   g.candidates = {100, 200};
   g.T = {1.f, 5.f, 10.f, 20.f, 50.f};
   g.w_max = {0.5f, 0.7f, 0.85f, 1.f};
+  const std::tuple<size_t, float, float> off{0, 0.f, base.recent_regularization};
   switch (protocol) {
     case SplitProtocol::kRandom:
     case SplitProtocol::kGlobalRandom:
@@ -39,10 +40,12 @@ FusionGrid DefaultFusionGrid(SplitProtocol protocol, const RankerOptions& base) 
       break;
     case SplitProtocol::kTemporal:
       g.blends = {{0.f, base.popularity_T}, {0.3f, 0.f}, {0.5f, 0.f}, {0.3f, 1000.f}, {0.5f, 1000.f}};
+      g.recent = {off, {3, 1.f, 100.f}, {5, 0.5f, 100.f}, {5, 1.f, 100.f}, {10, 1.f, 10.f}};
       break;
     case SplitProtocol::kColdUsers:
       g.blends = {{0.f, base.popularity_T}, {0.1f, 50.f}, {0.2f, 50.f}, {0.3f, 50.f}, {0.5f, 50.f}, {0.8f, 50.f}};
       g.foldin_regularization = {base.foldin_regularization, 100.f};
+      g.recent = {off, {5, 1.f, 100.f}};
       break;
     case SplitProtocol::kColdItems:
       g.w_max.insert(g.w_max.begin(), 0.3f);
@@ -90,7 +93,10 @@ Result<FusionTuneResult> TuneFusion(const Dataset& dataset, const Split& split, 
           for (float hl : OrBase(g.popularity_half_life_days, b.popularity_half_life_days))
             for (float fl : OrBase(g.foldin_regularization, b.foldin_regularization))
               for (bool map : OrBase(g.map_cold_items, b.map_cold_items))
-                for (float ridge : OrBase(g.map_ridge, b.map_ridge)) {
+                for (float ridge : OrBase(g.map_ridge, b.map_ridge))
+                  for (const auto& [ri, rw, rl] : OrBase(g.recent, std::tuple<size_t, float, float>{
+                                                                      b.recent_items, b.recent_weight,
+                                                                      b.recent_regularization})) {
                   // The half-life only matters with a blend, the ridge only with the map.
                   if (mix == 0.f && hl != OrBase(g.popularity_half_life_days, b.popularity_half_life_days)[0]) continue;
                   if (!map && ridge != OrBase(g.map_ridge, b.map_ridge)[0]) continue;
@@ -104,6 +110,9 @@ Result<FusionTuneResult> TuneFusion(const Dataset& dataset, const Split& split, 
                   r.foldin_regularization = fl;
                   r.map_cold_items = map;
                   r.map_ridge = ridge;
+                  r.recent_items = ri;
+                  r.recent_weight = rw;
+                  r.recent_regularization = rl;
                   try {
                     r.Validate();
                   } catch (const std::invalid_argument& e) {

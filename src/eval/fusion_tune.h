@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <span>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -34,6 +35,8 @@ struct FusionGrid {
   std::vector<float> foldin_regularization;
   std::vector<bool> map_cold_items;
   std::vector<float> map_ridge;
+  // (recent_items, recent_weight, recent_regularization); (0, 0, x) = off.
+  std::vector<std::tuple<size_t, float, float>> recent;
 
   size_t size() const;
 };
@@ -42,7 +45,10 @@ struct FusionGrid {
 // all: N {100, 200} x T {1, 5, 10, 20, 50} x w_max {0.5, 0.7, 0.85, 1};
 // random / global-random: blend off or (0.5, T);
 // temporal: blend off or mix {0.3, 0.5} lasting for every history (popularity_T 1000) or fading
-//   with T;
+//   with T; the recent-items signal off, or from the last 3, 5 or 10 items (weight 0.5 or 1,
+//   fold-in lambda 100, or 10 for 10 items);
+// cold-users: also the recent-items signal off or (5 items, weight 1, lambda 100): a second,
+//   strongly regularised fold-in of the revealed items (random: off, it lowered NDCG there);
 // cold-users: blend mix {0, 0.1, 0.2, 0.3, 0.5, 0.8} fading at 50 interactions, fold-in lambda
 //   {base, 100} (a strongly regularised, popularity-leaning fold-in; issue 4 note);
 // cold-items: w_max also 0.3, no blend (popularity cannot reach factor-less items), the

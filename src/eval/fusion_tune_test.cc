@@ -24,12 +24,16 @@ std::vector<float> Embeddings(uint32_t n, int d) {
 TEST(FusionTuneTest, GridSizesPerProtocol) {
   RankerOptions base;
   EXPECT_EQ(DefaultFusionGrid(SplitProtocol::kRandom, base).size(), 2u * 5 * 4 * 2);
-  EXPECT_EQ(DefaultFusionGrid(SplitProtocol::kColdUsers, base).size(), 2u * 5 * 4 * 6 * 2);
+  EXPECT_EQ(DefaultFusionGrid(SplitProtocol::kColdUsers, base).size(), 2u * 5 * 4 * 6 * 2 * 2);
   const FusionGrid ci = DefaultFusionGrid(SplitProtocol::kColdItems, base);
   EXPECT_EQ(ci.w_max.front(), 0.3f);
   EXPECT_EQ(ci.map_cold_items.size(), 2u);
   EXPECT_TRUE(ci.blends.empty());
-  EXPECT_EQ(DefaultFusionGrid(SplitProtocol::kTemporal, base).blends.size(), 5u);
+  const FusionGrid t = DefaultFusionGrid(SplitProtocol::kTemporal, base);
+  EXPECT_EQ(t.blends.size(), 5u);
+  ASSERT_EQ(t.recent.size(), 5u);
+  EXPECT_EQ(std::get<0>(t.recent.front()), 0u);  // off is one of the choices
+  EXPECT_EQ(t.size(), 2u * 5 * 4 * 5 * 5);
 }
 
 TEST(FusionTuneTest, BaseIsTrialZeroAndBestIsTheMaximum) {

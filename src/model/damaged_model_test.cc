@@ -31,6 +31,7 @@ void TrainTinyModel(const fs::path& dir, uint32_t num_items, int factors, int di
   Dataset d;
   d.name = "tiny";
   d.format = "generic";
+  d.has_timestamps = true;
   const char* const titles[] = {"Toy Story", "Aladdin", "Lion King", "Die Hard",
                                 "Die Hard 2", "Speed", "Casablanca", "Sleepless in Seattle"};
   const char* const genres[] = {"Animation", "Animation", "Musical", "Action",
@@ -123,6 +124,26 @@ TEST_F(DamagedModelTest, IntactModelLoads) {
   EXPECT_EQ(tm->num_users(), 6u);
   ASSERT_TRUE(tm->content);
   EXPECT_EQ(tm->content->dimension(), 3);
+  // Training timestamps (1000 + 10 u + i): each user's items, most recent (highest index) first.
+  ASSERT_EQ(tm->history_timestamps.size(), tm->history.nnz());
+  for (uint32_t u = 0; u < tm->num_users(); ++u) {
+    const auto recent = tm->RecentItems(u);
+    const auto row = tm->history.RowIndices(u);
+    ASSERT_EQ(recent.size(), row.size());
+    for (size_t j = 0; j < row.size(); ++j) {
+      EXPECT_EQ(recent[j], row[row.size() - 1 - j]) << u;
+      EXPECT_EQ(tm->history_timestamps[tm->history.indptr[u] + j], 1000 + u * 10 + row[j]);
+    }
+  }
+}
+
+TEST_F(DamagedModelTest, WrongShapeOfTimestampsIsRefused) {
+  const NpyArray t = ReadArray("history_timestamp.npy");
+  ASSERT_EQ(t.shape.size(), 1u);
+  ASSERT_GT(t.shape[0], 1u);
+  Replace("history_timestamp.npy", EncodeNpy(NpyDtype::kInt64, {t.shape[0] - 1}, t.data.data()));
+  Resign("history_timestamp.npy");
+  ExpectRefused("history_timestamp.npy", "history_timestamp.npy");
 }
 
 TEST_F(DamagedModelTest, TruncatedArrayIsRefusedBySizeCheck) {

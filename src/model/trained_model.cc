@@ -71,7 +71,9 @@ json RankerOptionsToJson(const RankerOptions& o) {
           {"sigma_floor", o.sigma_floor},     {"foldin_regularization", o.foldin_regularization},
           {"popularity_mix", o.popularity_mix}, {"popularity_T", o.popularity_T},
           {"map_cold_items", o.map_cold_items}, {"map_ridge", o.map_ridge},
-          {"explain_items", o.explain_items}, {"popularity_half_life_days", o.popularity_half_life_days}};
+          {"explain_items", o.explain_items}, {"popularity_half_life_days", o.popularity_half_life_days},
+          {"recent_items", o.recent_items},   {"recent_weight", o.recent_weight},
+          {"recent_regularization", o.recent_regularization}};
 }
 
 Result<RankerOptions> RankerOptionsFromJson(const json& j) {
@@ -89,11 +91,20 @@ Result<RankerOptions> RankerOptionsFromJson(const json& j) {
     o.map_ridge = j.value("map_ridge", o.map_ridge);
     o.explain_items = j.value("explain_items", o.explain_items);
     o.popularity_half_life_days = j.value("popularity_half_life_days", o.popularity_half_life_days);
+    o.recent_items = j.value("recent_items", o.recent_items);
+    o.recent_weight = j.value("recent_weight", o.recent_weight);
+    o.recent_regularization = j.value("recent_regularization", o.recent_regularization);
     o.Validate();
   } catch (const std::exception& e) {
     return Status::Corruption(std::string("ranker parameters in the manifest: ") + e.what());
   }
   return o;
+}
+
+std::span<const uint32_t> TrainedModel::RecentItems(uint32_t user) const {
+  if (history_recent.empty() || user >= history.rows) return {};
+  return std::span<const uint32_t>(history_recent)
+      .subspan(history.indptr[user], history.indptr[user + 1] - history.indptr[user]);
 }
 
 std::unique_ptr<HybridRanker> TrainedModel::MakeRanker(const RankerOptions& options) const {
@@ -127,6 +138,10 @@ Status SaveTrainedModel(const fs::path& dir, const Dataset& dataset, const CsrMa
   HR_RETURN_IF_ERROR(w.AddFile("history_indptr.npy", EncodeNpy(NpyDtype::kInt64, {indptr.size()}, indptr.data())));
   HR_RETURN_IF_ERROR(w.AddFile("history_items.npy", EncodeNpy(NpyDtype::kInt32, {items.size()}, items.data())));
   HR_RETURN_IF_ERROR(w.AddFile("history_strength.npy", EncodeNpy(NpyDtype::kFloat32, {history.values.size()}, history.values.data())));
+  if (dataset.has_timestamps) {
+    const std::vector<int64_t> ts = EntryTimestamps(history, dataset.interactions);
+    HR_RETURN_IF_ERROR(w.AddFile("history_timestamp.npy", EncodeNpy(NpyDtype::kInt64, {ts.size()}, ts.data())));
+  }
 
   if (content) {
     if (content->num_items() != dataset.num_items())
@@ -219,6 +234,11 @@ Result<TrainedModel> LoadTrainedModel(const fs::path& dir) {
     tm.history.indices.push_back(static_cast<uint32_t>(c));
   }
   tm.history.values = AsVector<float>(hvals);
+  if (md.HasFile("history_timestamp.npy")) {
+    HR_ASSIGN_OR_RETURN(NpyArray hts, ReadNpy(md.File("history_timestamp.npy"), NpyDtype::kInt64, {nnz}));
+    tm.history_timestamps = AsVector<int64_t>(hts);
+    tm.history_recent = RowsMostRecentFirst(tm.history, tm.history_timestamps);
+  }
 
   try {
     tm.als = std::make_unique<AlsModel>(*als_opts, static_cast<uint32_t>(nu), static_cast<uint32_t>(ni),

@@ -9,6 +9,8 @@
 //   history_indptr.npy     int64 (num_users + 1,)   the training interactions as CSR, so the
 //   history_items.npy      int32 (nnz,)             service and `recommend` can exclude seen
 //   history_strength.npy   float32 (nnz,)           items and fold users in again
+//   history_timestamp.npy  int64 (nnz,)             seconds since the epoch (only when the
+//                                                   dataset has timestamps): recency order
 //   item_embeddings.npy, item_index.faiss, content_items.json and the encoder's files
 //                          (content layer, when trained with an encoder)
 // The manifest's "params.ranker" holds the fusion parameters (N, T, w_max, ...) used by
@@ -19,6 +21,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -40,6 +43,8 @@ struct TrainedModel {
   IdMap items;
   std::vector<Item> item_info;
   CsrMatrix history;                   // users x items, raw strengths of the training data
+  std::vector<int64_t> history_timestamps;  // per entry of `history` (empty: the model has none)
+  std::vector<uint32_t> history_recent;     // per row of `history`: its items most recent first (idem)
   std::unique_ptr<AlsModel> als;
   std::unique_ptr<PopularityModel> popularity;
   std::unique_ptr<ContentModel> content;  // null when the model was trained without an encoder
@@ -47,6 +52,9 @@ struct TrainedModel {
 
   // A ranker over this model's parts (valid while the model lives).
   std::unique_ptr<HybridRanker> MakeRanker(const RankerOptions& options) const;
+
+  // The user's training items, most recent first (UserQuery::recent); empty without timestamps.
+  std::span<const uint32_t> RecentItems(uint32_t user) const;
 
   uint32_t num_users() const { return users.size(); }
   uint32_t num_items() const { return items.size(); }

@@ -51,6 +51,9 @@ void RankerOptions::Validate() const {
   if (!(map_ridge >= 0.f) || !std::isfinite(map_ridge)) bad("map_ridge must be finite and >= 0");
   if (!(popularity_half_life_days >= 0.f) || !std::isfinite(popularity_half_life_days))
     bad("popularity_half_life_days must be finite and >= 0");
+  if (!(recent_weight >= 0.f) || !std::isfinite(recent_weight)) bad("recent_weight must be finite and >= 0");
+  if (!(recent_regularization >= 0.f) || !std::isfinite(recent_regularization))
+    bad("recent_regularization must be finite and >= 0");
 }
 
 std::string_view RankPathName(RankPath path) {
@@ -75,16 +78,19 @@ struct HybridRanker::Scratch {
   std::vector<uint32_t> hist_items;
   std::vector<float> hist_conf;
   std::vector<HistoryEntry> fold;
-  std::vector<float> x, profile, collab_full, content_full;
+  std::vector<HistoryEntry> recent;
+  std::vector<float> x, xr, profile, collab_full, content_full, recent_full;
   std::vector<uint32_t> top, cand, sel;
   std::vector<SearchHit> hits;
-  std::vector<float> rc, rt, rp, zc, zt, zp, fused, vals;
+  std::vector<float> rc, rt, rp, rr, zc, zt, zp, zr, fused, vals;
   std::vector<uint8_t> mark;  // per item, all zero between requests
 };
 
 struct HybridRanker::State {
   bool has_collab = false;
   bool has_content = false;
+  bool has_recent = false;
+  size_t recent_used = 0;
   float w = 0.f;
   float m = 0.f;
 };
@@ -337,6 +343,28 @@ bool HybridRanker::Prepare(const UserQuery& query, Scratch& s, State& st) const 
     st.has_content = BuildContentProfile(emb_, emb_items_, dim_, s.hist_items, s.hist_conf, s.profile);
   }
   if (!st.has_collab && !st.has_content) return false;
+  // Recent-items factor.
+  if (st.has_collab && options_.recent_items > 0 && options_.recent_weight > 0.f && !query.recent.empty()) {
+    s.recent.clear();
+    for (uint32_t item : query.recent) {
+      if (s.recent.size() == options_.recent_items) break;
+      if (item >= n)
+        throw std::invalid_argument("HybridRanker: recent item " + std::to_string(item) + " out of range (" +
+                                    std::to_string(n) + " items)");
+      if (item >= als_items_) continue;
+      const auto it = std::lower_bound(s.hist.begin(), s.hist.end(), HistoryEntry{item, 0.f},
+                                       [](const HistoryEntry& a, const HistoryEntry& b) { return a.first < b.first; });
+      const float r = it != s.hist.end() && it->first == item ? it->second : 1.f;
+      bool dup = false;
+      for (const auto& e : s.recent) dup = dup || e.first == item;
+      if (!dup) s.recent.emplace_back(item, r);
+    }
+    if (!s.recent.empty()) {
+      s.xr = als_->FoldInUser(s.recent, options_.recent_regularization);
+      st.has_recent = true;
+      st.recent_used = s.recent.size();
+    }
+  }
   if (st.has_collab && st.has_content) {
     st.w = AdaptiveWeight(s.hist.size(), options_.T, options_.w_max, true);
   } else {
@@ -356,6 +384,10 @@ void HybridRanker::ScoreFull(Scratch& s, const State& st) const {
     s.collab_full.resize(n);
     ScoreTransposed({t_->y_t.get(), t_->k * t_->cap}, t_->cap, n, t_->k, s.x, s.collab_full);
   }
+  if (st.has_recent) {
+    s.recent_full.resize(n);
+    ScoreTransposed({t_->y_t.get(), t_->k * t_->cap}, t_->cap, n, t_->k, s.xr, s.recent_full);
+  }
   if (st.has_content && index_ == nullptr) {
     s.content_full.resize(n);
     ScoreTransposed({t_->e_t.get(), dim_ * t_->cap}, t_->cap, n, dim_, s.profile, s.content_full);
@@ -373,6 +405,12 @@ RankPath HybridRanker::Finish(Scratch& s, const State& st) const {
     // Seen items are dropped below anyway; masking them here keeps N unseen items in the top-N.
     for (uint32_t h : seen) s.collab_full[h] = kNegInf;
     SelectTopN(s.collab_full, big_n, s.vals, s.sel);
+    s.top.insert(s.top.end(), s.sel.begin(), s.sel.end());
+  }
+  if (st.has_recent) {
+    for (size_t q = 0; q < no_factor_count_; ++q) s.recent_full[t_->no_factor[q]] = kNegInf;
+    for (uint32_t h : seen) s.recent_full[h] = kNegInf;
+    SelectTopN(s.recent_full, big_n, s.vals, s.sel);
     s.top.insert(s.top.end(), s.sel.begin(), s.sel.end());
   }
   if (st.has_content) {
@@ -438,6 +476,16 @@ RankPath HybridRanker::Finish(Scratch& s, const State& st) const {
   ZScore(s.rc, {}, s.zc, options_.sigma_floor);
   ZScore(s.rt, {}, s.zt, options_.sigma_floor);
   FuseScores(s.zc, s.zt, st.w, s.fused);
+  if (st.has_recent) {
+    s.rr.resize(c);
+    s.zr.resize(c);
+    for (size_t j = 0; j < c; ++j) {
+      const float v = s.recent_full[s.cand[j]];
+      s.rr[j] = std::isfinite(v) ? v : kNaN;
+    }
+    ZScore(s.rr, {}, s.zr, options_.sigma_floor);
+    for (size_t j = 0; j < c; ++j) s.fused[j] += options_.recent_weight * s.zr[j];
+  }
   if (st.m > 0.f) {
     s.rp.resize(c);
     s.zp.resize(c);
@@ -467,6 +515,10 @@ RankResponse HybridRanker::Respond(Scratch& s, const State& st, RankPath path, s
   resp.path = path;
   resp.weight = st.w;
   resp.popularity_weight = st.m;
+  if (st.has_recent && path != RankPath::kPopularity) {
+    resp.recent_weight = options_.recent_weight;
+    resp.recent_used = st.recent_used;
+  }
   if (resp.path == RankPath::kPopularity) {
     for (uint32_t i : std::span<const uint32_t>(t_->pop_order.get(), num_items_)) {
       if (resp.items.size() >= k) break;
@@ -488,6 +540,7 @@ RankResponse HybridRanker::Respond(Scratch& s, const State& st, RankPath path, s
     if (std::isfinite(s.rt[j])) r.content = s.rt[j];
     r.z_collab = s.zc[j];
     r.z_content = s.zt[j];
+    if (st.has_recent) r.z_recent = s.zr[j];
     resp.items.push_back(std::move(r));
   }
   if (!explain) return resp;
@@ -553,8 +606,8 @@ std::vector<HybridRanker::Scratch>& HybridRanker::BlockScratches() {
 void HybridRanker::RankBlock(std::span<const UserQuery> queries, RankPath* paths, State* states) const {
   std::vector<Scratch>& ss = BlockScratches();
   const size_t nb = queries.size();
-  const float* cq[kBatchBlock];
-  float* co[kBatchBlock];
+  const float* cq[2 * kBatchBlock];
+  float* co[2 * kBatchBlock];
   const float* tq[kBatchBlock];
   float* to[kBatchBlock];
   size_t nc = 0, nt = 0;
@@ -567,6 +620,11 @@ void HybridRanker::RankBlock(std::span<const UserQuery> queries, RankPath* paths
       s.collab_full.resize(num_items_);
       cq[nc] = s.x.data();
       co[nc++] = s.collab_full.data();
+    }
+    if (states[b].has_recent) {
+      s.recent_full.resize(num_items_);
+      cq[nc] = s.xr.data();
+      co[nc++] = s.recent_full.data();
     }
     if (states[b].has_content && index_ == nullptr) {
       s.content_full.resize(num_items_);

@@ -70,6 +70,14 @@ struct RankerOptions {
   // popularity vector): whoever builds that vector applies it (HybridRecommender, `hybridrec
   // train` via DecayedPopularity in collab/popularity.h). Ignored without timestamps.
   float popularity_half_life_days = 0.f;
+  // Recent-items signal (issue 4, temporal protocol): a second collaborative factor folded in
+  // from only the user's most recent `recent_items` history items (UserQuery::recent), with
+  // regularisation recent_regularization; its z-scored score x_recent . y_i is added to the
+  // fused score with weight recent_weight (and its top-N joins the candidates). What a user did
+  // last predicts what they do next better than their whole history does. 0 items or weight = off.
+  size_t recent_items = 0;
+  float recent_weight = 0.f;
+  float recent_regularization = 100.f;
   bool map_cold_items = false;  // estimate y_i of factor-less items with the content-to-factor map
   float map_ridge = 1.f;        // mu of that ridge regression (>= 0)
   size_t explain_items = 3;     // history items listed per explanation kind
@@ -88,6 +96,10 @@ struct UserQuery {
   std::optional<uint32_t> known_user;
   bool use_trained_factor = true;
   std::span<const HistoryEntry> history;
+  // History items, most recent first (may be empty: no recent-items signal). The ranker uses the
+  // first RankerOptions::recent_items of them that have a trained factor, each with its strength
+  // in `history` (1 when absent there).
+  std::span<const uint32_t> recent;
 };
 
 enum class RankPath { kHybrid, kCollab, kContent, kPopularity };
@@ -100,6 +112,7 @@ struct RankedItem {
   std::optional<float> content;       // raw p_u . E_i, absent without a profile or embedding
   float z_collab = 0.f;
   float z_content = 0.f;
+  float z_recent = 0.f;               // z-score of x_recent . y_i (0 without the recent signal)
   // Filled when explanations are asked for (best first, at most explain_items each):
   // content: cosine(E_h, E_i); collab: c_uh * y_i^T W_u^{-1} y_h (Hu et al. 2008, section 5),
   // whose sum over the whole history is the fold-in score x_u . y_i.
@@ -111,6 +124,8 @@ struct RankResponse {
   RankPath path = RankPath::kPopularity;
   float weight = 0.f;                  // w_u used in the fusion
   float popularity_weight = 0.f;       // m_u used for the popularity blend
+  float recent_weight = 0.f;           // weight of the recent-items signal (0: not used)
+  size_t recent_used = 0;              // recent items it was folded in from
   std::vector<RankedItem> items;       // best first
 };
 

@@ -432,14 +432,19 @@ TEST(HybridRanker, BatchEqualsPerQueryResults) {
   RankerOptions o;
   o.candidates = 12;
   o.popularity_mix = 0.3f;
+  o.recent_items = 2;  // a recent-items factor for every other query (its own batch rows)
+  o.recent_weight = 0.7f;
   HybridRanker r(&als, emb, d, nullptr, pop, o);
   const size_t nq = HybridRanker::kBatchBlock + 9;
   std::vector<std::vector<HistoryEntry>> hist(nq);
+  std::vector<std::vector<uint32_t>> recent(nq);
   std::vector<UserQuery> qs(nq);
   for (size_t t = 0; t < nq; ++t) {
     for (uint32_t j = 0; j < t % 7; ++j) hist[t].push_back({static_cast<uint32_t>((t * 13 + j * 5) % (n - 1)), 1.f + j});
     if (t == 5) hist[t] = {{69, 2.f}};
+    for (auto it = hist[t].rbegin(); it != hist[t].rend() && t % 2 == 1; ++it) recent[t].push_back(it->first);
     qs[t].history = hist[t];
+    qs[t].recent = recent[t];
     if (t % 3 == 0) qs[t].known_user = static_cast<uint32_t>(t % 50);
     if (t % 6 == 3) qs[t].use_trained_factor = false;
   }
@@ -461,6 +466,8 @@ TEST(HybridRanker, BatchEqualsPerQueryResults) {
   }
   EXPECT_EQ(batch[5].path, RankPath::kContent);
   EXPECT_EQ(batch[0].path, RankPath::kPopularity);
+  EXPECT_GT(batch[3].recent_weight, 0.f);  // t = 3: three history items, recent on
+  EXPECT_EQ(batch[4].recent_weight, 0.f);
   std::vector<RankResponse> wrong(1);
   EXPECT_THROW(r.RecommendBatch(qs, 8, wrong), std::invalid_argument);
 }
@@ -560,6 +567,85 @@ TEST(HybridRanker, RejectsMisuse) {
   EXPECT_THROW(HybridRanker(&f.als, f.emb, Fixture::d, nullptr, f.pop, o), std::invalid_argument);
   std::vector<float> short_pop = {1.f};
   EXPECT_THROW(HybridRanker(&f.als, f.emb, Fixture::d, nullptr, short_pop), std::invalid_argument);
+}
+
+// ---- the recent-items signal ----
+
+TEST(HybridRankerRecent, AddsTheZScoredRecentFactorScore) {
+  const uint32_t n = 40;
+  const int k = 4, d = 5;
+  const auto emb = RandomMatrix(n, d, 61, true);
+  AlsModel als(SmallAls(k), 6, n - 2, RandomMatrix(6, k, 62), RandomMatrix(n - 2, k, 63));
+  RankerOptions o;
+  o.candidates = 10;
+  o.T = 4.f;
+  o.recent_items = 2;
+  o.recent_weight = 0.8f;
+  o.recent_regularization = 50.f;
+  HybridRanker r(&als, emb, d, nullptr, {}, o);
+  const std::vector<HistoryEntry> h = {{3, 1.f}, {7, 2.f}, {11, 4.f}, {39, 1.f}};
+  // Most recent first; 39 has no trained factor and is skipped, so 11 and 7 are used.
+  const std::vector<uint32_t> recent = {39, 11, 7, 3};
+  UserQuery q;
+  q.history = h;
+  q.recent = recent;
+  const auto resp = r.Recommend(q, 10);
+  EXPECT_EQ(resp.path, RankPath::kHybrid);
+  EXPECT_EQ(resp.recent_weight, 0.8f);
+  EXPECT_EQ(resp.recent_used, 2u);
+  ASSERT_FALSE(resp.items.empty());
+  bool any_z = false;
+  for (const auto& it : resp.items) {
+    EXPECT_NEAR(it.score, resp.weight * it.z_collab + (1 - resp.weight) * it.z_content + 0.8f * it.z_recent, 1e-5);
+    any_z = any_z || it.z_recent != 0.f;
+  }
+  EXPECT_TRUE(any_z);
+  // The recent factor is the fold-in of exactly those items with their strengths.
+  const std::vector<HistoryEntry> used = {{11, 4.f}, {7, 2.f}};
+  const auto xr = als.FoldInUser(used, 50.f);
+  std::vector<float> sr(n - 2);
+  als.ScoreVector(xr, sr);
+  // Among candidates, z_recent orders as x_recent . y_i.
+  for (size_t a = 0; a < resp.items.size(); ++a)
+    for (size_t b = 0; b < resp.items.size(); ++b) {
+      const uint32_t i = resp.items[a].item, j = resp.items[b].item;
+      if (i >= n - 2 || j >= n - 2) continue;
+      if (sr[i] > sr[j] + 1e-4f) {
+        EXPECT_GE(resp.items[a].z_recent, resp.items[b].z_recent);
+      }
+    }
+  // Off: no recent list, or weight 0, gives the plain hybrid.
+  UserQuery plain;
+  plain.history = h;
+  const auto base = r.Recommend(plain, 10);
+  EXPECT_EQ(base.recent_weight, 0.f);
+  EXPECT_EQ(base.recent_used, 0u);
+  RankerOptions off = o;
+  off.recent_weight = 0.f;
+  HybridRanker r_off(&als, emb, d, nullptr, {}, off);
+  const auto resp_off = r_off.Recommend(q, 10);
+  ASSERT_EQ(resp_off.items.size(), base.items.size());
+  for (size_t t = 0; t < base.items.size(); ++t) {
+    EXPECT_EQ(resp_off.items[t].item, base.items[t].item);
+    EXPECT_EQ(resp_off.items[t].score, base.items[t].score);
+    EXPECT_EQ(base.items[t].z_recent, 0.f);
+  }
+  // The order of `recent` matters: only the first recent_items with a factor are used.
+  const std::vector<uint32_t> other = {3, 7, 11};
+  q.recent = other;
+  const auto resp2 = r.Recommend(q, 10);
+  EXPECT_EQ(resp2.recent_used, 2u);
+  bool differs = false;
+  for (size_t t = 0; t < std::min(resp.items.size(), resp2.items.size()); ++t)
+    differs = differs || resp.items[t].z_recent != resp2.items[t].z_recent;
+  EXPECT_TRUE(differs);
+  // Out of range is an error, as for the history.
+  const std::vector<uint32_t> bad = {n + 5};
+  q.recent = bad;
+  EXPECT_THROW(r.Recommend(q, 3), std::invalid_argument);
+  RankerOptions neg = o;
+  neg.recent_weight = -1.f;
+  EXPECT_THROW(neg.Validate(), std::invalid_argument);
 }
 
 // ---- growing catalogues (Extended) ----

@@ -1,6 +1,7 @@
 #include "ranking/recommenders.h"
 
 #include <algorithm>
+#include <numeric>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -81,23 +82,15 @@ Status HybridRecommender::Fit(const FitInput& input) {
   HR_RETURN_IF_ERROR(popularity_.Fit(input));
   train_ = input.train->by_user;
   age_seconds_.clear();
+  recent_.clear();
   if (input.dataset != nullptr && input.dataset->has_timestamps) {
     // Timestamp of every training entry (dataset interactions are one per (user, item) pair).
-    std::vector<int64_t> ts(train_.nnz(), 0);
-    bool any = false;
-    int64_t t_ref = 0;
-    for (const Interaction& x : input.dataset->interactions) {
-      if (x.user >= train_.rows || x.item >= train_.cols) continue;
-      const auto row = train_.RowIndices(x.user);
-      const auto it = std::lower_bound(row.begin(), row.end(), x.item);
-      if (it == row.end() || *it != x.item) continue;
-      ts[train_.indptr[x.user] + static_cast<size_t>(it - row.begin())] = x.timestamp;
-      t_ref = any ? std::max(t_ref, x.timestamp) : x.timestamp;
-      any = true;
-    }
-    if (any) {
+    const std::vector<int64_t> ts = EntryTimestamps(train_, input.dataset->interactions);
+    if (!ts.empty()) {
+      const int64_t t_ref = *std::max_element(ts.begin(), ts.end());
       age_seconds_.resize(ts.size());
       for (size_t t = 0; t < ts.size(); ++t) age_seconds_[t] = static_cast<double>(t_ref - ts[t]);
+      recent_ = RowsMostRecentFirst(train_, ts);
     }
   }
   UpdateRankerPopularity();
@@ -106,6 +99,11 @@ Status HybridRecommender::Fit(const FitInput& input) {
   for (size_t i = 0; i < counts.size(); ++i) trained_[i] = counts[i] > 0.f ? 1 : 0;
   ranker_ = std::make_unique<HybridRanker>(als_.get(), emb_, dim_, nullptr, ranker_pop_, options_.ranker, trained_);
   return Status::Ok();
+}
+
+std::span<const uint32_t> HybridRecommender::RecentItems(uint32_t user) const {
+  if (recent_.empty()) return {};
+  return std::span<const uint32_t>(recent_).subspan(train_.indptr[user], train_.indptr[user + 1] - train_.indptr[user]);
 }
 
 void HybridRecommender::UpdateRankerPopularity() {
@@ -139,6 +137,7 @@ void HybridRecommender::ScoreUser(uint32_t user, std::span<float> scores) const 
   UserQuery q;
   q.known_user = user;
   q.history = hist;
+  q.recent = RecentItems(user);
   ranker_->ScoreInto(q, scores);
 }
 
@@ -169,6 +168,7 @@ void HybridRecommender::ScoreUsers(std::span<const uint32_t> users, std::span<fl
         queries[t] = UserQuery{};
         queries[t].known_user = user;
         queries[t].history = hist[t];
+        queries[t].recent = RecentItems(user);
       }
       ranker_->ScoreIntoBatch(std::span<const UserQuery>(queries).first(nb),
                               out.subspan(u0 * num_items, nb * static_cast<size_t>(num_items)));
@@ -179,8 +179,13 @@ void HybridRecommender::ScoreUsers(std::span<const uint32_t> users, std::span<fl
 void HybridRecommender::ScoreHistory(std::span<const std::pair<uint32_t, float>> history,
                                      std::span<float> scores) const {
   if (ranker_ == nullptr) throw std::invalid_argument("HybridRecommender::ScoreHistory: not fitted");
+  // Without timestamps the history's own order stands in for recency.
+  thread_local std::vector<uint32_t> recent;
+  recent.clear();
+  for (const auto& e : history) recent.push_back(e.first);
   UserQuery q;
   q.history = history;
+  q.recent = recent;
   ranker_->ScoreInto(q, scores);
 }
 

@@ -87,6 +87,10 @@ class HybridRecommender : public Recommender {
   CsrMatrix train_;  // by_user copy of the training strengths (histories of known users)
   // Per entry of train_: seconds before the latest training timestamp (empty without timestamps).
   std::vector<double> age_seconds_;
+  // Per entry of train_, re-ordered within each user's row: items most recent first (empty
+  // without timestamps).
+  std::vector<uint32_t> recent_;
+  std::span<const uint32_t> RecentItems(uint32_t user) const;
   std::vector<float> ranker_pop_;  // popularity given to the ranker (see ranker_popularity)
   std::vector<uint8_t> trained_;   // per item: has training interactions (count > 0)
   void UpdateRankerPopularity();

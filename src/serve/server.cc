@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <numeric>
 #include <chrono>
 #include <ctime>
 #include <iostream>
@@ -379,6 +380,26 @@ struct HttpServer::Impl {
     return h;
   }
 
+  // The user's items most recent first (UserQuery::recent): events since training by timestamp
+  // (newest first), then the training items by their timestamps when the model keeps them.
+  static std::vector<uint32_t> RecentItems(const Snapshot& snap, std::optional<uint32_t> u,
+                                           std::vector<UserEvent> events, size_t limit) {
+    std::vector<uint32_t> r;
+    if (limit == 0) return r;
+    std::stable_sort(events.begin(), events.end(),
+                     [](const UserEvent& a, const UserEvent& b) { return a.timestamp > b.timestamp; });
+    for (const auto& e : events) {
+      if (r.size() == limit) return r;
+      r.push_back(e.item);
+    }
+    if (u)
+      for (uint32_t item : snap.model().RecentItems(*u)) {
+        if (r.size() == limit) break;
+        r.push_back(item);
+      }
+    return r;
+  }
+
   void User(const httplib::Request&, httplib::Response& res, const Params& p) {
     const std::string& id = p[0];
     if (const Status s = CheckText("user id", id, kMaxIdBytes); !s.ok()) return Error(res, s);
@@ -392,11 +413,22 @@ struct HttpServer::Impl {
       hist.push_back({{"item", ItemRefJson(*snap, e.item)}, {"strength", e.strength}, {"timestamp", e.timestamp},
                       {"source", "event"}});
     if (u) {
-      const auto items = snap->model().history.RowIndices(*u);
-      const auto vals = snap->model().history.RowValues(*u);
-      for (size_t j = 0; j < items.size(); ++j)
-        hist.push_back({{"item", ItemRefJson(*snap, items[j])}, {"strength", vals[j]}, {"timestamp", nullptr},
+      const TrainedModel& m = snap->model();
+      const auto items = m.history.RowIndices(*u);
+      const auto vals = m.history.RowValues(*u);
+      const size_t base = m.history.indptr[*u];
+      std::vector<size_t> order(items.size());
+      std::iota(order.begin(), order.end(), size_t{0});
+      if (!m.history_timestamps.empty())  // newest first, as the events
+        std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+          return m.history_timestamps[base + a] > m.history_timestamps[base + b];
+        });
+      for (size_t j : order) {
+        json ts = nullptr;
+        if (!m.history_timestamps.empty()) ts = m.history_timestamps[base + j];
+        hist.push_back({{"item", ItemRefJson(*snap, items[j])}, {"strength", vals[j]}, {"timestamp", std::move(ts)},
                         {"source", "train"}});
+      }
     }
     Reply(res, 200,
           {{"user", id},
@@ -419,10 +451,12 @@ struct HttpServer::Impl {
     const auto u = snap->model().users.Find(id);
     const auto events = snap->users().Get(id);
     const auto history = History(*snap, u, events);
+    const auto recent = RecentItems(*snap, u, events, snap->ranker(*exclude).options().recent_items);
     UserQuery q;
     q.known_user = u;
     q.use_trained_factor = events.empty();  // events since training: fold the factor in again
     q.history = history;
+    q.recent = recent;
     const RankResponse r = snap->ranker(*exclude).Recommend(q, static_cast<size_t>(*k), *explain);
     JsonText out(512 + (*explain ? 1024 : 256) * r.items.size());
     out.BeginObject();
@@ -444,9 +478,13 @@ struct HttpServer::Impl {
       if (!item) return Error(res, 404, "unknown item '" + id + "' in items");
       history.emplace_back(*item, strength);
     }
+    // The items are listed oldest first: the last ones are the user's most recent.
+    std::vector<uint32_t> recent;
+    for (auto it = history.rbegin(); it != history.rend(); ++it) recent.push_back(it->first);
     UserQuery q;
     q.use_trained_factor = false;
     q.history = history;
+    q.recent = recent;
     const RankResponse r =
         snap->ranker(body->exclude_seen).Recommend(q, static_cast<size_t>(body->k), body->explain);
     JsonText out(512 + (body->explain ? 1024 : 256) * r.items.size());
