@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/scratch.h"
 #include "core/topk.h"
 
 namespace hybridrec {
@@ -381,15 +382,15 @@ bool HybridRanker::Prepare(const UserQuery& query, Scratch& s, State& st) const 
 void HybridRanker::ScoreFull(Scratch& s, const State& st) const {
   const size_t n = num_items_;
   if (st.has_collab) {
-    s.collab_full.resize(n);
+    ResizeScratch(s.collab_full, n);
     ScoreTransposed({t_->y_t.get(), t_->k * t_->cap}, t_->cap, n, t_->k, s.x, s.collab_full);
   }
   if (st.has_recent) {
-    s.recent_full.resize(n);
+    ResizeScratch(s.recent_full, n);
     ScoreTransposed({t_->y_t.get(), t_->k * t_->cap}, t_->cap, n, t_->k, s.xr, s.recent_full);
   }
   if (st.has_content && index_ == nullptr) {
-    s.content_full.resize(n);
+    ResizeScratch(s.content_full, n);
     ScoreTransposed({t_->e_t.get(), dim_ * t_->cap}, t_->cap, n, dim_, s.profile, s.content_full);
   }
 }
@@ -442,10 +443,10 @@ RankPath HybridRanker::Finish(Scratch& s, const State& st) const {
   }
   // Union by marking (O(n) for the small catalogues this ranker targets, no sort): the result is
   // in ascending item order, as UnionCandidates gives.
-  s.mark.resize(n, 0);
+  ResizeScratch(s.mark, n, uint8_t{0});
   for (uint32_t i : s.top) s.mark[i] = 1;
   for (uint32_t h : seen) s.mark[h] = 0;
-  s.cand.resize(n + 1);
+  ResizeScratch(s.cand, n + 1);
   size_t nc = 0;
   for (uint32_t i = 0; i < n; ++i) {  // branch-free compaction
     s.cand[nc] = i;
@@ -617,17 +618,17 @@ void HybridRanker::RankBlock(std::span<const UserQuery> queries, RankPath* paths
     prepared[b] = Prepare(queries[b], s, states[b]);
     if (!prepared[b]) continue;
     if (states[b].has_collab) {
-      s.collab_full.resize(num_items_);
+      ResizeScratch(s.collab_full, num_items_);
       cq[nc] = s.x.data();
       co[nc++] = s.collab_full.data();
     }
     if (states[b].has_recent) {
-      s.recent_full.resize(num_items_);
+      ResizeScratch(s.recent_full, num_items_);
       cq[nc] = s.xr.data();
       co[nc++] = s.recent_full.data();
     }
     if (states[b].has_content && index_ == nullptr) {
-      s.content_full.resize(num_items_);
+      ResizeScratch(s.content_full, num_items_);
       tq[nt] = s.profile.data();
       to[nt++] = s.content_full.data();
     }

@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/scratch.h"
+
 namespace hybridrec {
 
 void CanonicalHistory(std::span<const HistoryEntry> history, std::vector<HistoryEntry>& out) {
@@ -84,7 +86,7 @@ namespace {
 // (the comparisons of a selection are unpredictable, so branchy std::nth_element spends most of
 // its time in mispredictions). Clobbers a; tmp is scratch.
 float NthLargest(float* a, size_t m, size_t k, std::vector<float>& tmp) {
-  tmp.resize(m);
+  ResizeScratch(tmp, m);
   while (m > 24) {
     float x = a[0], y = a[m / 2], z = a[m - 1];  // median of three
     if (x > y) std::swap(x, y);
@@ -138,6 +140,7 @@ void SelectTopN(std::span<const float> scores, size_t n, std::vector<float>& val
   if (size >= 8 * n && n >= 8) {
     constexpr size_t kStride = 4;
     values.clear();
+    ReserveScratch(values, size);  // grows to `size` below
     for (size_t i = 0; i < size; i += kStride)
       if (s[i] > -kInf) values.push_back(s[i]);
     const double expect = static_cast<double>(n) / kStride;
@@ -146,8 +149,8 @@ void SelectTopN(std::span<const float> scores, size_t n, std::vector<float>& val
     if (rank < values.size()) {
       const float low = NthLargest(values.data(), values.size(), rank, tmp);
       thread_local std::vector<uint32_t> idx;
-      idx.resize(size);
-      values.resize(size);
+      ResizeScratch(idx, size);
+      ResizeScratch(values, size);
       size_t c = 0;
       for (uint32_t i = 0; i < size; ++i) {  // branch-free compaction
         idx[c] = i;
