@@ -7,8 +7,7 @@
 // first served and keeps each core's caches on one request at a time.
 //
 // Thread-safety: all methods may be called from many threads. Each waiter sleeps on its own
-// condition variable (on its
-// stack), so a release wakes exactly the next thread in line.
+// condition variable (on its stack), so a release wakes exactly the next thread in line.
 #pragma once
 
 #include <condition_variable>
@@ -27,7 +26,6 @@ class FifoGate {
 
   void Enter();
   void Leave();
-  size_t limit() const { return limit_; }
   size_t waiting() const {
     std::lock_guard lock(mu_);
     return queue_.size();

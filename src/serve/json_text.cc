@@ -33,7 +33,6 @@ void AppendChars(std::string& out, T v) {
 
 }  // namespace
 
-void JsonText::AppendEscaped(std::string& out, std::string_view s) { EscapeInto(out, s); }
 
 void JsonText::BeforeValue() {
   if (after_key_) {

@@ -46,9 +46,6 @@ class JsonText {
   const std::string& str() const { return out_; }
   std::string Take() { return std::move(out_); }
 
-  // Appends the JSON string literal of s (with quotes) to out.
-  static void AppendEscaped(std::string& out, std::string_view s);
-
  private:
   void BeforeValue();
 

@@ -7,10 +7,7 @@ using nlohmann::json;
 
 }  // namespace
 
-json ItemRefJson(const Snapshot& snap, uint32_t item) {
-  const Item& info = snap.ItemInfo(item);
-  return {{"id", snap.ItemId(item)}, {"title", info.title}, {"genres", info.genres}};
-}
+json ItemRefJson(const Snapshot& snap, uint32_t item) { return json::parse(snap.ItemRefText(item)); }
 
 json ItemJson(const Snapshot& snap, uint32_t item) {
   const Item& info = snap.ItemInfo(item);

@@ -15,7 +15,7 @@
 
 namespace hybridrec::serve {
 
-// {"id", "title", "genres"}
+// {"id", "title", "genres"}: Snapshot::ItemRefText parsed (one definition of the shape).
 nlohmann::json ItemRefJson(const Snapshot& snap, uint32_t item);
 // ItemRef + "tags", "popularity", "has_factor", "source" ("catalogue" | "added").
 nlohmann::json ItemJson(const Snapshot& snap, uint32_t item);
