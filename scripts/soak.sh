@@ -8,7 +8,8 @@
 # Prints one line per slice (requests/s, p50/p99, non-2xx and socket errors, server RSS) and a
 # summary (total requests and errors, RSS at start and end, items and events added), then a leak
 # check: the RSS of a fresh server replaying the same database after one slice of reads
-# (TRIM_CHECK=1 first asks the soaked server, through gdb, to malloc_trim(0) and prints its RSS:
+# (TRIM_CHECK=1 also prints both servers' heap totals, mallinfo2 through gdb, and asks the soaked
+# server to malloc_trim(0) and prints its RSS:
 # how much of the difference is free memory the allocator kept).
 #
 # Usage: scripts/soak.sh [--bin build/hybridrec] [--model models/ml-100k] [--duration 600]
@@ -32,7 +33,7 @@ while [[ $# -gt 0 ]]; do
     --slice) SLICE=$2; shift 2 ;;
     --connections) CONNECTIONS=$2; shift 2 ;;
     --threads) WRK_THREADS=$2; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -124,7 +125,20 @@ echo "== total requests=$total errors=$errors rss_start_kb=$RSS0 rss_end_kb=$(hr
 # holds that state and warm threads but nothing accumulated over time; the soaked server should
 # not be much bigger.
 RSS_END=$(hr_rss_kb "$SERVER_PID")
+# glibc's heap totals over all arenas (mallinfo2, through gdb): bytes in use in the heap, free in
+# the heap, and in mmapped blocks; in use vs free tells retained data from fragmentation.
+heap_stats() {
+  gdb -p "$1" -batch -ex 'p mallinfo2()' 2>/dev/null | python3 -c '
+import re, sys
+t = sys.stdin.read()
+f = {k: int(v) for k, v in re.findall(r"(\w+) = (\d+)", t)}
+if "uordblks" in f:
+    print("heap_in_use_kb=%d heap_free_kb=%d mmapped_kb=%d" % (f["uordblks"] // 1024, f["fordblks"] // 1024, f["hblkhd"] // 1024))
+else:
+    print("(mallinfo2 unavailable)")' || true
+}
 if [[ -n "${TRIM_CHECK:-}" ]]; then
+  echo "== soaked server: $(heap_stats "$SERVER_PID")"
   gdb -p "$SERVER_PID" -batch -ex 'call (int)malloc_trim(0)' >/dev/null 2>&1 || true
   echo "== after malloc_trim(0): rss_kb=$(hr_rss_kb "$SERVER_PID")"
 fi
@@ -134,5 +148,6 @@ d=$(( SLICE < 60 ? SLICE : 60 ))
 line=$(SLICE_NO=999 EVENT_SHARE=0 ITEM_SHARE=0 wrk -t "$WRK_THREADS" -c "$CONNECTIONS" -d "${d}s" --timeout 5s \
   -s "$WORK/soak.lua" "$URL" | grep '^RESULT' || true)
 RSS_FRESH=$(hr_rss_kb "$SERVER_PID")
+[[ -n "${TRIM_CHECK:-}" ]] && echo "== fresh server: $(heap_stats "$SERVER_PID")"
 echo "== leak check: soaked server rss_kb=$RSS_END; fresh server replaying the same database after ${d}s of" \
      "reads: rss_kb=$RSS_FRESH (difference $(( (RSS_END - RSS_FRESH) / 1024 )) MiB); $line"
