@@ -158,6 +158,9 @@ TEST(FusionTuneTest, TunedOptionsRoundTripThroughTheManifestJson) {
   r.foldin_regularization = 100.f;
   r.map_cold_items = true;
   r.map_ridge = 10.f;
+  r.recent_items = 10;
+  r.recent_weight = 0.5f;
+  r.recent_regularization = 10.f;
   auto back = RankerOptionsFromJson(RankerOptionsToJson(r));
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(back->candidates, r.candidates);
@@ -169,11 +172,22 @@ TEST(FusionTuneTest, TunedOptionsRoundTripThroughTheManifestJson) {
   EXPECT_EQ(back->foldin_regularization, r.foldin_regularization);
   EXPECT_EQ(back->map_cold_items, r.map_cold_items);
   EXPECT_EQ(back->map_ridge, r.map_ridge);
+  EXPECT_EQ(back->recent_items, r.recent_items);
+  EXPECT_EQ(back->recent_weight, r.recent_weight);
+  EXPECT_EQ(back->recent_regularization, r.recent_regularization);
   // An older manifest without the new field keeps today's behaviour (no decay).
   auto j = RankerOptionsToJson(r);
   j.erase("popularity_half_life_days");
   EXPECT_EQ(RankerOptionsFromJson(j)->popularity_half_life_days, 0.f);
   j["popularity_half_life_days"] = -1.0;
+  EXPECT_FALSE(RankerOptionsFromJson(j).ok());
+  // ... and without the recent-items fields: the signal is off.
+  j = RankerOptionsToJson(r);
+  j.erase("recent_items");
+  j.erase("recent_weight");
+  EXPECT_EQ(RankerOptionsFromJson(j)->recent_items, 0u);
+  EXPECT_EQ(RankerOptionsFromJson(j)->recent_weight, 0.f);
+  j["recent_weight"] = -2.0;
   EXPECT_FALSE(RankerOptionsFromJson(j).ok());
 }
 
