@@ -36,8 +36,13 @@ float InvNorm(const float* v, size_t n) {
   return n2 > 0.0 ? static_cast<float>(1.0 / std::sqrt(n2)) : 0.f;
 }
 
-// Spare rows given to tables that have to be (re)allocated to grow: amortises the copy.
-size_t GrownCapacity(size_t rows) { return rows + std::max<size_t>(256, rows / 8); }
+// order[0, n) = items 0..n-1 by popularity, best first (NaN last; ties by ascending index).
+void SortByPopularity(std::span<const float> pop, uint32_t* order, size_t n) {
+  std::iota(order, order + n, 0u);
+  if (pop.empty()) return;
+  auto key = [&](uint32_t i) { return std::isnan(pop[i]) ? kNegInf : pop[i]; };
+  std::stable_sort(order, order + n, [&](uint32_t a, uint32_t b) { return key(a) > key(b); });
+}
 
 }  // namespace
 
@@ -168,13 +173,8 @@ HybridRanker::HybridRanker(const AlsModel* als, std::span<const float> embedding
   for (size_t i = 0; i < n; ++i) FillRow(t, i);
   for (uint32_t i = 0; i < n; ++i)
     if (!t.has_factor[i]) t.no_factor[no_factor_count_++] = i;
-  uint32_t* order = t.pop_order.get();
-  std::iota(order, order + n, 0u);
-  if (!pop_.empty()) {
-    auto key = [&](uint32_t i) { return std::isnan(pop_[i]) ? kNegInf : pop_[i]; };
-    std::stable_sort(order, order + n, [&](uint32_t a, uint32_t b) { return key(a) > key(b); });
-  }
-  t.filled = n;
+  SortByPopularity(pop_, t.pop_order.get(), n);
+  t.tip.Reset(n);
 }
 
 void HybridRanker::Tables::Allocate(size_t rows, size_t k_factors, size_t d) {
@@ -189,13 +189,6 @@ void HybridRanker::Tables::Allocate(size_t rows, size_t k_factors, size_t d) {
   emb_inv_norm = std::make_unique<float[]>(rows);
   y_inv_norm = std::make_unique<float[]>(rows);
   pop_order = std::make_unique<uint32_t[]>(rows);
-}
-
-bool HybridRanker::Tables::Claim(size_t from, size_t count) {
-  std::lock_guard lock(mu);
-  if (from != filled || from + count > cap) return false;
-  filled = from + count;
-  return true;
 }
 
 // Row i of the derived tables from the embeddings and t.y: the mapped factor of an item without
@@ -258,7 +251,7 @@ std::unique_ptr<HybridRanker> HybridRanker::Extended(std::span<const float> embe
       order_appends = order_appends && last >= 0.f;  // false for NaN too
     }
   }
-  if (!order_appends || !t_->Claim(n, m)) {
+  if (!order_appends || !t_->tip.Claim(n, m, t_->cap)) {
     // Copy this ranker's rows into larger tables (others may have filled the spare rows, or the
     // popularity order has to be rebuilt; this ranker's rows never change).
     auto nt = std::make_shared<Tables>();
@@ -274,7 +267,7 @@ std::unique_ptr<HybridRanker> HybridRanker::Extended(std::span<const float> embe
     std::copy_n(o.pop_order.get(), n, nt->pop_order.get());
     nt->gram = o.gram;
     nt->map = o.map;
-    nt->filled = total;
+    nt->tip.Reset(total);
     r->t_ = std::move(nt);
   }
   Tables& t = *r->t_;
@@ -284,13 +277,10 @@ std::unique_ptr<HybridRanker> HybridRanker::Extended(std::span<const float> embe
     r->FillRow(t, i);
     if (!t.has_factor[i]) t.no_factor[r->no_factor_count_++] = static_cast<uint32_t>(i);
   }
-  uint32_t* order = t.pop_order.get();
   if (order_appends) {
-    std::iota(order + n, order + total, static_cast<uint32_t>(n));
+    std::iota(t.pop_order.get() + n, t.pop_order.get() + total, static_cast<uint32_t>(n));
   } else {
-    std::iota(order, order + total, 0u);
-    auto key = [&](uint32_t i) { return std::isnan(popularity[i]) ? kNegInf : popularity[i]; };
-    std::stable_sort(order, order + total, [&](uint32_t a, uint32_t b) { return key(a) > key(b); });
+    SortByPopularity(popularity, t.pop_order.get(), total);
   }
   return r;
 }
@@ -401,19 +391,16 @@ RankPath HybridRanker::Finish(Scratch& s, const State& st) const {
                                                                : std::span<const uint32_t>();
   const size_t big_n = options_.candidates;
   s.top.clear();
-  if (st.has_collab) {
-    for (size_t q = 0; q < no_factor_count_; ++q) s.collab_full[t_->no_factor[q]] = kNegInf;
+  // Top-N of a collaborative score (x . y_i) over the items with a factor.
+  auto take_collab_top = [&](std::vector<float>& full) {
+    for (size_t q = 0; q < no_factor_count_; ++q) full[t_->no_factor[q]] = kNegInf;
     // Seen items are dropped below anyway; masking them here keeps N unseen items in the top-N.
-    for (uint32_t h : seen) s.collab_full[h] = kNegInf;
-    SelectTopN(s.collab_full, big_n, s.vals, s.sel);
+    for (uint32_t h : seen) full[h] = kNegInf;
+    SelectTopN(full, big_n, s.vals, s.sel);
     s.top.insert(s.top.end(), s.sel.begin(), s.sel.end());
-  }
-  if (st.has_recent) {
-    for (size_t q = 0; q < no_factor_count_; ++q) s.recent_full[t_->no_factor[q]] = kNegInf;
-    for (uint32_t h : seen) s.recent_full[h] = kNegInf;
-    SelectTopN(s.recent_full, big_n, s.vals, s.sel);
-    s.top.insert(s.top.end(), s.sel.begin(), s.sel.end());
-  }
+  };
+  if (st.has_collab) take_collab_top(s.collab_full);
+  if (st.has_recent) take_collab_top(s.recent_full);
   if (st.has_content) {
     if (index_ != nullptr) {
       const int want = static_cast<int>(std::min<size_t>(big_n + seen.size(), static_cast<size_t>(index_->size())));

@@ -42,13 +42,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
 
 #include "collab/als_model.h"
+#include "core/append_rows.h"
 #include "index/vector_index.h"
 #include "ranking/fusion_kernels.h"
 #include "ranking/ranking_kernels.h"
@@ -231,12 +231,8 @@ class HybridRanker {
     std::unique_ptr<uint32_t[]> pop_order;    // items by popularity, best first
     std::vector<float> gram;                  // Y^T Y over the trained rows (k x k)
     std::vector<float> map;                   // content-to-factor map (dim x k)
-    std::mutex mu;
-    size_t filled = 0;                        // rows written so far (guarded by mu)
+    AppendTip tip;                            // rows written so far
     void Allocate(size_t rows, size_t k, size_t dim);
-    // Reserves rows [from, from + count) for the caller to write: only when nobody has written
-    // past `from` and they fit. Thread-safe.
-    bool Claim(size_t from, size_t count);
   };
   HybridRanker() = default;
   // Fills table row i (y row already set for trained items) except pop_order / no_factor.

@@ -17,13 +17,6 @@ std::string ItemTextOf(const Item& item) {
   return d.ItemText(0);
 }
 
-namespace {
-
-// Spare rows given to catalogue storage that has to be (re)allocated to grow.
-size_t GrownCapacity(size_t rows) { return rows + std::max<size_t>(256, rows / 8); }
-
-}  // namespace
-
 std::shared_ptr<const Snapshot> Snapshot::Build(std::shared_ptr<const TrainedModel> model, std::string model_dir,
                                                 std::vector<AddedItem> added, std::vector<float> added_embeddings,
                                                 std::shared_ptr<UserEvents> users) {
@@ -71,13 +64,6 @@ std::shared_ptr<Snapshot> Snapshot::BuildBase(std::shared_ptr<const TrainedModel
   return s;
 }
 
-bool Snapshot::Catalog::Claim(size_t from, size_t count) {
-  std::lock_guard lock(mu);
-  if (from != filled || from + count > cap) return false;
-  filled = from + count;
-  return true;
-}
-
 std::shared_ptr<const Snapshot> Snapshot::WithItems(std::vector<AddedItem> more,
                                                     std::span<const float> more_embeddings) const {
   const TrainedModel& m = *model_;
@@ -98,7 +84,7 @@ std::shared_ptr<const Snapshot> Snapshot::WithItems(std::vector<AddedItem> more,
   const size_t mm = more.size();
   const size_t total = n + mm;
   std::shared_ptr<Catalog> cat = cat_;
-  if (!cat || !cat->Claim(n, mm)) {
+  if (!cat || !cat->tip.Claim(n, mm, cat->cap)) {
     // New storage with spare rows, holding this snapshot's rows (shared records, copied floats).
     cat = std::make_shared<Catalog>();
     cat->cap = GrownCapacity(total);
@@ -113,7 +99,7 @@ std::shared_ptr<const Snapshot> Snapshot::WithItems(std::vector<AddedItem> more,
       cat->added[i] = cat_->added[i];
       cat->ids.emplace(cat_->added[i]->item.id, base_items_ + i);
     }
-    cat->filled = total;
+    cat->tip.Reset(total);
   }
   std::copy(more_embeddings.begin(), more_embeddings.end(), cat->emb.get() + n * d);
   {

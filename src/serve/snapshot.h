@@ -29,6 +29,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/append_rows.h"
 #include "data/dataset.h"
 #include "index/vector_index.h"
 #include "model/trained_model.h"
@@ -94,9 +95,9 @@ class Snapshot {
     AddedItem item;
     std::string ref;  // ItemRefText
   };
-  // Storage shared by the snapshots of a growing catalogue: rows [0, filled) are written, a
-  // snapshot reads rows [0, its num_items()); only the snapshot whose num_items() == filled may
-  // append in place (Claim).
+  // Storage shared by the snapshots of a growing catalogue (core/append_rows.h): a snapshot
+  // reads rows [0, its num_items()); only the one whose num_items() equals the rows written may
+  // append in place.
   struct Catalog {
     size_t cap = 0;   // rows (trained + added) allocated
     size_t base = 0;  // trained rows
@@ -104,12 +105,10 @@ class Snapshot {
     std::unique_ptr<float[]> emb;                                 // cap x dim
     std::unique_ptr<float[]> pop;                                 // cap: trained scores, then zeros
     std::unique_ptr<std::shared_ptr<const AddedEntry>[]> added;   // cap - base
-    std::mutex mu;
-    size_t filled = 0;  // guarded by mu
+    AppendTip tip;  // rows written
     // Added ids -> catalogue index, for every row written (a snapshot ignores rows past its own).
     mutable std::shared_mutex ids_mu;
     std::unordered_map<std::string, uint32_t> ids;
-    bool Claim(size_t from, size_t count);
   };
   Snapshot() = default;
   // The snapshot of `model` without added items.
