@@ -1,7 +1,6 @@
 #include "ranking/recommenders.h"
 
 #include <algorithm>
-#include <numeric>
 #include <cmath>
 #include <stdexcept>
 #include <string>

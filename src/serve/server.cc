@@ -9,7 +9,6 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <numeric>
 #include <chrono>
 #include <ctime>
 #include <iostream>
@@ -383,12 +382,10 @@ struct HttpServer::Impl {
   // The user's items most recent first (UserQuery::recent): events since training by timestamp
   // (newest first), then the training items by their timestamps when the model keeps them.
   static std::vector<uint32_t> RecentItems(const Snapshot& snap, std::optional<uint32_t> u,
-                                           std::vector<UserEvent> events, size_t limit) {
+                                           const std::vector<UserEvent>& events, size_t limit) {
     std::vector<uint32_t> r;
-    if (limit == 0) return r;
-    std::stable_sort(events.begin(), events.end(),
-                     [](const UserEvent& a, const UserEvent& b) { return a.timestamp > b.timestamp; });
-    for (const auto& e : events) {
+    if (limit == 0) return r;  // the signal is off: no copy of the events on the hot path
+    for (const auto& e : NewestFirst(events)) {
       if (r.size() == limit) return r;
       r.push_back(e.item);
     }
@@ -400,15 +397,20 @@ struct HttpServer::Impl {
     return r;
   }
 
+  // A user's events, newest first (ties keep arrival order).
+  static std::vector<UserEvent> NewestFirst(std::vector<UserEvent> events) {
+    std::stable_sort(events.begin(), events.end(),
+                     [](const UserEvent& a, const UserEvent& b) { return a.timestamp > b.timestamp; });
+    return events;
+  }
+
   void User(const httplib::Request&, httplib::Response& res, const Params& p) {
     const std::string& id = p[0];
     if (const Status s = CheckText("user id", id, kMaxIdBytes); !s.ok()) return Error(res, s);
     const auto snap = state->Current();
     const auto u = snap->model().users.Find(id);
-    auto events = snap->users().Get(id);
+    const auto events = NewestFirst(snap->users().Get(id));
     json hist = json::array();
-    std::stable_sort(events.begin(), events.end(),
-                     [](const UserEvent& a, const UserEvent& b) { return a.timestamp > b.timestamp; });
     for (const auto& e : events)
       hist.push_back({{"item", ItemRefJson(*snap, e.item)}, {"strength", e.strength}, {"timestamp", e.timestamp},
                       {"source", "event"}});
@@ -417,12 +419,14 @@ struct HttpServer::Impl {
       const auto items = m.history.RowIndices(*u);
       const auto vals = m.history.RowValues(*u);
       const size_t base = m.history.indptr[*u];
-      std::vector<size_t> order(items.size());
-      std::iota(order.begin(), order.end(), size_t{0});
-      if (!m.history_timestamps.empty())  // newest first, as the events
-        std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-          return m.history_timestamps[base + a] > m.history_timestamps[base + b];
-        });
+      // Newest first, as the events, in the model's recency order (catalogue order without
+      // timestamps); j is the entry's position in the user's row (items ascend there).
+      std::vector<size_t> order;
+      order.reserve(items.size());
+      for (uint32_t item : m.RecentItems(*u))
+        order.push_back(static_cast<size_t>(std::lower_bound(items.begin(), items.end(), item) - items.begin()));
+      if (order.empty())
+        for (size_t j = 0; j < items.size(); ++j) order.push_back(j);
       for (size_t j : order) {
         json ts = nullptr;
         if (!m.history_timestamps.empty()) ts = m.history_timestamps[base + j];
