@@ -227,12 +227,13 @@ TEST_F(ServeApiTest, StaticFilesStayInsideTheWebRoot) {
   EXPECT_EQ(missing->status, 404);
 }
 
-// A model trained with the recent-items signal: responses say it was used and from how many
-// items; an event makes the newest item part of it.
+// A model trained with the recent-items and co-occurrence signals: responses say they were used
+// and from how many items (the co-occurrence table is rebuilt from the history at load).
 TEST(ServeRecentItemsTest, ResponsesSayTheRecentSignalWasUsed) {
   const fs::path dir = TempDir("recent");
   std::string log;
   ASSERT_EQ(RunCli("train --quiet --encoder lsa --factors 4 --iterations 3 --recent-items 3 --recent-weight 0.5 "
+                   "--cooccurrence-weight 1.5 --cooccurrence-neighbours 20 "
                    "--data " + Fixture("ml-100k-mini") + " --out " + (dir / "model").string(), &log),
             0)
       << log;
@@ -244,11 +245,24 @@ TEST(ServeRecentItemsTest, ResponsesSayTheRecentSignalWasUsed) {
   EXPECT_EQ(r["recent_items"], 3);
   ASSERT_FALSE(r["items"].empty());
   EXPECT_TRUE(r["items"][0]["z_recent"].is_number());
+  EXPECT_EQ(r["cooccurrence_weight"], 1.5);
+  // User 1's unseen items never co-occur with its history in this fixture: all z = 0 there.
+  EXPECT_TRUE(r["items"][0]["z_cooccurrence"].is_number());
   const json anon = Json(PostJson(c, "/v1/recommendations", R"({"items": ["1", "2"], "k": 3})"));
   EXPECT_EQ(anon["recent_items"], 2);
+  // Item 1 was taken with 5 by three users and with 3 by two: 5 scores higher on co-occurrence.
+  EXPECT_EQ(anon["cooccurrence_weight"], 1.5);
+  double z5 = 0, z3 = 0;
+  for (const auto& it : anon["items"]) {
+    if (it["item"]["id"] == "5") z5 = it["z_cooccurrence"].get<double>();
+    if (it["item"]["id"] == "3") z3 = it["z_cooccurrence"].get<double>();
+  }
+  EXPECT_GT(z5, z3);
+  EXPECT_GT(z5, 0.0);
   const json cold = Json(c.Get("/v1/users/nobody/recommendations?k=3"));
   EXPECT_EQ(cold["path"], "popularity");
   EXPECT_EQ(cold["recent_weight"], 0);
+  EXPECT_EQ(cold["cooccurrence_weight"], 0);
   s.Kill(SIGTERM);
   fs::remove_all(dir);
 }

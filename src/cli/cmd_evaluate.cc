@@ -70,6 +70,10 @@ struct EvaluateArgs {
   int recent_items = -1;
   float recent_weight = -1.f;
   float recent_regularization = -1.f;
+  float cooccurrence_weight = -1.f;
+  int cooccurrence_neighbours = -1;
+  float cooccurrence_alpha = -1.f;
+  float cooccurrence_beta = -1.f;
   std::string report;
 };
 
@@ -85,7 +89,11 @@ nlohmann::ordered_json RankerToJson(const RankerOptions& r) {
           {"map_ridge", r.map_ridge},
           {"recent_items", r.recent_items},
           {"recent_weight", r.recent_weight},
-          {"recent_regularization", r.recent_regularization}};
+          {"recent_regularization", r.recent_regularization},
+          {"cooccurrence_weight", r.cooccurrence_weight},
+          {"cooccurrence_neighbours", r.cooccurrence_neighbours},
+          {"cooccurrence_alpha", r.cooccurrence_alpha},
+          {"cooccurrence_beta", r.cooccurrence_beta}};
 }
 
 std::string Short(double v) {
@@ -179,7 +187,8 @@ Result<RunOutput> RunOnce(const Dataset& dataset, const EvaluateArgs& a, const S
                 << " popularity_T=" << ranker.popularity_T << " half-life=" << ranker.popularity_half_life_days
                 << "d map_cold_items=" << (ranker.map_cold_items ? "on" : "off") << " map_ridge=" << ranker.map_ridge
                 << " fold-in lambda=" << ranker.foldin_regularization << " recent=" << ranker.recent_items
-                << " items x " << ranker.recent_weight << " (lambda " << ranker.recent_regularization << ")\n\n";
+                << " items x " << ranker.recent_weight << " (lambda " << ranker.recent_regularization << ")"
+                << " co-occurrence weight=" << ranker.cooccurrence_weight << "\n\n";
     }
   }
   AlsModel collab(als);  // options validated before the run
@@ -335,6 +344,10 @@ int RunEvaluate(const EvaluateArgs& a) {
   if (a.recent_items >= 0) ranker.recent_items = static_cast<size_t>(a.recent_items);
   if (a.recent_weight >= 0) ranker.recent_weight = a.recent_weight;
   if (a.recent_regularization >= 0) ranker.recent_regularization = a.recent_regularization;
+  if (a.cooccurrence_weight >= 0) ranker.cooccurrence_weight = a.cooccurrence_weight;
+  if (a.cooccurrence_neighbours >= 0) ranker.cooccurrence_neighbours = static_cast<size_t>(a.cooccurrence_neighbours);
+  if (a.cooccurrence_alpha >= 0) ranker.cooccurrence_alpha = a.cooccurrence_alpha;
+  if (a.cooccurrence_beta >= 0) ranker.cooccurrence_beta = a.cooccurrence_beta;
   try {
     ranker.Validate();
   } catch (const std::invalid_argument& e) {
@@ -493,6 +506,18 @@ void RegisterEvaluate(CLI::App& app, CommandRegistry& reg) {
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--recent-regularization", args->recent_regularization,
                   "Hybrid: fold-in lambda of the recent-items factor (default 100)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--cooccurrence-weight", args->cooccurrence_weight,
+                  "Hybrid: weight of the item co-occurrence (item-kNN) signal (default 0 = off)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--cooccurrence-neighbours", args->cooccurrence_neighbours,
+                  "Hybrid: co-occurring items kept per item (default 200)")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--cooccurrence-alpha", args->cooccurrence_alpha,
+                  "Hybrid: co-occurrence weights divided by the history item's popularity^alpha (default 0.5)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--cooccurrence-beta", args->cooccurrence_beta,
+                  "Hybrid: ... and by the recommended item's popularity^beta (default 0)")
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--report", args->report,
                   "Write report.json, report.md and PNG charts (python3-matplotlib) into DIR");

@@ -105,6 +105,7 @@ int RunRecommend(const RecommendArgs& a) {
                           {"popularity_weight", r.popularity_weight},
                           {"recent_weight", r.recent_weight},
                           {"recent_items", r.recent_used},
+                          {"cooccurrence_weight", r.cooccurrence_weight},
                           {"history_size", history.size()},
                           {"items", nlohmann::json::array()}};
     if (!a.user.empty()) {
@@ -116,7 +117,7 @@ int RunRecommend(const RecommendArgs& a) {
                           {"genres", tm->item_info[it.item].genres}, {"score", it.score},
                           {"collab", OptJson(it.collab)}, {"content", OptJson(it.content)},
                           {"z_collab", it.z_collab},      {"z_content", it.z_content},
-                          {"z_recent", it.z_recent}};
+                          {"z_recent", it.z_recent},      {"z_cooccurrence", it.z_cooccurrence}};
       if (a.explain) {
         auto reasons = [&](const std::vector<Contribution>& cs) {
           nlohmann::json arr = nlohmann::json::array();

@@ -241,6 +241,17 @@ void RegisterTrain(CLI::App& app, CommandRegistry& reg) {
   sub->add_option("--recent-regularization", args->ranker.recent_regularization,
                   "fusion: fold-in lambda of the recent-items factor")
       ->check(CLI::NonNegativeNumber)->capture_default_str();
+  sub->add_option("--cooccurrence-weight", args->ranker.cooccurrence_weight,
+                  "fusion: weight of the item co-occurrence (item-kNN) signal (0 = off)")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  sub->add_option("--cooccurrence-neighbours", args->ranker.cooccurrence_neighbours,
+                  "fusion: co-occurring items kept per item")->check(CLI::PositiveNumber)->capture_default_str();
+  sub->add_option("--cooccurrence-alpha", args->ranker.cooccurrence_alpha,
+                  "fusion: co-occurrence weights divided by the history item's popularity^alpha")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  sub->add_option("--cooccurrence-beta", args->ranker.cooccurrence_beta,
+                  "fusion: ... and by the recommended item's popularity^beta")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
   sub->add_flag("--tune", args->tune,
                 "tune ALS and the fusion (N, T, w_max, popularity blend, fold-in lambda, cold-item map, recent "
                 "items) on a "

@@ -24,7 +24,7 @@ size_t FusionGrid::size() const {
   auto n = [](size_t s) { return s == 0 ? size_t{1} : s; };
   return n(candidates.size()) * n(T.size()) * n(w_max.size()) * n(blends.size()) *
          n(popularity_half_life_days.size()) * n(foldin_regularization.size()) * n(map_cold_items.size()) *
-         n(map_ridge.size()) * n(recent.size());
+         n(map_ridge.size()) * n(recent.size()) * n(cooccurrence.size());
 }
 
 FusionGrid DefaultFusionGrid(SplitProtocol protocol, const RankerOptions& base) {
@@ -43,9 +43,14 @@ FusionGrid DefaultFusionGrid(SplitProtocol protocol, const RankerOptions& base) 
       g.recent = {off, {3, 1.f, 100.f}, {5, 0.5f, 100.f}, {5, 1.f, 100.f}, {10, 1.f, 10.f}};
       break;
     case SplitProtocol::kColdUsers:
-      g.blends = {{0.f, base.popularity_T}, {0.1f, 50.f}, {0.2f, 50.f}, {0.3f, 50.f}, {0.5f, 50.f}, {0.8f, 50.f}};
+      g.candidates = {200};
+      g.blends = {{0.f, base.popularity_T}, {0.1f, 50.f}, {0.3f, 50.f}, {0.5f, 50.f}};
       g.foldin_regularization = {base.foldin_regularization, 100.f};
       g.recent = {off, {5, 1.f, 100.f}};
+      g.cooccurrence = {{0.f, base.cooccurrence_neighbours, base.cooccurrence_beta}};
+      for (float w : {1.f, 2.f, 3.f})
+        for (size_t m : {size_t{50}, size_t{200}})
+          for (float beta : {0.f, 0.3f}) g.cooccurrence.emplace_back(w, m, beta);
       break;
     case SplitProtocol::kColdItems:
       g.w_max.insert(g.w_max.begin(), 0.3f);
@@ -96,7 +101,11 @@ Result<FusionTuneResult> TuneFusion(const Dataset& dataset, const Split& split, 
                 for (float ridge : OrBase(g.map_ridge, b.map_ridge))
                   for (const auto& [ri, rw, rl] : OrBase(g.recent, std::tuple<size_t, float, float>{
                                                                       b.recent_items, b.recent_weight,
-                                                                      b.recent_regularization})) {
+                                                                      b.recent_regularization}))
+                  for (const auto& [cw, cm, cb] : OrBase(g.cooccurrence, std::tuple<float, size_t, float>{
+                                                                           b.cooccurrence_weight,
+                                                                           b.cooccurrence_neighbours,
+                                                                           b.cooccurrence_beta})) {
                   // The half-life only matters with a blend, the ridge only with the map.
                   if (mix == 0.f && hl != OrBase(g.popularity_half_life_days, b.popularity_half_life_days)[0]) continue;
                   if (!map && ridge != OrBase(g.map_ridge, b.map_ridge)[0]) continue;
@@ -113,6 +122,9 @@ Result<FusionTuneResult> TuneFusion(const Dataset& dataset, const Split& split, 
                   r.recent_items = ri;
                   r.recent_weight = rw;
                   r.recent_regularization = rl;
+                  r.cooccurrence_weight = cw;
+                  r.cooccurrence_neighbours = cm;
+                  r.cooccurrence_beta = cb;
                   try {
                     r.Validate();
                   } catch (const std::invalid_argument& e) {

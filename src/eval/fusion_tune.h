@@ -37,6 +37,8 @@ struct FusionGrid {
   std::vector<float> map_ridge;
   // (recent_items, recent_weight, recent_regularization); (0, 0, x) = off.
   std::vector<std::tuple<size_t, float, float>> recent;
+  // (cooccurrence_weight, cooccurrence_neighbours, cooccurrence_beta); weight 0 = off.
+  std::vector<std::tuple<float, size_t, float>> cooccurrence;
 
   size_t size() const;
 };
@@ -49,8 +51,9 @@ struct FusionGrid {
 //   fold-in lambda 100, or 10 for 10 items);
 // cold-users: also the recent-items signal off or (5 items, weight 1, lambda 100): a second,
 //   strongly regularised fold-in of the revealed items (random: off, it lowered NDCG there);
-// cold-users: blend mix {0, 0.1, 0.2, 0.3, 0.5, 0.8} fading at 50 interactions, fold-in lambda
-//   {base, 100} (a strongly regularised, popularity-leaning fold-in; issue 4 note);
+// cold-users: blend mix {0, 0.1, 0.3, 0.5} fading at 50 interactions, fold-in lambda
+//   {base, 100} (a strongly regularised, popularity-leaning fold-in; issue 4 note), N = 200, and
+//   the item co-occurrence signal off or weight {1, 2, 3} x neighbours {50, 200} x beta {0, 0.3};
 // cold-items: w_max also 0.3, no blend (popularity cannot reach factor-less items), the
 //   content-to-factor map off/on with ridge {1, 10}.
 // (A time-decayed popularity blend, RankerOptions::popularity_half_life_days, was tried on the

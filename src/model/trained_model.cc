@@ -73,7 +73,11 @@ json RankerOptionsToJson(const RankerOptions& o) {
           {"map_cold_items", o.map_cold_items}, {"map_ridge", o.map_ridge},
           {"explain_items", o.explain_items}, {"popularity_half_life_days", o.popularity_half_life_days},
           {"recent_items", o.recent_items},   {"recent_weight", o.recent_weight},
-          {"recent_regularization", o.recent_regularization}};
+          {"recent_regularization", o.recent_regularization},
+          {"cooccurrence_weight", o.cooccurrence_weight},
+          {"cooccurrence_neighbours", o.cooccurrence_neighbours},
+          {"cooccurrence_alpha", o.cooccurrence_alpha},
+          {"cooccurrence_beta", o.cooccurrence_beta}};
 }
 
 Result<RankerOptions> RankerOptionsFromJson(const json& j) {
@@ -94,6 +98,10 @@ Result<RankerOptions> RankerOptionsFromJson(const json& j) {
     o.recent_items = j.value("recent_items", o.recent_items);
     o.recent_weight = j.value("recent_weight", o.recent_weight);
     o.recent_regularization = j.value("recent_regularization", o.recent_regularization);
+    o.cooccurrence_weight = j.value("cooccurrence_weight", o.cooccurrence_weight);
+    o.cooccurrence_neighbours = j.value("cooccurrence_neighbours", o.cooccurrence_neighbours);
+    o.cooccurrence_alpha = j.value("cooccurrence_alpha", o.cooccurrence_alpha);
+    o.cooccurrence_beta = j.value("cooccurrence_beta", o.cooccurrence_beta);
     o.Validate();
   } catch (const std::exception& e) {
     return Status::Corruption(std::string("ranker parameters in the manifest: ") + e.what());
@@ -107,6 +115,12 @@ std::span<const uint32_t> TrainedModel::RecentItems(uint32_t user) const {
       .subspan(history.indptr[user], history.indptr[user + 1] - history.indptr[user]);
 }
 
+std::shared_ptr<const ItemNeighbours> TrainedModel::NeighboursFor(const RankerOptions& options) const {
+  if (options.cooccurrence_weight <= 0.f) return nullptr;
+  if (neighbours != nullptr && neighbours->options == options.neighbour_options()) return neighbours;
+  return std::make_shared<const ItemNeighbours>(BuildItemNeighbours(history, options.neighbour_options()));
+}
+
 std::unique_ptr<HybridRanker> TrainedModel::MakeRanker(const RankerOptions& options) const {
   std::span<const float> emb;
   int dim = 0;
@@ -116,7 +130,8 @@ std::unique_ptr<HybridRanker> TrainedModel::MakeRanker(const RankerOptions& opti
     dim = content->dimension();
     index = content->index.get();
   }
-  return std::make_unique<HybridRanker>(als.get(), emb, dim, index, popularity->item_scores(), options);
+  return std::make_unique<HybridRanker>(als.get(), emb, dim, index, popularity->item_scores(), options,
+                                        std::span<const uint8_t>{}, NeighboursFor(options));
 }
 
 Status SaveTrainedModel(const fs::path& dir, const Dataset& dataset, const CsrMatrix& history, const AlsModel& als,
@@ -252,6 +267,9 @@ Result<TrainedModel> LoadTrainedModel(const fs::path& dir) {
     if (!r.ok()) return r.status().WithContext(mpath.string());
     tm.ranker = *r;
   }
+  // The co-occurrence table is derived from the training history, not stored: built here when
+  // the model's fusion options use it.
+  tm.neighbours = tm.NeighboursFor(tm.ranker);
   if (m.contains("encoder")) {
     auto cm = LoadContentModel(md.path());
     if (!cm.ok()) return cm.status();

@@ -49,6 +49,13 @@ struct TrainedModel {
   std::unique_ptr<PopularityModel> popularity;
   std::unique_ptr<ContentModel> content;  // null when the model was trained without an encoder
   RankerOptions ranker;                   // fusion defaults stored with the model
+  // Item co-occurrence table of `history` for ranker.neighbour_options(), built at load when
+  // ranker.cooccurrence_weight > 0 (else null).
+  std::shared_ptr<const ItemNeighbours> neighbours;
+
+  // The co-occurrence table for `options`: null when their signal is off, `neighbours` when
+  // built with the same parameters, else a new one built from `history`.
+  std::shared_ptr<const ItemNeighbours> NeighboursFor(const RankerOptions& options) const;
 
   // A ranker over this model's parts (valid while the model lives).
   std::unique_ptr<HybridRanker> MakeRanker(const RankerOptions& options) const;

@@ -60,6 +60,12 @@ void RankerOptions::Validate() const {
   if (!(recent_weight >= 0.f) || !std::isfinite(recent_weight)) bad("recent_weight must be finite and >= 0");
   if (!(recent_regularization >= 0.f) || !std::isfinite(recent_regularization))
     bad("recent_regularization must be finite and >= 0");
+  if (!(cooccurrence_weight >= 0.f) || !std::isfinite(cooccurrence_weight))
+    bad("cooccurrence_weight must be finite and >= 0");
+  if (cooccurrence_neighbours < 1) bad("cooccurrence_neighbours must be >= 1");
+  if (!(cooccurrence_alpha >= 0.f) || !std::isfinite(cooccurrence_alpha))
+    bad("cooccurrence_alpha must be finite and >= 0");
+  if (!(cooccurrence_beta >= 0.f) || !std::isfinite(cooccurrence_beta)) bad("cooccurrence_beta must be finite and >= 0");
 }
 
 std::string_view RankPathName(RankPath path) {
@@ -85,10 +91,10 @@ struct HybridRanker::Scratch {
   std::vector<float> hist_conf;
   std::vector<HistoryEntry> fold;
   std::vector<HistoryEntry> recent;
-  std::vector<float> x, xr, profile, collab_full, content_full, recent_full;
+  std::vector<float> x, xr, profile, collab_full, content_full, recent_full, cooc_full;
   std::vector<uint32_t> top, cand, sel;
   std::vector<SearchHit> hits;
-  std::vector<float> rc, rt, rp, rr, zc, zt, zp, zr, fused, vals;
+  std::vector<float> rc, rt, rp, rr, ro, zc, zt, zp, zr, zo, fused, vals;
   std::vector<uint8_t> mark;  // per item, all zero between requests
 };
 
@@ -96,6 +102,7 @@ struct HybridRanker::State {
   bool has_collab = false;
   bool has_content = false;
   bool has_recent = false;
+  bool has_cooc = false;
   size_t recent_used = 0;
   float w = 0.f;
   float m = 0.f;
@@ -103,9 +110,18 @@ struct HybridRanker::State {
 
 HybridRanker::HybridRanker(const AlsModel* als, std::span<const float> embeddings, int dim, const VectorIndex* index,
                            std::span<const float> popularity, RankerOptions options,
-                           std::span<const uint8_t> item_has_factor)
+                           std::span<const uint8_t> item_has_factor,
+                           std::shared_ptr<const ItemNeighbours> neighbours)
     : als_(als), emb_(embeddings), index_(index), pop_(popularity), options_(options) {
   options_.Validate();
+  if (options_.cooccurrence_weight > 0.f) {
+    if (neighbours == nullptr)
+      throw std::invalid_argument("HybridRanker: cooccurrence_weight > 0 needs the item co-occurrence table");
+    if (!(neighbours->options == options_.neighbour_options()))
+      throw std::invalid_argument("HybridRanker: the co-occurrence table was built with other "
+                                  "cooccurrence_neighbours / cooccurrence_alpha / cooccurrence_beta");
+    nb_ = std::move(neighbours);
+  }
   if (!emb_.empty()) {
     if (dim <= 0 || emb_.size() % static_cast<size_t>(dim) != 0)
       throw std::invalid_argument("HybridRanker: embeddings size is not a multiple of dim");
@@ -129,6 +145,10 @@ HybridRanker::HybridRanker(const AlsModel* als, std::span<const float> embedding
   if (als_items_ > num_items_)
     throw std::invalid_argument("HybridRanker: the ALS model has more items (" + std::to_string(als_items_) +
                                 ") than there are embeddings (" + std::to_string(num_items_) + ")");
+  if (nb_ != nullptr && nb_->num_items > num_items_)
+    throw std::invalid_argument("HybridRanker: the co-occurrence table has more items (" +
+                                std::to_string(nb_->num_items) + ") than the catalogue (" +
+                                std::to_string(num_items_) + ")");
   if (!pop_.empty() && pop_.size() != num_items_)
     throw std::invalid_argument("HybridRanker: popularity has " + std::to_string(pop_.size()) +
                                 " entries for " + std::to_string(num_items_) + " items");
@@ -356,6 +376,18 @@ bool HybridRanker::Prepare(const UserQuery& query, Scratch& s, State& st) const 
       st.recent_used = s.recent.size();
     }
   }
+  // Co-occurrence scores: sum of the history items' neighbour weights (sparse accumulation).
+  if (nb_ != nullptr) {
+    ResizeScratch(s.cooc_full, n);
+    std::fill_n(s.cooc_full.begin(), n, 0.f);
+    for (uint32_t h : s.hist_items) {
+      if (h >= nb_->num_items) continue;
+      const auto js = nb_->Items(h);
+      const auto ws = nb_->Weights(h);
+      for (size_t q = 0; q < js.size(); ++q) s.cooc_full[js[q]] += ws[q];
+      st.has_cooc = st.has_cooc || !js.empty();
+    }
+  }
   if (st.has_collab && st.has_content) {
     st.w = AdaptiveWeight(s.hist.size(), options_.T, options_.w_max, true);
   } else {
@@ -401,6 +433,11 @@ RankPath HybridRanker::Finish(Scratch& s, const State& st) const {
   };
   if (st.has_collab) take_collab_top(s.collab_full);
   if (st.has_recent) take_collab_top(s.recent_full);
+  if (st.has_cooc) {
+    for (uint32_t h : seen) s.cooc_full[h] = kNegInf;
+    SelectTopN(s.cooc_full, big_n, s.vals, s.sel);
+    s.top.insert(s.top.end(), s.sel.begin(), s.sel.end());
+  }
   if (st.has_content) {
     if (index_ != nullptr) {
       const int want = static_cast<int>(std::min<size_t>(big_n + seen.size(), static_cast<size_t>(index_->size())));
@@ -474,6 +511,16 @@ RankPath HybridRanker::Finish(Scratch& s, const State& st) const {
     ZScore(s.rr, {}, s.zr, options_.sigma_floor);
     for (size_t j = 0; j < c; ++j) s.fused[j] += options_.recent_weight * s.zr[j];
   }
+  if (st.has_cooc) {
+    s.ro.resize(c);
+    s.zo.resize(c);
+    for (size_t j = 0; j < c; ++j) {
+      const float v = s.cooc_full[s.cand[j]];
+      s.ro[j] = std::isfinite(v) ? v : kNaN;
+    }
+    ZScore(s.ro, {}, s.zo, options_.sigma_floor);
+    for (size_t j = 0; j < c; ++j) s.fused[j] += options_.cooccurrence_weight * s.zo[j];
+  }
   if (st.m > 0.f) {
     s.rp.resize(c);
     s.zp.resize(c);
@@ -507,6 +554,7 @@ RankResponse HybridRanker::Respond(Scratch& s, const State& st, RankPath path, s
     resp.recent_weight = options_.recent_weight;
     resp.recent_used = st.recent_used;
   }
+  if (st.has_cooc && path != RankPath::kPopularity) resp.cooccurrence_weight = options_.cooccurrence_weight;
   if (resp.path == RankPath::kPopularity) {
     for (uint32_t i : std::span<const uint32_t>(t_->pop_order.get(), num_items_)) {
       if (resp.items.size() >= k) break;
@@ -529,6 +577,7 @@ RankResponse HybridRanker::Respond(Scratch& s, const State& st, RankPath path, s
     r.z_collab = s.zc[j];
     r.z_content = s.zt[j];
     if (st.has_recent) r.z_recent = s.zr[j];
+    if (st.has_cooc) r.z_cooccurrence = s.zo[j];
     resp.items.push_back(std::move(r));
   }
   if (!explain) return resp;

@@ -48,6 +48,7 @@
 #include <vector>
 
 #include "collab/als_model.h"
+#include "collab/item_neighbours.h"
 #include "core/append_rows.h"
 #include "index/vector_index.h"
 #include "ranking/fusion_kernels.h"
@@ -78,6 +79,19 @@ struct RankerOptions {
   size_t recent_items = 0;
   float recent_weight = 0.f;
   float recent_regularization = 100.f;
+  // Co-occurrence signal (issue 4, cold-users protocol): the item-kNN score sum_{i in history}
+  // w_ij of an ItemNeighbours table (collab/item_neighbours.h) built with cooccurrence_neighbours,
+  // cooccurrence_alpha and cooccurrence_beta, z-scored over the candidates and added to the fused
+  // score with weight cooccurrence_weight (its top-N joins the candidates). With a handful of
+  // history items it ranks better than a factor folded in from them. 0 = off; when on, the
+  // ranker must be given that table.
+  float cooccurrence_weight = 0.f;
+  size_t cooccurrence_neighbours = 200;
+  float cooccurrence_alpha = 0.5f;
+  float cooccurrence_beta = 0.f;
+  ItemNeighboursOptions neighbour_options() const {
+    return {cooccurrence_neighbours, cooccurrence_alpha, cooccurrence_beta};
+  }
   bool map_cold_items = false;  // estimate y_i of factor-less items with the content-to-factor map
   float map_ridge = 1.f;        // mu of that ridge regression (>= 0)
   size_t explain_items = 3;     // history items listed per explanation kind
@@ -113,6 +127,7 @@ struct RankedItem {
   float z_collab = 0.f;
   float z_content = 0.f;
   float z_recent = 0.f;               // z-score of x_recent . y_i (0 without the recent signal)
+  float z_cooccurrence = 0.f;         // z-score of the co-occurrence score (0 without that signal)
   // Filled when explanations are asked for (best first, at most explain_items each):
   // content: cosine(E_h, E_i); collab: c_uh * y_i^T W_u^{-1} y_h (Hu et al. 2008, section 5),
   // whose sum over the whole history is the fold-in score x_u . y_i.
@@ -126,6 +141,7 @@ struct RankResponse {
   float popularity_weight = 0.f;       // m_u used for the popularity blend
   float recent_weight = 0.f;           // weight of the recent-items signal (0: not used)
   size_t recent_used = 0;              // recent items it was folded in from
+  float cooccurrence_weight = 0.f;     // weight of the co-occurrence signal (0: not used)
   std::vector<RankedItem> items;       // best first
 };
 
@@ -150,10 +166,14 @@ class HybridRanker {
   // interactions, i.e. a meaningful y_i. When empty it is derived: i < ALS items, y_i != 0 and,
   // when popularity is given, popularity[i] > 0 (popularity counts users/strength, so 0 means no
   // training interaction; the CG solver leaves small non-zero noise in such rows, so y alone
-  // cannot tell). Throws std::invalid_argument on inconsistent sizes or invalid options.
+  // cannot tell). neighbours: the co-occurrence table, required when
+  // options.cooccurrence_weight > 0 (built with options.neighbour_options(), over at most the
+  // catalogue's items; shared, so rankers Extended() from this one use it too).
+  // Throws std::invalid_argument on inconsistent sizes or invalid options.
   HybridRanker(const AlsModel* als, std::span<const float> embeddings, int dim, const VectorIndex* index,
                std::span<const float> popularity, RankerOptions options = {},
-               std::span<const uint8_t> item_has_factor = {});
+               std::span<const uint8_t> item_has_factor = {},
+               std::shared_ptr<const ItemNeighbours> neighbours = nullptr);
 
   // Top-k recommendations with the path and weight used; explanations when `explain`.
   // Throws std::invalid_argument for an item or known user out of range.
@@ -250,6 +270,7 @@ class HybridRanker {
   int k_ = 0;
   size_t no_factor_count_ = 0;        // the prefix of t_->no_factor that is this catalogue's
   std::shared_ptr<Tables> t_;
+  std::shared_ptr<const ItemNeighbours> nb_;  // null unless the co-occurrence signal is on
 };
 
 }  // namespace hybridrec

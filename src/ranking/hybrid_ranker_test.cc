@@ -35,6 +35,24 @@ std::vector<float> RandomMatrix(size_t rows, size_t cols, uint64_t seed, bool no
   return m;
 }
 
+// users x items CSR with about one item in three per user (values 1).
+CsrMatrix RandomInteractions(uint32_t users, uint32_t items, uint64_t seed) {
+  std::mt19937_64 g(seed);
+  CsrMatrix m;
+  m.rows = users;
+  m.cols = items;
+  m.indptr.push_back(0);
+  for (uint32_t u = 0; u < users; ++u) {
+    for (uint32_t i = 0; i < items; ++i)
+      if (g() % 3 == 0) {
+        m.indices.push_back(i);
+        m.values.push_back(1.f);
+      }
+    m.indptr.push_back(m.indices.size());
+  }
+  return m;
+}
+
 AlsOptions SmallAls(int k) {
   AlsOptions o;
   o.factors = k;
@@ -434,7 +452,11 @@ TEST(HybridRanker, BatchEqualsPerQueryResults) {
   o.popularity_mix = 0.3f;
   o.recent_items = 2;  // a recent-items factor for every other query (its own batch rows)
   o.recent_weight = 0.7f;
-  HybridRanker r(&als, emb, d, nullptr, pop, o);
+  o.cooccurrence_weight = 0.5f;  // the co-occurrence signal for every query with a history
+  o.cooccurrence_neighbours = 15;
+  const auto nb = std::make_shared<const ItemNeighbours>(
+      BuildItemNeighbours(RandomInteractions(60, n - 1, 44), o.neighbour_options(), 1));
+  HybridRanker r(&als, emb, d, nullptr, pop, o, {}, nb);
   const size_t nq = HybridRanker::kBatchBlock + 9;
   std::vector<std::vector<HistoryEntry>> hist(nq);
   std::vector<std::vector<uint32_t>> recent(nq);
@@ -468,6 +490,7 @@ TEST(HybridRanker, BatchEqualsPerQueryResults) {
   EXPECT_EQ(batch[0].path, RankPath::kPopularity);
   EXPECT_GT(batch[3].recent_weight, 0.f);  // t = 3: three history items, recent on
   EXPECT_EQ(batch[4].recent_weight, 0.f);
+  EXPECT_EQ(batch[4].cooccurrence_weight, 0.5f);
   std::vector<RankResponse> wrong(1);
   EXPECT_THROW(r.RecommendBatch(qs, 8, wrong), std::invalid_argument);
 }
@@ -567,6 +590,78 @@ TEST(HybridRanker, RejectsMisuse) {
   EXPECT_THROW(HybridRanker(&f.als, f.emb, Fixture::d, nullptr, f.pop, o), std::invalid_argument);
   std::vector<float> short_pop = {1.f};
   EXPECT_THROW(HybridRanker(&f.als, f.emb, Fixture::d, nullptr, short_pop), std::invalid_argument);
+}
+
+// ---- the co-occurrence signal ----
+
+TEST(HybridRankerCooccurrence, AddsTheZScoredItemKnnScore) {
+  const uint32_t n = 40;
+  const int k = 4, d = 5;
+  const auto emb = RandomMatrix(n, d, 71, true);
+  AlsModel als(SmallAls(k), 6, n, RandomMatrix(6, k, 72), RandomMatrix(n, k, 73));
+  const CsrMatrix train = RandomInteractions(50, n, 74);
+  RankerOptions o;
+  o.candidates = 8;
+  o.T = 4.f;
+  o.cooccurrence_weight = 1.5f;
+  o.cooccurrence_neighbours = 12;
+  o.cooccurrence_alpha = 0.5f;
+  o.cooccurrence_beta = 0.3f;
+  const auto nb = std::make_shared<const ItemNeighbours>(BuildItemNeighbours(train, o.neighbour_options(), 1));
+  HybridRanker r(&als, emb, d, nullptr, {}, o, {}, nb);
+  const std::vector<HistoryEntry> h = {{3, 1.f}, {7, 2.f}, {11, 4.f}};
+  UserQuery q;
+  q.history = h;
+  const auto resp = r.Recommend(q, 40);
+  EXPECT_EQ(resp.path, RankPath::kHybrid);
+  EXPECT_EQ(resp.cooccurrence_weight, 1.5f);
+  // Brute force: sum over the history of the kept neighbour weights.
+  std::vector<double> want(n, 0.0);
+  for (const auto& [item, strength] : h) {
+    const auto js = nb->Items(item);
+    const auto ws = nb->Weights(item);
+    for (size_t t = 0; t < js.size(); ++t) want[js[t]] += ws[t];
+  }
+  // Its top-N (8) joins the candidates: every unseen item among them is returned.
+  std::vector<uint32_t> order(n);
+  std::iota(order.begin(), order.end(), 0u);
+  for (const auto& e : h) want[e.first] = -1.0;
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return want[a] > want[b]; });
+  std::set<uint32_t> returned;
+  for (const auto& it : resp.items) returned.insert(it.item);
+  for (size_t t = 0; t < 8; ++t) EXPECT_TRUE(returned.count(order[t])) << order[t];
+  bool any_z = false;
+  for (const auto& a : resp.items) {
+    EXPECT_NEAR(a.score, resp.weight * a.z_collab + (1 - resp.weight) * a.z_content + 1.5f * a.z_cooccurrence, 1e-5);
+    any_z = any_z || a.z_cooccurrence != 0.f;
+    for (const auto& b : resp.items)
+      if (want[a.item] > want[b.item] + 1e-6) EXPECT_GT(a.z_cooccurrence, b.z_cooccurrence);
+  }
+  EXPECT_TRUE(any_z);
+  // Weight 0: the plain hybrid, no table needed.
+  RankerOptions off = o;
+  off.cooccurrence_weight = 0.f;
+  HybridRanker r_off(&als, emb, d, nullptr, {}, off);
+  const auto base = r_off.Recommend(q, 40);
+  EXPECT_EQ(base.cooccurrence_weight, 0.f);
+  for (const auto& it : base.items) EXPECT_EQ(it.z_cooccurrence, 0.f);
+  // On without a table, or with a table built for other parameters: refused.
+  EXPECT_THROW(HybridRanker(&als, emb, d, nullptr, {}, o), std::invalid_argument);
+  RankerOptions other = o;
+  other.cooccurrence_beta = 0.f;
+  EXPECT_THROW(HybridRanker(&als, emb, d, nullptr, {}, other, {}, nb), std::invalid_argument);
+  // A grown catalogue keeps the table; the added item has no neighbours but may be recommended.
+  const auto grown_emb = [&] {
+    auto e = emb;
+    const auto extra = RandomMatrix(1, d, 75, true);
+    e.insert(e.end(), extra.begin(), extra.end());
+    return e;
+  }();
+  const auto grown = r.Extended(grown_emb, nullptr, {});
+  const auto g = grown->Recommend(q, 40);
+  EXPECT_EQ(g.cooccurrence_weight, 1.5f);
+  o.cooccurrence_alpha = -1.f;
+  EXPECT_THROW(o.Validate(), std::invalid_argument);
 }
 
 // ---- the recent-items signal ----

@@ -96,7 +96,9 @@ Status HybridRecommender::Fit(const FitInput& input) {
   const auto counts = popularity_.item_scores();
   trained_.assign(counts.size(), 0);
   for (size_t i = 0; i < counts.size(); ++i) trained_[i] = counts[i] > 0.f ? 1 : 0;
-  ranker_ = std::make_unique<HybridRanker>(als_.get(), emb_, dim_, nullptr, ranker_pop_, options_.ranker, trained_);
+  neighbours_.clear();
+  ranker_ = std::make_unique<HybridRanker>(als_.get(), emb_, dim_, nullptr, ranker_pop_, options_.ranker, trained_,
+                                           NeighboursFor(options_.ranker));
   return Status::Ok();
 }
 
@@ -116,12 +118,22 @@ void HybridRecommender::UpdateRankerPopularity() {
   for (size_t i = 0; i < acc.size(); ++i) ranker_pop_[i] = static_cast<float>(acc[i]);
 }
 
+std::shared_ptr<const ItemNeighbours> HybridRecommender::NeighboursFor(const RankerOptions& options) {
+  if (options.cooccurrence_weight <= 0.f) return nullptr;
+  for (const auto& t : neighbours_)
+    if (t->options == options.neighbour_options()) return t;
+  neighbours_.push_back(std::make_shared<const ItemNeighbours>(
+      BuildItemNeighbours(train_, options.neighbour_options(), options_.threads)));
+  return neighbours_.back();
+}
+
 void HybridRecommender::SetRankerOptions(const RankerOptions& options) {
   options.Validate();
   options_.ranker = options;
   if (als_ != nullptr) {
     UpdateRankerPopularity();
-    ranker_ = std::make_unique<HybridRanker>(als_.get(), emb_, dim_, nullptr, ranker_pop_, options, trained_);
+    ranker_ = std::make_unique<HybridRanker>(als_.get(), emb_, dim_, nullptr, ranker_pop_, options, trained_,
+                                             NeighboursFor(options));
   }
 }
 

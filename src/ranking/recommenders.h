@@ -94,6 +94,11 @@ class HybridRecommender : public Recommender {
   std::vector<float> ranker_pop_;  // popularity given to the ranker (see ranker_popularity)
   std::vector<uint8_t> trained_;   // per item: has training interactions (count > 0)
   void UpdateRankerPopularity();
+  // The co-occurrence table for these options (null when the signal is off), built from train_
+  // once per distinct (neighbours, alpha, beta) and kept until the next Fit (tuning trials
+  // share them; a grid has a handful).
+  std::shared_ptr<const ItemNeighbours> NeighboursFor(const RankerOptions& options);
+  std::vector<std::shared_ptr<const ItemNeighbours>> neighbours_;
   std::unique_ptr<HybridRanker> ranker_;
 };
 

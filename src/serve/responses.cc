@@ -38,6 +38,7 @@ void AppendRankResponseMembers(JsonText& t, const Snapshot& snap, const RankResp
   t.Key("popularity_weight").Number(r.popularity_weight);
   t.Key("recent_weight").Number(r.recent_weight);
   t.Key("recent_items").Number(static_cast<uint64_t>(r.recent_used));
+  t.Key("cooccurrence_weight").Number(r.cooccurrence_weight);
   t.Key("history_size").Number(static_cast<uint64_t>(history_size));
   t.Key("model_version").String(snap.version());
   t.Key("items").BeginArray();
@@ -52,6 +53,7 @@ void AppendRankResponseMembers(JsonText& t, const Snapshot& snap, const RankResp
     t.Key("z_collab").Number(it.z_collab);
     t.Key("z_content").Number(it.z_content);
     t.Key("z_recent").Number(it.z_recent);
+    t.Key("z_cooccurrence").Number(it.z_cooccurrence);
     if (explain) {
       t.Key("explanation").BeginObject();
       t.Key("content");

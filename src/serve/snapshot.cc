@@ -52,7 +52,8 @@ std::shared_ptr<Snapshot> Snapshot::BuildBase(std::shared_ptr<const TrainedModel
   }
   RankerOptions excl = m.ranker;
   excl.exclude_seen = true;
-  s->ranker_excl_ = std::make_unique<HybridRanker>(m.als.get(), s->emb_view_, s->dim_, index, s->popularity_, excl);
+  s->ranker_excl_ = std::make_unique<HybridRanker>(m.als.get(), s->emb_view_, s->dim_, index, s->popularity_, excl,
+                                                   std::span<const uint8_t>{}, m.NeighboursFor(excl));
   s->ranker_incl_ = s->ranker_excl_->WithExcludeSeen(false);
   if (!base_refs) {
     auto refs = std::make_shared<std::vector<std::string>>();
