@@ -71,6 +71,7 @@ struct EvaluateArgs {
   float recent_weight = -1.f;
   float recent_regularization = -1.f;
   float cooccurrence_weight = -1.f;
+  float cooccurrence_T = -1.f;
   int cooccurrence_neighbours = -1;
   float cooccurrence_alpha = -1.f;
   float cooccurrence_beta = -1.f;
@@ -91,6 +92,7 @@ nlohmann::ordered_json RankerToJson(const RankerOptions& r) {
           {"recent_weight", r.recent_weight},
           {"recent_regularization", r.recent_regularization},
           {"cooccurrence_weight", r.cooccurrence_weight},
+          {"cooccurrence_T", r.cooccurrence_T},
           {"cooccurrence_neighbours", r.cooccurrence_neighbours},
           {"cooccurrence_alpha", r.cooccurrence_alpha},
           {"cooccurrence_beta", r.cooccurrence_beta}};
@@ -345,6 +347,7 @@ int RunEvaluate(const EvaluateArgs& a) {
   if (a.recent_weight >= 0) ranker.recent_weight = a.recent_weight;
   if (a.recent_regularization >= 0) ranker.recent_regularization = a.recent_regularization;
   if (a.cooccurrence_weight >= 0) ranker.cooccurrence_weight = a.cooccurrence_weight;
+  if (a.cooccurrence_T >= 0) ranker.cooccurrence_T = a.cooccurrence_T;
   if (a.cooccurrence_neighbours >= 0) ranker.cooccurrence_neighbours = static_cast<size_t>(a.cooccurrence_neighbours);
   if (a.cooccurrence_alpha >= 0) ranker.cooccurrence_alpha = a.cooccurrence_alpha;
   if (a.cooccurrence_beta >= 0) ranker.cooccurrence_beta = a.cooccurrence_beta;
@@ -510,8 +513,11 @@ void RegisterEvaluate(CLI::App& app, CommandRegistry& reg) {
   sub->add_option("--cooccurrence-weight", args->cooccurrence_weight,
                   "Hybrid: weight of the item co-occurrence (item-kNN) signal (default 0 = off)")
       ->check(CLI::NonNegativeNumber);
+  sub->add_option("--cooccurrence-T", args->cooccurrence_T,
+                  "Hybrid: history size at which the co-occurrence weight fades to 0 (default 0 = constant)")
+      ->check(CLI::NonNegativeNumber);
   sub->add_option("--cooccurrence-neighbours", args->cooccurrence_neighbours,
-                  "Hybrid: co-occurring items kept per item (default 200)")
+                  "Hybrid: co-occurring items kept per item (default 50)")
       ->check(CLI::PositiveNumber);
   sub->add_option("--cooccurrence-alpha", args->cooccurrence_alpha,
                   "Hybrid: co-occurrence weights divided by the history item's popularity^alpha (default 0.5)")

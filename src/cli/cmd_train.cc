@@ -244,6 +244,9 @@ void RegisterTrain(CLI::App& app, CommandRegistry& reg) {
   sub->add_option("--cooccurrence-weight", args->ranker.cooccurrence_weight,
                   "fusion: weight of the item co-occurrence (item-kNN) signal (0 = off)")
       ->check(CLI::NonNegativeNumber)->capture_default_str();
+  sub->add_option("--cooccurrence-T", args->ranker.cooccurrence_T,
+                  "fusion: history size at which the co-occurrence weight fades to 0 (0 = constant)")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
   sub->add_option("--cooccurrence-neighbours", args->ranker.cooccurrence_neighbours,
                   "fusion: co-occurring items kept per item")->check(CLI::PositiveNumber)->capture_default_str();
   sub->add_option("--cooccurrence-alpha", args->ranker.cooccurrence_alpha,

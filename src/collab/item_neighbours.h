@@ -25,7 +25,7 @@
 namespace hybridrec {
 
 struct ItemNeighboursOptions {
-  size_t max_neighbours = 200;  // kept per item (>= 1)
+  size_t max_neighbours = 50;   // kept per item (>= 1)
   float alpha = 0.5f;           // exponent of the history item's popularity (>= 0)
   float beta = 0.f;             // exponent of the target item's popularity (>= 0)
   bool operator==(const ItemNeighboursOptions&) const = default;

@@ -48,9 +48,8 @@ FusionGrid DefaultFusionGrid(SplitProtocol protocol, const RankerOptions& base) 
       g.foldin_regularization = {base.foldin_regularization, 100.f};
       g.recent = {off, {5, 1.f, 100.f}};
       g.cooccurrence = {{0.f, base.cooccurrence_neighbours, base.cooccurrence_beta}};
-      for (float w : {1.f, 2.f, 3.f})
-        for (size_t m : {size_t{50}, size_t{200}})
-          for (float beta : {0.f, 0.3f}) g.cooccurrence.emplace_back(w, m, beta);
+      for (float w : {0.5f, 1.f, 1.5f, 2.f, 3.f})
+        for (float beta : {0.f, 0.3f}) g.cooccurrence.emplace_back(w, base.cooccurrence_neighbours, beta);
       break;
     case SplitProtocol::kColdItems:
       g.w_max.insert(g.w_max.begin(), 0.3f);
@@ -125,6 +124,10 @@ Result<FusionTuneResult> TuneFusion(const Dataset& dataset, const Split& split, 
                   r.cooccurrence_weight = cw;
                   r.cooccurrence_neighbours = cm;
                   r.cooccurrence_beta = cb;
+                  // Cold-users validation users all have the same few items, so it cannot tell
+                  // how the signal should fade; it fades at 20 items (it costs NDCG on long
+                  // histories, see RankerOptions::cooccurrence_T).
+                  if (cw > 0.f && r.cooccurrence_T <= 0.f) r.cooccurrence_T = 20.f;
                   try {
                     r.Validate();
                   } catch (const std::invalid_argument& e) {

@@ -53,7 +53,9 @@ struct FusionGrid {
 //   strongly regularised fold-in of the revealed items (random: off, it lowered NDCG there);
 // cold-users: blend mix {0, 0.1, 0.3, 0.5} fading at 50 interactions, fold-in lambda
 //   {base, 100} (a strongly regularised, popularity-leaning fold-in; issue 4 note), N = 200, and
-//   the item co-occurrence signal off or weight {1, 2, 3} x neighbours {50, 200} x beta {0, 0.3};
+//   the item co-occurrence signal off or weight {0.5, 1, 1.5, 2, 3} x beta {0, 0.3} (50
+//   neighbours per item: 20 and 200 never won on validation), fading at 20 history items unless
+//   the base sets cooccurrence_T;
 // cold-items: w_max also 0.3, no blend (popularity cannot reach factor-less items), the
 //   content-to-factor map off/on with ridge {1, 10}.
 // (A time-decayed popularity blend, RankerOptions::popularity_half_life_days, was tried on the

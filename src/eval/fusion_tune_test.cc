@@ -25,8 +25,8 @@ TEST(FusionTuneTest, GridSizesPerProtocol) {
   RankerOptions base;
   EXPECT_EQ(DefaultFusionGrid(SplitProtocol::kRandom, base).size(), 2u * 5 * 4 * 2);
   const FusionGrid cu = DefaultFusionGrid(SplitProtocol::kColdUsers, base);
-  // N 200 x T 5 x w_max 4 x blends 4 x fold-in 2 x recent 2 x co-occurrence (off + 3 x 2 x 2).
-  EXPECT_EQ(cu.size(), 1u * 5 * 4 * 4 * 2 * 2 * 13);
+  // N 200 x T 5 x w_max 4 x blends 4 x fold-in 2 x recent 2 x co-occurrence (off + 5 x 2).
+  EXPECT_EQ(cu.size(), 1u * 5 * 4 * 4 * 2 * 2 * 11);
   EXPECT_EQ(std::get<0>(cu.cooccurrence.front()), 0.f);  // off is one of the choices
   const FusionGrid ci = DefaultFusionGrid(SplitProtocol::kColdItems, base);
   EXPECT_EQ(ci.w_max.front(), 0.3f);
@@ -168,6 +168,7 @@ TEST(FusionTuneTest, TunedOptionsRoundTripThroughTheManifestJson) {
   r.cooccurrence_neighbours = 50;
   r.cooccurrence_alpha = 0.75f;
   r.cooccurrence_beta = 0.3f;
+  r.cooccurrence_T = 20.f;
   auto back = RankerOptionsFromJson(RankerOptionsToJson(r));
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(back->candidates, r.candidates);
@@ -184,6 +185,7 @@ TEST(FusionTuneTest, TunedOptionsRoundTripThroughTheManifestJson) {
   EXPECT_EQ(back->recent_regularization, r.recent_regularization);
   EXPECT_EQ(back->neighbour_options(), r.neighbour_options());
   EXPECT_EQ(back->cooccurrence_weight, r.cooccurrence_weight);
+  EXPECT_EQ(back->cooccurrence_T, r.cooccurrence_T);
   // An older manifest without the new field keeps today's behaviour (no decay).
   auto j = RankerOptionsToJson(r);
   j.erase("popularity_half_life_days");

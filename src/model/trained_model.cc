@@ -75,6 +75,7 @@ json RankerOptionsToJson(const RankerOptions& o) {
           {"recent_items", o.recent_items},   {"recent_weight", o.recent_weight},
           {"recent_regularization", o.recent_regularization},
           {"cooccurrence_weight", o.cooccurrence_weight},
+          {"cooccurrence_T", o.cooccurrence_T},
           {"cooccurrence_neighbours", o.cooccurrence_neighbours},
           {"cooccurrence_alpha", o.cooccurrence_alpha},
           {"cooccurrence_beta", o.cooccurrence_beta}};
@@ -99,6 +100,7 @@ Result<RankerOptions> RankerOptionsFromJson(const json& j) {
     o.recent_weight = j.value("recent_weight", o.recent_weight);
     o.recent_regularization = j.value("recent_regularization", o.recent_regularization);
     o.cooccurrence_weight = j.value("cooccurrence_weight", o.cooccurrence_weight);
+    o.cooccurrence_T = j.value("cooccurrence_T", o.cooccurrence_T);
     o.cooccurrence_neighbours = j.value("cooccurrence_neighbours", o.cooccurrence_neighbours);
     o.cooccurrence_alpha = j.value("cooccurrence_alpha", o.cooccurrence_alpha);
     o.cooccurrence_beta = j.value("cooccurrence_beta", o.cooccurrence_beta);

@@ -62,6 +62,7 @@ void RankerOptions::Validate() const {
     bad("recent_regularization must be finite and >= 0");
   if (!(cooccurrence_weight >= 0.f) || !std::isfinite(cooccurrence_weight))
     bad("cooccurrence_weight must be finite and >= 0");
+  if (std::isnan(cooccurrence_T) || std::isinf(cooccurrence_T)) bad("cooccurrence_T must be finite");
   if (cooccurrence_neighbours < 1) bad("cooccurrence_neighbours must be >= 1");
   if (!(cooccurrence_alpha >= 0.f) || !std::isfinite(cooccurrence_alpha))
     bad("cooccurrence_alpha must be finite and >= 0");
@@ -104,6 +105,7 @@ struct HybridRanker::State {
   bool has_recent = false;
   bool has_cooc = false;
   size_t recent_used = 0;
+  float g = 0.f;  // co-occurrence weight g_u
   float w = 0.f;
   float m = 0.f;
 };
@@ -378,6 +380,11 @@ bool HybridRanker::Prepare(const UserQuery& query, Scratch& s, State& st) const 
   }
   // Co-occurrence scores: sum of the history items' neighbour weights (sparse accumulation).
   if (nb_ != nullptr) {
+    const float tc = options_.cooccurrence_T;
+    st.g = options_.cooccurrence_weight *
+           (tc > 0.f ? 1.f - std::min(1.f, static_cast<float>(s.hist.size()) / tc) : 1.f);
+  }
+  if (st.g > 0.f) {
     ResizeScratch(s.cooc_full, n);
     std::fill_n(s.cooc_full.begin(), n, 0.f);
     for (uint32_t h : s.hist_items) {
@@ -519,7 +526,7 @@ RankPath HybridRanker::Finish(Scratch& s, const State& st) const {
       s.ro[j] = std::isfinite(v) ? v : kNaN;
     }
     ZScore(s.ro, {}, s.zo, options_.sigma_floor);
-    for (size_t j = 0; j < c; ++j) s.fused[j] += options_.cooccurrence_weight * s.zo[j];
+    for (size_t j = 0; j < c; ++j) s.fused[j] += st.g * s.zo[j];
   }
   if (st.m > 0.f) {
     s.rp.resize(c);
@@ -554,7 +561,7 @@ RankResponse HybridRanker::Respond(Scratch& s, const State& st, RankPath path, s
     resp.recent_weight = options_.recent_weight;
     resp.recent_used = st.recent_used;
   }
-  if (st.has_cooc && path != RankPath::kPopularity) resp.cooccurrence_weight = options_.cooccurrence_weight;
+  if (st.has_cooc && path != RankPath::kPopularity) resp.cooccurrence_weight = st.g;
   if (resp.path == RankPath::kPopularity) {
     for (uint32_t i : std::span<const uint32_t>(t_->pop_order.get(), num_items_)) {
       if (resp.items.size() >= k) break;

@@ -638,6 +638,16 @@ TEST(HybridRankerCooccurrence, AddsTheZScoredItemKnnScore) {
       if (want[a.item] > want[b.item] + 1e-6) EXPECT_GT(a.z_cooccurrence, b.z_cooccurrence);
   }
   EXPECT_TRUE(any_z);
+  // Fading: g_u = weight x (1 - |history| / cooccurrence_T) = 1.5 x (1 - 3 / 6).
+  RankerOptions fade = o;
+  fade.cooccurrence_T = 6.f;
+  HybridRanker r_fade(&als, emb, d, nullptr, {}, fade, {}, nb);
+  const auto faded = r_fade.Recommend(q, 40);
+  EXPECT_FLOAT_EQ(faded.cooccurrence_weight, 0.75f);
+  for (const auto& a : faded.items)
+    EXPECT_NEAR(a.score, faded.weight * a.z_collab + (1 - faded.weight) * a.z_content + 0.75f * a.z_cooccurrence, 1e-5);
+  fade.cooccurrence_T = 3.f;  // history at the fade-out size: off
+  EXPECT_EQ(HybridRanker(&als, emb, d, nullptr, {}, fade, {}, nb).Recommend(q, 5).cooccurrence_weight, 0.f);
   // Weight 0: the plain hybrid, no table needed.
   RankerOptions off = o;
   off.cooccurrence_weight = 0.f;
