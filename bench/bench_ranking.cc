@@ -2,11 +2,13 @@
 // quality sanity check of the ranking layer on its own).
 //
 //   bench_ranking [data=DIR] [threads=2] [T=20] [w_max=1] [N=200] [mix=0] [foldin_reg=-1]
-//                 [map=0] [map_ridge=1] [seed=0] [batch=1]
+//                 [map=0] [map_ridge=1] [seed=0] [batch=1] [cooc=0] [cooc_T=0] [cooc_m=50]
 // Prints: single-user Recommend latency p50/p99 (exact FAISS/flat index when the content model
 // has one), batch top-10 users/s over `threads` threads (brute-force content scoring), and
 // NDCG@10 (random 80/20), NDCG@10 (cold-users, 5 revealed) and R@20 (cold-items) for hybrid,
-// collab and content, with the evaluator's metric functions (eval/metrics.h).
+// collab and content, with the evaluator's metric functions (eval/metrics.h). With cooc > 0 (the
+// co-occurrence signal's weight) it also prints the table's build time and size, and the latency
+// of new users given 5 items (the cold-users case the signal is for).
 #include <algorithm>
 #include <chrono>
 #include <ctime>
@@ -14,6 +16,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -48,6 +52,9 @@ hr::RankerOptions RankerFromArgs() {
   o.map_cold_items = Arg("map", 0) != 0;
   o.map_ridge = static_cast<float>(Arg("map_ridge", 1));
   o.brute_force_max_items = static_cast<size_t>(Arg("brute_max", 20000));
+  o.cooccurrence_weight = static_cast<float>(Arg("cooc", 0));
+  o.cooccurrence_T = static_cast<float>(Arg("cooc_T", 0));
+  o.cooccurrence_neighbours = static_cast<size_t>(Arg("cooc_m", 50));
   return o;
 }
 
@@ -167,7 +174,19 @@ int main(int argc, char** argv) {
   ho.als.threads = threads;
   hr::HybridRecommender hyb(cm->embeddings, d, ho);
   if (!hyb.Fit(in).ok()) return 1;
-  hr::HybridRanker indexed(&hyb.als(), cm->embeddings, d, cm->index.get(), hyb.popularity().item_scores(), ro);
+  std::shared_ptr<const hr::ItemNeighbours> nb;
+  if (ro.cooccurrence_weight > 0.f) {
+    std::vector<double> build_ms;
+    for (int rep = 0; rep < 5; ++rep) {
+      const auto t0 = std::chrono::steady_clock::now();
+      nb = std::make_shared<const hr::ItemNeighbours>(hr::BuildItemNeighbours(all.by_user, ro.neighbour_options(), threads));
+      build_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+    std::sort(build_ms.begin(), build_ms.end());
+    std::printf("co-occurrence table (%zu neighbours, %d threads): built in %.1f ms (median of 5), %.2f MB\n",
+                ro.cooccurrence_neighbours, threads, build_ms[2], nb->MemoryBytes() / 1e6);
+  }
+  hr::HybridRanker indexed(&hyb.als(), cm->embeddings, d, cm->index.get(), hyb.popularity().item_scores(), ro, {}, nb);
   const uint32_t nu = data.num_users();
   std::vector<std::vector<hr::HistoryEntry>> hist(nu);
   for (uint32_t u = 0; u < nu; ++u) {
@@ -207,6 +226,22 @@ int main(int argc, char** argv) {
   if (lat.empty()) lat.push_back(0);
   std::sort(lat.begin(), lat.end());
   std::printf("recommend (1 user, k=10, fold-in + explanations): p50 %.1f us  p99 %.1f us\n", lat[lat.size() / 2],
+              lat[lat.size() * 99 / 100]);
+  lat.clear();
+  for (int rep = 0; rep < (Arg("lat", 1) != 0 ? 3 : 0); ++rep) {
+    for (uint32_t u = 0; u < nu; ++u) {
+      hr::UserQuery q;
+      q.history = std::span<const hr::HistoryEntry>(hist[u]).first(std::min<size_t>(5, hist[u].size()));
+      q.use_trained_factor = false;
+      const auto t0 = clock::now();
+      const auto r = indexed.Recommend(q, 10);
+      lat.push_back(std::chrono::duration<double, std::micro>(clock::now() - t0).count());
+      sink += r.items.size();
+    }
+  }
+  if (lat.empty()) lat.push_back(0);
+  std::sort(lat.begin(), lat.end());
+  std::printf("recommend (new user given 5 items, k=10, fold-in): p50 %.1f us  p99 %.1f us\n", lat[lat.size() / 2],
               lat[lat.size() * 99 / 100]);
   const hr::HybridRanker& brute = hyb.ranker();
   double best = 0.0, cpu_best = 0.0;

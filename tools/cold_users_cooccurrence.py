@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Research probe for issue 4 (cold users): how far an item co-occurrence signal gets on the
-cold-users splits hybridrec evaluates, next to popularity. Not part of the product.
+cold-users splits hybridrec evaluates, next to popularity. Not part of the product: the signal it
+found is built into the ranker (RankerOptions::cooccurrence_*, src/collab/item_neighbours.h).
 
 For each held-out user with revealed items R, an item j scores
     sum_{i in R} C[i, j] / pop_i^a / pop_j^b  (scaled to max 1)  +  mix * pop_j / max(pop),
