@@ -195,54 +195,45 @@ int main(int argc, char** argv) {
     for (size_t t = 0; t < idx.size(); ++t) hist[u].push_back({idx[t], val[t]});
   }
   using clock = std::chrono::steady_clock;
-  std::vector<double> lat;
   size_t sink = 0;
-  for (int rep = 0; rep < (Arg("lat", 1) != 0 ? 3 : 0); ++rep) {
-    for (uint32_t u = 0; u < nu; ++u) {
-      hr::UserQuery q;
-      q.known_user = u;
-      q.history = hist[u];
-      const auto t0 = clock::now();
-      const auto r = indexed.Recommend(q, 10);
-      lat.push_back(std::chrono::duration<double, std::micro>(clock::now() - t0).count());
-      sink += r.items.size();
+  const bool lat_on = Arg("lat", 1) != 0;
+  // Latency of indexed.Recommend over every user, `reps` times; make(u) gives u's query.
+  auto latency = [&](const char* what, int reps, bool explain, auto make) {
+    std::vector<double> lat;
+    for (int rep = 0; rep < (lat_on ? reps : 0); ++rep) {
+      for (uint32_t u = 0; u < nu; ++u) {
+        const hr::UserQuery q = make(u);
+        const auto t0 = clock::now();
+        const auto r = indexed.Recommend(q, 10, explain);
+        lat.push_back(std::chrono::duration<double, std::micro>(clock::now() - t0).count());
+        sink += r.items.size();
+      }
     }
-  }
-  if (lat.empty()) lat.push_back(0);
-  std::sort(lat.begin(), lat.end());
-  std::printf("recommend (1 user, k=10, %s index if > brute_max items, trained factor): p50 %.1f us  p99 %.1f us  (n=%zu)\n",
-              cm->index ? cm->index->kind().c_str() : "no", lat[lat.size() / 2], lat[lat.size() * 99 / 100],
-              lat.size());
-  lat.clear();
-  for (uint32_t u = 0; u < (Arg("lat", 1) != 0 ? nu : 0); ++u) {
+    if (lat.empty()) lat.push_back(0);
+    std::sort(lat.begin(), lat.end());
+    std::printf("recommend (%s): p50 %.1f us  p99 %.1f us  (n=%zu)\n", what, lat[lat.size() / 2],
+                lat[lat.size() * 99 / 100], lat.size());
+  };
+  const std::string trained = std::string("1 user, k=10, ") + (cm->index ? cm->index->kind() : "no") +
+                              " index if > brute_max items, trained factor";
+  latency(trained.c_str(), 3, false, [&](uint32_t u) {
+    hr::UserQuery q;
+    q.known_user = u;
+    q.history = hist[u];
+    return q;
+  });
+  latency("1 user, k=10, fold-in + explanations", 1, true, [&](uint32_t u) {
     hr::UserQuery q;
     q.history = hist[u];
     q.use_trained_factor = false;
-    const auto t0 = clock::now();
-    const auto r = indexed.Recommend(q, 10, true);
-    lat.push_back(std::chrono::duration<double, std::micro>(clock::now() - t0).count());
-    sink += r.items.size();
-  }
-  if (lat.empty()) lat.push_back(0);
-  std::sort(lat.begin(), lat.end());
-  std::printf("recommend (1 user, k=10, fold-in + explanations): p50 %.1f us  p99 %.1f us\n", lat[lat.size() / 2],
-              lat[lat.size() * 99 / 100]);
-  lat.clear();
-  for (int rep = 0; rep < (Arg("lat", 1) != 0 ? 3 : 0); ++rep) {
-    for (uint32_t u = 0; u < nu; ++u) {
-      hr::UserQuery q;
-      q.history = std::span<const hr::HistoryEntry>(hist[u]).first(std::min<size_t>(5, hist[u].size()));
-      q.use_trained_factor = false;
-      const auto t0 = clock::now();
-      const auto r = indexed.Recommend(q, 10);
-      lat.push_back(std::chrono::duration<double, std::micro>(clock::now() - t0).count());
-      sink += r.items.size();
-    }
-  }
-  if (lat.empty()) lat.push_back(0);
-  std::sort(lat.begin(), lat.end());
-  std::printf("recommend (new user given 5 items, k=10, fold-in): p50 %.1f us  p99 %.1f us\n", lat[lat.size() / 2],
-              lat[lat.size() * 99 / 100]);
+    return q;
+  });
+  latency("new user given 5 items, k=10, fold-in", 3, false, [&](uint32_t u) {
+    hr::UserQuery q;
+    q.history = std::span<const hr::HistoryEntry>(hist[u]).first(std::min<size_t>(5, hist[u].size()));
+    q.use_trained_factor = false;
+    return q;
+  });
   const hr::HybridRanker& brute = hyb.ranker();
   double best = 0.0, cpu_best = 0.0;
   auto cpu_now = [] {

@@ -508,26 +508,20 @@ RankPath HybridRanker::Finish(Scratch& s, const State& st) const {
   ZScore(s.rc, {}, s.zc, options_.sigma_floor);
   ZScore(s.rt, {}, s.zt, options_.sigma_floor);
   FuseScores(s.zc, s.zt, st.w, s.fused);
-  if (st.has_recent) {
-    s.rr.resize(c);
-    s.zr.resize(c);
+  // An extra signal: z-scored over the candidates (a non-finite score counts as missing) and
+  // added to the fused score with its weight.
+  auto add_signal = [&](const std::vector<float>& full, float weight, std::vector<float>& raw, std::vector<float>& z) {
+    raw.resize(c);
+    z.resize(c);
     for (size_t j = 0; j < c; ++j) {
-      const float v = s.recent_full[s.cand[j]];
-      s.rr[j] = std::isfinite(v) ? v : kNaN;
+      const float v = full[s.cand[j]];
+      raw[j] = std::isfinite(v) ? v : kNaN;
     }
-    ZScore(s.rr, {}, s.zr, options_.sigma_floor);
-    for (size_t j = 0; j < c; ++j) s.fused[j] += options_.recent_weight * s.zr[j];
-  }
-  if (st.has_cooc) {
-    s.ro.resize(c);
-    s.zo.resize(c);
-    for (size_t j = 0; j < c; ++j) {
-      const float v = s.cooc_full[s.cand[j]];
-      s.ro[j] = std::isfinite(v) ? v : kNaN;
-    }
-    ZScore(s.ro, {}, s.zo, options_.sigma_floor);
-    for (size_t j = 0; j < c; ++j) s.fused[j] += st.g * s.zo[j];
-  }
+    ZScore(raw, {}, z, options_.sigma_floor);
+    for (size_t j = 0; j < c; ++j) s.fused[j] += weight * z[j];
+  };
+  if (st.has_recent) add_signal(s.recent_full, options_.recent_weight, s.rr, s.zr);
+  if (st.has_cooc) add_signal(s.cooc_full, st.g, s.ro, s.zo);
   if (st.m > 0.f) {
     s.rp.resize(c);
     s.zp.resize(c);
