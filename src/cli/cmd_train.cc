@@ -61,7 +61,7 @@ Status TuneForTraining(const Dataset& d, SplitProtocol protocol, const TrainArgs
   fo.als = als;
   fo.threads = als.threads;
   fo.quiet = a.quiet;
-  fo.folds = protocol == SplitProtocol::kColdUsers ? 3 : 1;  // few validation users: pool 3 folds
+  fo.folds = protocol == SplitProtocol::kColdUsers ? 5 : 1;  // few validation users: pool 5 folds (as evaluate)
   std::span<const float> emb;
   int dim = 0;
   if (content != nullptr) {
