@@ -29,8 +29,11 @@ void ZScore(std::span<const float> scores, std::span<const uint8_t> present, std
 float AdaptiveWeight(size_t history_size, float T, float w_max, bool has_collab_factor) {
   if (!has_collab_factor || history_size == 0) return 0.f;
   if (!std::isfinite(w_max)) return 0.f;
-  const float ramp = T <= 0.f ? 1.f : std::min(1.f, static_cast<float>(history_size) / T);
-  return std::clamp(w_max * ramp, 0.f, 1.f);
+  return std::clamp(w_max * HistoryRamp(history_size, T), 0.f, 1.f);
+}
+
+float HistoryRamp(size_t history_size, float T) {
+  return T <= 0.f ? 1.f : std::min(1.f, static_cast<float>(history_size) / T);
 }
 
 void FuseScores(std::span<const float> z_collab, std::span<const float> z_content, float w, std::span<float> out) {

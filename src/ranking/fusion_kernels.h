@@ -19,6 +19,11 @@ inline constexpr float kDefaultSigmaFloor = 1e-6f;
 void ZScore(std::span<const float> scores, std::span<const uint8_t> present, std::span<float> out,
             float sigma_floor = kDefaultSigmaFloor);
 
+// min(1, history_size / T), or 1 when T <= 0: how far a history has grown towards T. The
+// collaborative weight rises with it; the popularity blend and the co-occurrence signal fade
+// with it (1 - ramp).
+float HistoryRamp(size_t history_size, float T);
+
 // w_u = 0 without a collaborative factor; otherwise w_max * min(1, history_size / T).
 // T <= 0 means "full weight from the first interaction". Result clamped to [0, 1].
 float AdaptiveWeight(size_t history_size, float T, float w_max, bool has_collab_factor);

@@ -59,6 +59,14 @@ TEST(AdaptiveWeightTest, RampsToWmax) {
   EXPECT_FLOAT_EQ(AdaptiveWeight(1, 0.f, 0.6f, true), 0.6f);
 }
 
+TEST(HistoryRampTest, RisesToOneAtT) {
+  EXPECT_EQ(HistoryRamp(0, 10.f), 0.f);
+  EXPECT_FLOAT_EQ(HistoryRamp(5, 10.f), 0.5f);
+  EXPECT_EQ(HistoryRamp(20, 10.f), 1.f);  // capped
+  EXPECT_EQ(HistoryRamp(3, 0.f), 1.f);    // T <= 0: at once
+  EXPECT_EQ(HistoryRamp(3, -1.f), 1.f);
+}
+
 TEST(FuseScoresTest, LinearBlend) {
   std::vector<float> zc{1.f, -1.f}, zt{0.f, 2.f}, out(2);
   FuseScores(zc, zt, 0.25f, out);

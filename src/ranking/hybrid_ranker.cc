@@ -380,9 +380,8 @@ bool HybridRanker::Prepare(const UserQuery& query, Scratch& s, State& st) const 
   }
   // Co-occurrence scores: sum of the history items' neighbour weights (sparse accumulation).
   if (nb_ != nullptr) {
-    const float tc = options_.cooccurrence_T;
-    st.g = options_.cooccurrence_weight *
-           (tc > 0.f ? 1.f - std::min(1.f, static_cast<float>(s.hist.size()) / tc) : 1.f);
+    const float tc = options_.cooccurrence_T;  // <= 0: constant weight, no fade
+    st.g = options_.cooccurrence_weight * (tc > 0.f ? 1.f - HistoryRamp(s.hist.size(), tc) : 1.f);
   }
   if (st.g > 0.f) {
     ResizeScratch(s.cooc_full, n);
@@ -402,8 +401,7 @@ bool HybridRanker::Prepare(const UserQuery& query, Scratch& s, State& st) const 
   }
   if (options_.popularity_mix > 0.f && !pop_.empty()) {
     const float tp = options_.popularity_T > 0.f ? options_.popularity_T : options_.T;
-    const float ramp = tp <= 0.f ? 1.f : std::min(1.f, static_cast<float>(s.hist.size()) / tp);
-    st.m = options_.popularity_mix * (1.f - ramp);
+    st.m = options_.popularity_mix * (1.f - HistoryRamp(s.hist.size(), tp));
   }
   return true;
 }
