@@ -47,9 +47,15 @@ FusionGrid DefaultFusionGrid(SplitProtocol protocol, const RankerOptions& base) 
       g.blends = {{0.f, base.popularity_T}, {0.1f, 50.f}, {0.3f, 50.f}, {0.5f, 50.f}};
       g.foldin_regularization = {base.foldin_regularization, 100.f};
       g.recent = {off, {5, 1.f, 100.f}};
-      g.cooccurrence = {{0.f, base.cooccurrence_neighbours, base.cooccurrence_beta}};
-      for (float w : {0.5f, 1.f, 1.5f, 2.f, 3.f})
-        for (float beta : {0.f, 0.3f}) g.cooccurrence.emplace_back(w, base.cooccurrence_neighbours, beta);
+      g.cooccurrence = {{0.f, base.cooccurrence_neighbours, base.cooccurrence_beta, base.cooccurrence_T}};
+      {
+        // Cold-users validation users all have the same few items, so it cannot tell how the
+        // signal should fade; it fades at 20 items unless the base says otherwise (it costs
+        // NDCG on long histories, see RankerOptions::cooccurrence_T).
+        const float fade = base.cooccurrence_T > 0.f ? base.cooccurrence_T : 20.f;
+        for (float w : {0.5f, 1.f, 1.5f, 2.f, 3.f})
+          for (float beta : {0.f, 0.3f}) g.cooccurrence.emplace_back(w, base.cooccurrence_neighbours, beta, fade);
+      }
       break;
     case SplitProtocol::kColdItems:
       g.w_max.insert(g.w_max.begin(), 0.3f);
@@ -101,10 +107,11 @@ Result<FusionTuneResult> TuneFusion(const Dataset& dataset, const Split& split, 
                   for (const auto& [ri, rw, rl] : OrBase(g.recent, std::tuple<size_t, float, float>{
                                                                       b.recent_items, b.recent_weight,
                                                                       b.recent_regularization}))
-                  for (const auto& [cw, cm, cb] : OrBase(g.cooccurrence, std::tuple<float, size_t, float>{
-                                                                           b.cooccurrence_weight,
-                                                                           b.cooccurrence_neighbours,
-                                                                           b.cooccurrence_beta})) {
+                  for (const auto& [cw, cm, cb, ct] : OrBase(g.cooccurrence, std::tuple<float, size_t, float, float>{
+                                                                               b.cooccurrence_weight,
+                                                                               b.cooccurrence_neighbours,
+                                                                               b.cooccurrence_beta,
+                                                                               b.cooccurrence_T})) {
                   // The half-life only matters with a blend, the ridge only with the map.
                   if (mix == 0.f && hl != OrBase(g.popularity_half_life_days, b.popularity_half_life_days)[0]) continue;
                   if (!map && ridge != OrBase(g.map_ridge, b.map_ridge)[0]) continue;
@@ -124,10 +131,7 @@ Result<FusionTuneResult> TuneFusion(const Dataset& dataset, const Split& split, 
                   r.cooccurrence_weight = cw;
                   r.cooccurrence_neighbours = cm;
                   r.cooccurrence_beta = cb;
-                  // Cold-users validation users all have the same few items, so it cannot tell
-                  // how the signal should fade; it fades at 20 items (it costs NDCG on long
-                  // histories, see RankerOptions::cooccurrence_T).
-                  if (cw > 0.f && r.cooccurrence_T <= 0.f) r.cooccurrence_T = 20.f;
+                  r.cooccurrence_T = ct;
                   try {
                     r.Validate();
                   } catch (const std::invalid_argument& e) {

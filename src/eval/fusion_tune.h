@@ -37,8 +37,8 @@ struct FusionGrid {
   std::vector<float> map_ridge;
   // (recent_items, recent_weight, recent_regularization); (0, 0, x) = off.
   std::vector<std::tuple<size_t, float, float>> recent;
-  // (cooccurrence_weight, cooccurrence_neighbours, cooccurrence_beta); weight 0 = off.
-  std::vector<std::tuple<float, size_t, float>> cooccurrence;
+  // (cooccurrence_weight, cooccurrence_neighbours, cooccurrence_beta, cooccurrence_T); weight 0 = off.
+  std::vector<std::tuple<float, size_t, float, float>> cooccurrence;
 
   size_t size() const;
 };

@@ -28,6 +28,7 @@ TEST(FusionTuneTest, GridSizesPerProtocol) {
   // N 200 x T 5 x w_max 4 x blends 4 x fold-in 2 x recent 2 x co-occurrence (off + 5 x 2).
   EXPECT_EQ(cu.size(), 1u * 5 * 4 * 4 * 2 * 2 * 11);
   EXPECT_EQ(std::get<0>(cu.cooccurrence.front()), 0.f);  // off is one of the choices
+  EXPECT_EQ(std::get<3>(cu.cooccurrence.back()), 20.f);  // on: fades at 20 items by default
   const FusionGrid ci = DefaultFusionGrid(SplitProtocol::kColdItems, base);
   EXPECT_EQ(ci.w_max.front(), 0.3f);
   EXPECT_EQ(ci.map_cold_items.size(), 2u);
