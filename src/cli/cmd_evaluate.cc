@@ -25,6 +25,7 @@
 #include "eval/report.h"
 #include "eval/split.h"
 #include "eval/tune.h"
+#include "model/trained_model.h"
 #include "ranking/fusion_kernels.h"
 #include "ranking/recommenders.h"
 
@@ -78,24 +79,9 @@ struct EvaluateArgs {
   std::string report;
 };
 
+// The fusion options as the model manifest writes them (one list of fields for both).
 nlohmann::ordered_json RankerToJson(const RankerOptions& r) {
-  return {{"candidates", r.candidates},
-          {"T", r.T},
-          {"w_max", r.w_max},
-          {"popularity_mix", r.popularity_mix},
-          {"popularity_T", r.popularity_T},
-          {"popularity_half_life_days", r.popularity_half_life_days},
-          {"foldin_regularization", r.foldin_regularization},
-          {"map_cold_items", r.map_cold_items},
-          {"map_ridge", r.map_ridge},
-          {"recent_items", r.recent_items},
-          {"recent_weight", r.recent_weight},
-          {"recent_regularization", r.recent_regularization},
-          {"cooccurrence_weight", r.cooccurrence_weight},
-          {"cooccurrence_T", r.cooccurrence_T},
-          {"cooccurrence_neighbours", r.cooccurrence_neighbours},
-          {"cooccurrence_alpha", r.cooccurrence_alpha},
-          {"cooccurrence_beta", r.cooccurrence_beta}};
+  return nlohmann::ordered_json::parse(RankerOptionsToJson(r).dump());
 }
 
 std::string Short(double v) {
