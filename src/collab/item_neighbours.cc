@@ -37,6 +37,7 @@ ItemNeighbours BuildItemNeighbours(const CsrMatrix& by_user, const ItemNeighbour
   ParallelFor(n, ResolveThreads(threads), [&](size_t begin, size_t end) {
     std::vector<uint32_t> count(n, 0);
     std::vector<uint32_t> touched, order;
+    std::vector<float> w;
     for (size_t i = begin; i < end; ++i) {
       touched.clear();
       for (uint32_t u : by_item.RowIndices(static_cast<uint32_t>(i))) {
@@ -45,7 +46,7 @@ ItemNeighbours BuildItemNeighbours(const CsrMatrix& by_user, const ItemNeighbour
           if (count[j]++ == 0) touched.push_back(j);
         }
       }
-      std::vector<float> w(touched.size());
+      w.resize(touched.size());
       for (size_t t = 0; t < touched.size(); ++t)
         w[t] = static_cast<float>(count[touched[t]] * inv_a[i] * inv_b[touched[t]]);
       order.resize(touched.size());
