@@ -46,15 +46,15 @@ hr::RankerOptions RankerFromArgs() {
   o.T = static_cast<float>(Arg("T", 20));
   o.w_max = static_cast<float>(Arg("w_max", 1));
   o.candidates = static_cast<size_t>(Arg("N", 200));
-  o.popularity_mix = static_cast<float>(Arg("mix", 0));
-  o.foldin_regularization = static_cast<float>(Arg("foldin_reg", -1));
-  o.popularity_T = static_cast<float>(Arg("popularity_T", 0));
+  o.popularity.mix = static_cast<float>(Arg("mix", 0));
+  o.collab.foldin_regularization = static_cast<float>(Arg("foldin_reg", -1));
+  o.popularity.T = static_cast<float>(Arg("popularity_T", 0));
   o.map_cold_items = Arg("map", 0) != 0;
   o.map_ridge = static_cast<float>(Arg("map_ridge", 1));
   o.brute_force_max_items = static_cast<size_t>(Arg("brute_max", 20000));
-  o.cooccurrence_weight = static_cast<float>(Arg("cooc", 0));
-  o.cooccurrence_T = static_cast<float>(Arg("cooc_T", 0));
-  o.cooccurrence_neighbours = static_cast<size_t>(Arg("cooc_m", 50));
+  o.cooccurrence.weight = static_cast<float>(Arg("cooc", 0));
+  o.cooccurrence.T = static_cast<float>(Arg("cooc_T", 0));
+  o.cooccurrence.neighbours = static_cast<size_t>(Arg("cooc_m", 50));
   return o;
 }
 
@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
         hyb.ScoreHistory(hist, s);
         for (auto& [i, r] : hist) s[i] = -INFINITY;
         top[0] = hr::TopK(s, k);
-        const auto x = hyb.als().FoldInUser(hist, ro.foldin_regularization);
+        const auto x = hyb.als().FoldInUser(hist, ro.collab.foldin_regularization);
         hyb.als().ScoreVector(x, s);
         for (auto& [i, r] : hist) s[i] = -INFINITY;
         top[1] = hr::TopK(s, k);
@@ -175,16 +175,16 @@ int main(int argc, char** argv) {
   hr::HybridRecommender hyb(cm->embeddings, d, ho);
   if (!hyb.Fit(in).ok()) return 1;
   std::shared_ptr<const hr::ItemNeighbours> nb;
-  if (ro.cooccurrence_weight > 0.f) {
+  if (ro.cooccurrence.weight > 0.f) {
     std::vector<double> build_ms;
     for (int rep = 0; rep < 5; ++rep) {
       const auto t0 = std::chrono::steady_clock::now();
-      nb = std::make_shared<const hr::ItemNeighbours>(hr::BuildItemNeighbours(all.by_user, ro.neighbour_options(), threads));
+      nb = std::make_shared<const hr::ItemNeighbours>(hr::BuildItemNeighbours(all.by_user, ro.cooccurrence.neighbour_options(), threads));
       build_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     }
     std::sort(build_ms.begin(), build_ms.end());
     std::printf("co-occurrence table (%zu neighbours, %d threads): built in %.1f ms (median of 5), %.2f MB\n",
-                ro.cooccurrence_neighbours, threads, build_ms[2], nb->MemoryBytes() / 1e6);
+                ro.cooccurrence.neighbours, threads, build_ms[2], nb->MemoryBytes() / 1e6);
   }
   hr::HybridRanker indexed(&hyb.als(), cm->embeddings, d, cm->index.get(), hyb.popularity().item_scores(), ro, {}, nb);
   const uint32_t nu = data.num_users();

@@ -46,7 +46,7 @@ TEST(LiveStateTest, ConcurrentReadersWritersAndReloads) {
         UserQuery q;
         q.use_trained_factor = false;
         q.history = h;
-        const auto resp = snap->ranker(true).Recommend(q, 3, true);
+        const auto resp = snap->ranker().Recommend(q, 3, true);
         if (resp.items.empty() && snap->num_items() > h.size() + 3) ++read_failures;
         for (const auto& it : resp.items)
           if (it.item >= snap->num_items()) ++read_failures;
@@ -119,7 +119,11 @@ TEST(LiveStateTest, ResponseTextCarriesTheRankersAnswer) {
   q.use_trained_factor = false;
   q.history = h;
   for (const bool explain : {false, true}) {
-    const RankResponse r = snap->ranker(false).Recommend(q, 8, explain);
+    RankRequest rq;
+    rq.k = 8;
+    rq.explain = explain;
+    rq.exclude_seen = false;
+    const RankResponse r = snap->ranker().Recommend(q, rq);
     ASSERT_FALSE(r.items.empty());
     JsonText t;
     t.BeginObject();
@@ -127,7 +131,8 @@ TEST(LiveStateTest, ResponseTextCarriesTheRankersAnswer) {
     t.Key("user").String("u\n1").EndObject();
     const nlohmann::json j = nlohmann::json::parse(t.str());
     EXPECT_EQ(j["path"], std::string(RankPathName(r.path)));
-    EXPECT_EQ(static_cast<float>(j["weight"].get<double>()), r.weight);
+    EXPECT_EQ(static_cast<float>(j["weight"].get<double>()), r.weight("collab"));
+    for (const SignalUse& u : r.signals) EXPECT_EQ(static_cast<float>(j["signals"][std::string(u.name)].get<double>()), u.weight);
     EXPECT_EQ(j["history_size"], h.size());
     EXPECT_EQ(j["model_version"], snap->version());
     EXPECT_EQ(j["user"], "u\n1");
@@ -138,22 +143,24 @@ TEST(LiveStateTest, ResponseTextCarriesTheRankersAnswer) {
       EXPECT_EQ(ji["rank"], i + 1);
       EXPECT_EQ(ji["item"], ItemRefJson(*snap, it.item));
       EXPECT_EQ(static_cast<float>(ji["score"].get<double>()), it.score);
-      EXPECT_EQ(ji["collab"].is_null(), !it.collab.has_value());
-      if (it.collab) {
-        EXPECT_EQ(static_cast<float>(ji["collab"].get<double>()), *it.collab);
+      const auto collab = r.raw(it, "collab");
+      EXPECT_EQ(ji["collab"].is_null(), !collab.has_value());
+      if (collab) {
+        EXPECT_EQ(static_cast<float>(ji["collab"].get<double>()), *collab);
       }
-      EXPECT_EQ(ji["content"].is_null(), !it.content.has_value());
-      EXPECT_EQ(static_cast<float>(ji["z_content"].get<double>()), it.z_content);
+      EXPECT_EQ(ji["content"].is_null(), !r.raw(it, "content").has_value());
+      EXPECT_EQ(static_cast<float>(ji["z_content"].get<double>()), r.z(it, "content"));
       EXPECT_EQ(ji.contains("explanation"), explain);
       if (explain) {
-        ASSERT_EQ(ji["explanation"]["content"].size(), it.content_reasons.size());
-        ASSERT_EQ(ji["explanation"]["collab"].size(), it.collab_reasons.size());
-        for (size_t c = 0; c < it.content_reasons.size(); ++c)
-          EXPECT_EQ(ji["explanation"]["content"][c]["item"], ItemRefJson(*snap, it.content_reasons[c].history_item));
+        const auto content = r.reasons(it, "content");
+        ASSERT_EQ(ji["explanation"]["content"].size(), content.size());
+        ASSERT_EQ(ji["explanation"]["collab"].size(), r.reasons(it, "collab").size());
+        for (size_t c = 0; c < content.size(); ++c)
+          EXPECT_EQ(ji["explanation"]["content"][c]["item"], ItemRefJson(*snap, content[c].history_item));
       }
     }
   }
-  const auto sims = snap->ranker(true).Similar(added->item, 5, SimilarMode::kContent);
+  const auto sims = snap->ranker().Similar(added->item, 5, SimilarMode::kContent);
   ASSERT_FALSE(sims.empty());
   const nlohmann::json js = nlohmann::json::parse(SimilarText(*snap, added->item, "content", sims));
   EXPECT_EQ(js["item"], ItemRefJson(*snap, added->item));
@@ -228,15 +235,19 @@ TEST(LiveStateTest, GrowingSnapshotsShareStorageAndStayIsolated) {
   q.use_trained_factor = false;
   q.history = h;
   for (const bool excl : {true, false}) {
-    const auto x = s2->ranker(excl).Recommend(q, 10, true), y = fresh->ranker(excl).Recommend(q, 10, true);
+    RankRequest rq;
+    rq.k = 10;
+    rq.explain = true;
+    rq.exclude_seen = excl;
+    const auto x = s2->ranker().Recommend(q, rq), y = fresh->ranker().Recommend(q, rq);
     ASSERT_EQ(x.items.size(), y.items.size());
     for (size_t i = 0; i < x.items.size(); ++i) {
       EXPECT_EQ(x.items[i].item, y.items[i].item);
       EXPECT_EQ(x.items[i].score, y.items[i].score);
     }
   }
-  const auto sx = s2->ranker(true).Similar(n0 + 1, 5, SimilarMode::kHybrid);
-  const auto sy = fresh->ranker(true).Similar(n0 + 1, 5, SimilarMode::kHybrid);
+  const auto sx = s2->ranker().Similar(n0 + 1, 5, SimilarMode::kHybrid);
+  const auto sy = fresh->ranker().Similar(n0 + 1, 5, SimilarMode::kHybrid);
   ASSERT_EQ(sx.size(), sy.size());
   for (size_t i = 0; i < sx.size(); ++i) EXPECT_EQ(sx[i].item, sy[i].item);
 

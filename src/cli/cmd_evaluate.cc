@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/ranker_flags.h"
 #include "collab/als.h"
 #include "collab/als_model.h"
 #include "collab/popularity.h"
@@ -53,29 +54,13 @@ struct EvaluateArgs {
   std::string solver;
   std::string confidence;  // linear | log | bm25; empty = AlsOptions default
   int cg_steps = 0;
-  float fold_in_regularization = -1.f;  // cold-users fold-in lambda; < 0 = training lambda
   int threads = 0;
   bool quiet = false;
   // Content layer.
   std::string encoder = "auto";
   std::string minilm_dir;
-  // Fusion (RankerOptions); negative = RankerOptions default. With --tune these are the defaults
-  // the fusion grid starts from and is compared against.
-  int candidates = -1;
-  float T = -1.f;
-  float w_max = -1.f;
-  float popularity_mix = -1.f;
-  float popularity_T = -1.f;
-  float popularity_half_life = -1.f;
-  bool map_cold_items = false;
-  int recent_items = -1;
-  float recent_weight = -1.f;
-  float recent_regularization = -1.f;
-  float cooccurrence_weight = -1.f;
-  float cooccurrence_T = -1.f;
-  int cooccurrence_neighbours = -1;
-  float cooccurrence_alpha = -1.f;
-  float cooccurrence_beta = -1.f;
+  // Fusion: with --tune the options the fusion grid starts from and is compared against.
+  RankerOptions ranker;
   std::string report;
 };
 
@@ -138,7 +123,7 @@ Result<RunOutput> RunOnce(const Dataset& dataset, const EvaluateArgs& a, const S
     to.base = als;
     to.eval_threads = a.threads;
     to.quiet = a.quiet;
-    to.fold_in_regularization = a.fold_in_regularization;
+    to.fold_in_regularization = a.ranker.collab.foldin_regularization;
     if (!a.factors.empty()) to.grid.factors = a.factors;
     if (!a.regularization.empty()) to.grid.regularization = a.regularization;
     if (!a.alpha.empty()) to.grid.alpha = a.alpha;
@@ -171,13 +156,7 @@ Result<RunOutput> RunOnce(const Dataset& dataset, const EvaluateArgs& a, const S
     if (!a.json) {
       std::cout << "fusion grid on the validation split (" << tuned.trials.size() << " trials, hybrid "
                 << tuned.metric_name << "): flags " << Short(tuned.trials[0].metric) << " -> best "
-                << Short(tuned.trials[tuned.best].metric) << " with N=" << ranker.candidates << " T=" << ranker.T
-                << " w_max=" << ranker.w_max << " popularity_mix=" << ranker.popularity_mix
-                << " popularity_T=" << ranker.popularity_T << " half-life=" << ranker.popularity_half_life_days
-                << "d map_cold_items=" << (ranker.map_cold_items ? "on" : "off") << " map_ridge=" << ranker.map_ridge
-                << " fold-in lambda=" << ranker.foldin_regularization << " recent=" << ranker.recent_items
-                << " items x " << ranker.recent_weight << " (lambda " << ranker.recent_regularization << ")"
-                << " co-occurrence weight=" << ranker.cooccurrence_weight << "\n\n";
+                << Short(tuned.trials[tuned.best].metric) << " with " << RankerOptionsToJson(ranker).dump() << "\n\n";
     }
   }
   AlsModel collab(als);  // options validated before the run
@@ -191,7 +170,7 @@ Result<RunOutput> RunOnce(const Dataset& dataset, const EvaluateArgs& a, const S
   // Histories revealed by cold-users are scored by fold-in (the models never saw those users).
   const std::vector<EvalModel> models = {{&popularity, PopularityHistoryScorer(popularity)},
                                          {&content_model, PairHistoryScorer(content_model)},
-                                         {&collab, AlsFoldInScorer(collab, a.fold_in_regularization)},
+                                         {&collab, AlsFoldInScorer(collab, a.ranker.collab.foldin_regularization)},
                                          {&hybrid, PairHistoryScorer(hybrid)}};
   EvalOptions eo;
   eo.ks = a.ks;
@@ -206,7 +185,7 @@ Result<RunOutput> RunOnce(const Dataset& dataset, const EvaluateArgs& a, const S
     result.params["split"]["reveal"] = a.reveal;
     result.params["split"]["revealed_interactions"] = split.revealed.size();
     result.params["collab"]["fold_in_regularization"] =
-        a.fold_in_regularization < 0 ? als.regularization : a.fold_in_regularization;
+        a.ranker.collab.foldin_regularization < 0 ? als.regularization : a.ranker.collab.foldin_regularization;
   }
   result.params["content"] = {{"encoder", content.encoder ? content.encoder->name() : ""},
                               {"dimension", content.dimension()}};
@@ -321,23 +300,7 @@ int RunEvaluate(const EvaluateArgs& a) {
   } catch (const std::invalid_argument& e) {
     return Fail(e.what(), 2);
   }
-  RankerOptions ranker;
-  if (a.candidates > 0) ranker.candidates = static_cast<size_t>(a.candidates);
-  if (a.T >= 0) ranker.T = a.T;
-  if (a.w_max >= 0) ranker.w_max = a.w_max;
-  if (a.popularity_mix >= 0) ranker.popularity_mix = a.popularity_mix;
-  if (a.popularity_T >= 0) ranker.popularity_T = a.popularity_T;
-  if (a.popularity_half_life >= 0) ranker.popularity_half_life_days = a.popularity_half_life;
-  ranker.map_cold_items = a.map_cold_items;
-  ranker.foldin_regularization = a.fold_in_regularization;
-  if (a.recent_items >= 0) ranker.recent_items = static_cast<size_t>(a.recent_items);
-  if (a.recent_weight >= 0) ranker.recent_weight = a.recent_weight;
-  if (a.recent_regularization >= 0) ranker.recent_regularization = a.recent_regularization;
-  if (a.cooccurrence_weight >= 0) ranker.cooccurrence_weight = a.cooccurrence_weight;
-  if (a.cooccurrence_T >= 0) ranker.cooccurrence_T = a.cooccurrence_T;
-  if (a.cooccurrence_neighbours >= 0) ranker.cooccurrence_neighbours = static_cast<size_t>(a.cooccurrence_neighbours);
-  if (a.cooccurrence_alpha >= 0) ranker.cooccurrence_alpha = a.cooccurrence_alpha;
-  if (a.cooccurrence_beta >= 0) ranker.cooccurrence_beta = a.cooccurrence_beta;
+  RankerOptions ranker = a.ranker;
   try {
     ranker.Validate();
   } catch (const std::invalid_argument& e) {
@@ -458,8 +421,6 @@ void RegisterEvaluate(CLI::App& app, CommandRegistry& reg) {
   sub->add_option("--reg-exponent", args->reg_exponent,
                   "Frequency-scaled regularisation exponent (list with --tune)")
       ->delimiter(',');
-  sub->add_option("--fold-in-regularization", args->fold_in_regularization,
-                  "cold-users: lambda of the new users' fold-in (default: the training lambda)");
   sub->add_option("--confidence", args->confidence, "Confidence transform")
       ->check(CLI::IsMember({"linear", "log", "bm25"}));
   sub->add_option("--solver", args->solver, "ALS solver")->check(CLI::IsMember({"cg", "cholesky"}));
@@ -472,46 +433,7 @@ void RegisterEvaluate(CLI::App& app, CommandRegistry& reg) {
       ->check(CLI::IsMember({"auto", "lsa", "minilm"}))
       ->capture_default_str();
   sub->add_option("--minilm-dir", args->minilm_dir, "MiniLM model folder (default: the fetched model)");
-  sub->add_option("--candidates", args->candidates, "Hybrid: candidates N from each signal (default 200)")
-      ->check(CLI::PositiveNumber);
-  sub->add_option("--T", args->T, "Hybrid: history size at which w_u reaches w_max (default 20)")
-      ->check(CLI::NonNegativeNumber);
-  sub->add_option("--w-max", args->w_max, "Hybrid: maximum collaborative weight (default 1)")
-      ->check(CLI::Range(0.0, 1.0));
-  sub->add_option("--popularity-mix", args->popularity_mix,
-                  "Hybrid: popularity blend weight for short histories (default 0 = off)")
-      ->check(CLI::Range(0.0, 1.0));
-  sub->add_option("--popularity-T", args->popularity_T,
-                  "Hybrid: history size at which the popularity blend vanishes (default: T)")
-      ->check(CLI::NonNegativeNumber);
-  sub->add_option("--popularity-half-life", args->popularity_half_life,
-                  "Hybrid: half-life in days of the time decay of the blended popularity (default 0 = counts)")
-      ->check(CLI::NonNegativeNumber);
-  sub->add_flag("--map-cold-items", args->map_cold_items,
-                "Hybrid: give factor-less items a factor mapped from their embedding");
-  sub->add_option("--recent-items", args->recent_items,
-                  "Hybrid: fold in a second factor from the user's last N items (default 0 = off)")
-      ->check(CLI::NonNegativeNumber);
-  sub->add_option("--recent-weight", args->recent_weight, "Hybrid: weight of that recent-items signal")
-      ->check(CLI::NonNegativeNumber);
-  sub->add_option("--recent-regularization", args->recent_regularization,
-                  "Hybrid: fold-in lambda of the recent-items factor (default 100)")
-      ->check(CLI::NonNegativeNumber);
-  sub->add_option("--cooccurrence-weight", args->cooccurrence_weight,
-                  "Hybrid: weight of the item co-occurrence (item-kNN) signal (default 0 = off)")
-      ->check(CLI::NonNegativeNumber);
-  sub->add_option("--cooccurrence-T", args->cooccurrence_T,
-                  "Hybrid: history size at which the co-occurrence weight fades to 0 (default 0 = constant)")
-      ->check(CLI::NonNegativeNumber);
-  sub->add_option("--cooccurrence-neighbours", args->cooccurrence_neighbours,
-                  "Hybrid: co-occurring items kept per item (default 50)")
-      ->check(CLI::PositiveNumber);
-  sub->add_option("--cooccurrence-alpha", args->cooccurrence_alpha,
-                  "Hybrid: co-occurrence weights divided by the history item's popularity^alpha (default 0.5)")
-      ->check(CLI::NonNegativeNumber);
-  sub->add_option("--cooccurrence-beta", args->cooccurrence_beta,
-                  "Hybrid: ... and by the recommended item's popularity^beta (default 0)")
-      ->check(CLI::NonNegativeNumber);
+  AddRankerFlags(sub, args->ranker, "Hybrid fusion (start of the grid with --tune)");
   sub->add_option("--report", args->report,
                   "Write report.json, report.md and PNG charts (python3-matplotlib) into DIR");
   reg.Add(sub, [args] { return RunEvaluate(*args); });

@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "model/trained_model.h"
+#include "ranking/signal_registry.h"
 #include "ranking/hybrid_ranker.h"
 
 namespace hybridrec::cli {
@@ -48,7 +49,7 @@ Result<std::vector<HistoryEntry>> ParseItems(const TrainedModel& tm, const std::
   return out;
 }
 
-void PrintReasons(const TrainedModel& tm, const char* label, const std::vector<Contribution>& reasons) {
+void PrintReasons(const TrainedModel& tm, const char* label, std::span<const Contribution> reasons) {
   if (reasons.empty()) return;
   std::cout << "       " << label << ":";
   for (const auto& c : reasons)
@@ -66,9 +67,7 @@ int RunRecommend(const RecommendArgs& a) {
     std::cerr << "error: " << tm.status().message() << "\n";
     return 1;
   }
-  RankerOptions ro = tm->ranker;
-  ro.exclude_seen = !a.include_seen;
-  auto ranker = tm->MakeRanker(ro);
+  auto ranker = tm->MakeRanker(tm->ranker);
 
   std::vector<HistoryEntry> history;
   UserQuery q;
@@ -97,17 +96,23 @@ int RunRecommend(const RecommendArgs& a) {
     for (auto it = history.rbegin(); it != history.rend(); ++it) recent.push_back(it->first);
   if (!recent.empty()) q.recent = recent;
   q.history = history;
-  const RankResponse r = ranker->Recommend(q, static_cast<size_t>(a.k), a.explain);
+  RankRequest request;
+  request.k = static_cast<size_t>(a.k);
+  request.explain = a.explain;
+  request.exclude_seen = !a.include_seen;
+  const RankResponse r = ranker->Recommend(q, request);
 
   if (a.json) {
     nlohmann::json out = {{"path", RankPathName(r.path)},
-                          {"weight", r.weight},
-                          {"popularity_weight", r.popularity_weight},
-                          {"recent_weight", r.recent_weight},
-                          {"recent_items", r.recent_used},
-                          {"cooccurrence_weight", r.cooccurrence_weight},
+                          {"weight", r.weight("collab")},
+                          {"popularity_weight", r.weight("popularity")},
+                          {"recent_weight", r.weight("recent")},
+                          {"recent_items", r.inputs("recent")},
+                          {"cooccurrence_weight", r.weight("cooccurrence")},
+                          {"signals", nlohmann::json::object()},
                           {"history_size", history.size()},
                           {"items", nlohmann::json::array()}};
+    for (const SignalUse& u : r.signals) out["signals"][std::string(u.name)] = u.weight;
     if (!a.user.empty()) {
       out["user"] = a.user;
       out["known_user"] = known.has_value();
@@ -115,18 +120,18 @@ int RunRecommend(const RecommendArgs& a) {
     for (const auto& it : r.items) {
       nlohmann::json j = {{"id", tm->items.Id(it.item)},  {"title", tm->item_info[it.item].title},
                           {"genres", tm->item_info[it.item].genres}, {"score", it.score},
-                          {"collab", OptJson(it.collab)}, {"content", OptJson(it.content)},
-                          {"z_collab", it.z_collab},      {"z_content", it.z_content},
-                          {"z_recent", it.z_recent},      {"z_cooccurrence", it.z_cooccurrence}};
+                          {"collab", OptJson(r.raw(it, "collab"))}, {"content", OptJson(r.raw(it, "content"))}};
+      for (const SignalRegistration& reg : BuiltinSignals()) j["z_" + std::string(reg.name)] = r.z(it, reg.name);
+      for (const SignalUse& u : r.signals) j["z_" + std::string(u.name)] = r.z(it, u.name);
       if (a.explain) {
-        auto reasons = [&](const std::vector<Contribution>& cs) {
+        auto reasons = [&](std::span<const Contribution> cs) {
           nlohmann::json arr = nlohmann::json::array();
           for (const auto& c : cs)
             arr.push_back({{"id", tm->items.Id(c.history_item)}, {"title", tm->item_info[c.history_item].title},
                            {"contribution", c.value}});
           return arr;
         };
-        j["because"] = {{"content", reasons(it.content_reasons)}, {"collab", reasons(it.collab_reasons)}};
+        j["because"] = {{"content", reasons(r.reasons(it, "content"))}, {"collab", reasons(r.reasons(it, "collab"))}};
       }
       out["items"].push_back(std::move(j));
     }
@@ -136,7 +141,7 @@ int RunRecommend(const RecommendArgs& a) {
   if (!a.user.empty())
     std::cout << "user " << a.user << (known ? "" : " (unknown: no history)") << ", ";
   std::cout << history.size() << " history items, path " << RankPathName(r.path) << ", weight w_u = " << std::fixed
-            << std::setprecision(3) << r.weight << "\n";
+            << std::setprecision(3) << r.weight("collab") << "\n";
   std::cout << "  #  item       score   collab  content  title\n";
   for (size_t i = 0; i < r.items.size(); ++i) {
     const auto& it = r.items[i];
@@ -146,11 +151,11 @@ int RunRecommend(const RecommendArgs& a) {
       return s.str();
     };
     std::cout << std::setw(3) << i + 1 << "  " << std::left << std::setw(8) << tm->items.Id(it.item) << std::right
-              << std::setw(8) << std::setprecision(3) << it.score << std::setw(9) << opt(it.collab) << std::setw(9)
-              << opt(it.content) << "  " << tm->item_info[it.item].title << "\n";
+              << std::setw(8) << std::setprecision(3) << it.score << std::setw(9) << opt(r.raw(it, "collab")) << std::setw(9)
+              << opt(r.raw(it, "content")) << "  " << tm->item_info[it.item].title << "\n";
     if (a.explain) {
-      PrintReasons(*tm, "because (content)", it.content_reasons);
-      PrintReasons(*tm, "because (collab) ", it.collab_reasons);
+      PrintReasons(*tm, "because (content)", r.reasons(it, "content"));
+      PrintReasons(*tm, "because (collab) ", r.reasons(it, "collab"));
     }
   }
   return 0;

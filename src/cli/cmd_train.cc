@@ -6,6 +6,7 @@
 
 #include "cli/als_flags.h"
 #include "cli/commands.h"
+#include "cli/ranker_flags.h"
 #include "collab/als_model.h"
 #include "collab/popularity.h"
 #include "content/content_model.h"
@@ -81,7 +82,7 @@ Status TuneForTraining(const Dataset& d, SplitProtocol protocol, const TrainArgs
               << " factors, lambda " << als.regularization << " (nu " << als.reg_exponent << "), alpha "
               << als.confidence.alpha << " -> NDCG@10 " << tuned.trials[tuned.best_index].ndcg << "; fusion N="
               << ranker.candidates << " T=" << ranker.T << " w_max=" << ranker.w_max << " popularity_mix="
-              << ranker.popularity_mix << " -> " << fused.metric_name << " " << fused.trials[fused.best].metric
+              << ranker.popularity.mix << " -> " << fused.metric_name << " " << fused.trials[fused.best].metric
               << " (base " << fused.trials[0].metric << ")\n";
   }
   return Status::Ok();
@@ -90,6 +91,12 @@ Status TuneForTraining(const Dataset& d, SplitProtocol protocol, const TrainArgs
 int RunTrain(TrainArgs& a) {
   if (std::string err = a.als.Finish(); !err.empty()) {
     std::cerr << "error: " << err << "\n";
+    return 2;
+  }
+  try {
+    a.ranker.Validate();
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "error: " << e.what() << "\n";
     return 2;
   }
   LoadOptions lo;
@@ -170,8 +177,8 @@ int RunTrain(TrainArgs& a) {
     return 1;
   }
   std::vector<float> pop_scores(counts.item_scores().begin(), counts.item_scores().end());
-  if (ranker.popularity_half_life_days > 0.f && d.has_timestamps) {
-    pop_scores = DecayedPopularity(d, m, ranker.popularity_half_life_days);
+  if (ranker.popularity.half_life_days > 0.f && d.has_timestamps) {
+    pop_scores = DecayedPopularity(d, m, ranker.popularity.half_life_days);
     for (size_t i = 0; i < pop_scores.size(); ++i)
       if (counts.item_scores()[i] > 0.f) pop_scores[i] = std::max(pop_scores[i], 1e-30f);
   }
@@ -188,10 +195,10 @@ int RunTrain(TrainArgs& a) {
   nlohmann::json extra = {{"timings", {{"als_fit_s", fit_s}, {"als_iteration_s", als.iteration_seconds()},
                                        {"embed_s", embed_s}}}};
   if (!als.loss_history().empty()) extra["als_loss"] = als.loss_history();
-  extra["params"]["popularity"] = {{"kind", ranker.popularity_half_life_days > 0.f && d.has_timestamps
+  extra["params"]["popularity"] = {{"kind", ranker.popularity.half_life_days > 0.f && d.has_timestamps
                                                 ? "time-decayed distinct users"
                                                 : "distinct users"},
-                                   {"half_life_days", ranker.popularity_half_life_days}};
+                                   {"half_life_days", ranker.popularity.half_life_days}};
   if (a.tune) extra["tuning"] = tuning;
   if (Status s = SaveTrainedModel(a.out, d, m.by_user, als, pop, content.get(), ranker, extra); !s.ok()) {
     std::cerr << "error: " << s.message() << "\n";
@@ -222,39 +229,7 @@ void RegisterTrain(CLI::App& app, CommandRegistry& reg) {
   sub->add_option("--minilm-dir", args->minilm_dir, "MiniLM model folder (default models/all-MiniLM-L6-v2)");
   sub->add_option("--index", args->index, "vector index: auto|flat|hnsw")->capture_default_str();
   sub->add_flag("--no-content", args->no_content, "collaborative only: skip the content layer");
-  sub->add_option("--candidates", args->ranker.candidates, "fusion: top-N candidates from each signal")->capture_default_str();
-  sub->add_option("--T", args->ranker.T, "fusion: history size at which the ALS weight reaches w_max")->capture_default_str();
-  sub->add_option("--w-max", args->ranker.w_max, "fusion: maximum ALS weight")->capture_default_str();
-  sub->add_option("--popularity-mix", args->ranker.popularity_mix, "fusion: popularity blend for short histories")->capture_default_str();
-  sub->add_option("--fold-in-regularization", args->ranker.foldin_regularization,
-                  "fold-in lambda (< 0: the training lambda)")->capture_default_str();
-  sub->add_option("--popularity-T", args->ranker.popularity_T,
-                  "fusion: history size at which the popularity blend vanishes (0: T)")->capture_default_str();
-  sub->add_option("--popularity-half-life", args->ranker.popularity_half_life_days,
-                  "fusion: half-life in days of the popularity time decay (0 = plain counts)")->capture_default_str();
-  sub->add_flag("--map-cold-items", args->ranker.map_cold_items,
-                "fusion: estimate factors of items without interactions from their embedding");
-  sub->add_option("--recent-items", args->ranker.recent_items,
-                  "fusion: fold in a second factor from each user's last N items (0 = off)")->capture_default_str();
-  sub->add_option("--recent-weight", args->ranker.recent_weight, "fusion: weight of that recent-items signal")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
-  sub->add_option("--recent-regularization", args->ranker.recent_regularization,
-                  "fusion: fold-in lambda of the recent-items factor")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
-  sub->add_option("--cooccurrence-weight", args->ranker.cooccurrence_weight,
-                  "fusion: weight of the item co-occurrence (item-kNN) signal (0 = off)")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
-  sub->add_option("--cooccurrence-T", args->ranker.cooccurrence_T,
-                  "fusion: history size at which the co-occurrence weight fades to 0 (0 = constant)")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
-  sub->add_option("--cooccurrence-neighbours", args->ranker.cooccurrence_neighbours,
-                  "fusion: co-occurring items kept per item")->check(CLI::PositiveNumber)->capture_default_str();
-  sub->add_option("--cooccurrence-alpha", args->ranker.cooccurrence_alpha,
-                  "fusion: co-occurrence weights divided by the history item's popularity^alpha")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
-  sub->add_option("--cooccurrence-beta", args->ranker.cooccurrence_beta,
-                  "fusion: ... and by the recommended item's popularity^beta")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  AddRankerFlags(sub, args->ranker, "Hybrid fusion (start of the grid with --tune)");
   sub->add_flag("--tune", args->tune,
                 "tune ALS and the fusion (N, T, w_max, popularity blend, fold-in lambda, cold-item map, recent "
                 "items) on a "

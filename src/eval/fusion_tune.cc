@@ -11,59 +11,14 @@
 #include "ranking/recommenders.h"
 
 namespace hybridrec {
-namespace {
-
-template <typename T>
-std::vector<T> OrBase(const std::vector<T>& values, T base) {
-  return values.empty() ? std::vector<T>{base} : values;
-}
-
-}  // namespace
-
 size_t FusionGrid::size() const {
-  auto n = [](size_t s) { return s == 0 ? size_t{1} : s; };
-  return n(candidates.size()) * n(T.size()) * n(w_max.size()) * n(blends.size()) *
-         n(popularity_half_life_days.size()) * n(foldin_regularization.size()) * n(map_cold_items.size()) *
-         n(map_ridge.size()) * n(recent.size()) * n(cooccurrence.size());
+  size_t n = 1;
+  for (const GridAxis& a : axes) n *= std::max<size_t>(a.values.size(), 1);
+  return n;
 }
 
 FusionGrid DefaultFusionGrid(SplitProtocol protocol, const RankerOptions& base) {
-  FusionGrid g;
-  g.candidates = {100, 200};
-  g.T = {1.f, 5.f, 10.f, 20.f, 50.f};
-  g.w_max = {0.5f, 0.7f, 0.85f, 1.f};
-  const std::tuple<size_t, float, float> off{0, 0.f, base.recent_regularization};
-  switch (protocol) {
-    case SplitProtocol::kRandom:
-    case SplitProtocol::kGlobalRandom:
-      g.blends = {{0.f, base.popularity_T}, {0.5f, base.popularity_T}};
-      break;
-    case SplitProtocol::kTemporal:
-      g.blends = {{0.f, base.popularity_T}, {0.3f, 0.f}, {0.5f, 0.f}, {0.3f, 1000.f}, {0.5f, 1000.f}};
-      g.recent = {off, {3, 1.f, 100.f}, {5, 0.5f, 100.f}, {5, 1.f, 100.f}, {10, 1.f, 10.f}};
-      break;
-    case SplitProtocol::kColdUsers:
-      g.candidates = {200};
-      g.blends = {{0.f, base.popularity_T}, {0.1f, 50.f}, {0.3f, 50.f}, {0.5f, 50.f}};
-      g.foldin_regularization = {base.foldin_regularization, 100.f};
-      g.recent = {off, {5, 1.f, 100.f}};
-      g.cooccurrence = {{0.f, base.cooccurrence_neighbours, base.cooccurrence_beta, base.cooccurrence_T}};
-      {
-        // Cold-users validation users all have the same few items, so it cannot tell how the
-        // signal should fade; it fades at 20 items unless the base says otherwise (it costs
-        // NDCG on long histories, see RankerOptions::cooccurrence_T).
-        const float fade = base.cooccurrence_T > 0.f ? base.cooccurrence_T : 20.f;
-        for (float w : {0.5f, 1.f, 1.5f, 2.f, 3.f})
-          for (float beta : {0.f, 0.3f}) g.cooccurrence.emplace_back(w, base.cooccurrence_neighbours, beta, fade);
-      }
-      break;
-    case SplitProtocol::kColdItems:
-      g.w_max.insert(g.w_max.begin(), 0.3f);
-      g.map_cold_items = {false, true};
-      g.map_ridge = {1.f, 10.f};
-      break;
-  }
-  return g;
+  return FusionGrid{DefaultGridAxes(SplitProtocolName(protocol), base)};
 }
 
 nlohmann::ordered_json FusionTuneResult::ToJson() const {
@@ -94,51 +49,23 @@ Result<FusionTuneResult> TuneFusion(const Dataset& dataset, const Split& split, 
 
   // Trial 0 = base, then the grid (last axis varies fastest).
   std::vector<RankerOptions> grid = {options.base};
-  const RankerOptions& b = options.base;
-  const FusionGrid& g = options.grid;
-  for (size_t n : OrBase(g.candidates, b.candidates))
-    for (float t : OrBase(g.T, b.T))
-      for (float w : OrBase(g.w_max, b.w_max))
-        for (const auto& [mix, pop_t] : OrBase(g.blends, std::pair<float, float>{b.popularity_mix, b.popularity_T}))
-          for (float hl : OrBase(g.popularity_half_life_days, b.popularity_half_life_days))
-            for (float fl : OrBase(g.foldin_regularization, b.foldin_regularization))
-              for (bool map : OrBase(g.map_cold_items, b.map_cold_items))
-                for (float ridge : OrBase(g.map_ridge, b.map_ridge))
-                  for (const auto& [ri, rw, rl] : OrBase(g.recent, std::tuple<size_t, float, float>{
-                                                                      b.recent_items, b.recent_weight,
-                                                                      b.recent_regularization}))
-                  for (const auto& [cw, cm, cb, ct] : OrBase(g.cooccurrence, std::tuple<float, size_t, float, float>{
-                                                                               b.cooccurrence_weight,
-                                                                               b.cooccurrence_neighbours,
-                                                                               b.cooccurrence_beta,
-                                                                               b.cooccurrence_T})) {
-                  // The half-life only matters with a blend, the ridge only with the map.
-                  if (mix == 0.f && hl != OrBase(g.popularity_half_life_days, b.popularity_half_life_days)[0]) continue;
-                  if (!map && ridge != OrBase(g.map_ridge, b.map_ridge)[0]) continue;
-                  RankerOptions r = b;
-                  r.candidates = n;
-                  r.T = t;
-                  r.w_max = w;
-                  r.popularity_mix = mix;
-                  r.popularity_T = pop_t;
-                  r.popularity_half_life_days = hl;
-                  r.foldin_regularization = fl;
-                  r.map_cold_items = map;
-                  r.map_ridge = ridge;
-                  r.recent_items = ri;
-                  r.recent_weight = rw;
-                  r.recent_regularization = rl;
-                  r.cooccurrence_weight = cw;
-                  r.cooccurrence_neighbours = cm;
-                  r.cooccurrence_beta = cb;
-                  r.cooccurrence_T = ct;
-                  try {
-                    r.Validate();
-                  } catch (const std::invalid_argument& e) {
-                    return Status::InvalidArgument(std::string("fusion tuning grid: ") + e.what());
-                  }
-                  grid.push_back(r);
-                }
+  const std::vector<GridAxis>& axes = options.grid.axes;
+  std::vector<size_t> at(axes.size(), 0);
+  for (size_t t = 0; t < options.grid.size(); ++t) {
+    RankerOptions r = options.base;
+    for (size_t a = 0; a < axes.size(); ++a)
+      if (!axes[a].values.empty()) axes[a].values[at[a]](r);
+    try {
+      r.Validate();
+    } catch (const std::invalid_argument& e) {
+      return Status::InvalidArgument(std::string("fusion tuning grid: ") + e.what());
+    }
+    grid.push_back(r);
+    for (size_t a = axes.size(); a-- > 0;) {  // odometer: the last axis first
+      if (++at[a] < axes[a].values.size()) break;
+      at[a] = 0;
+    }
+  }
 
   HybridRecommenderOptions ho;
   ho.als = options.als;

@@ -11,8 +11,6 @@
 #include <cstddef>
 #include <span>
 #include <string>
-#include <tuple>
-#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -25,41 +23,23 @@
 
 namespace hybridrec {
 
-// Values tried per axis (every combination); an empty list means "the base option's value".
+// The trials: every combination of the axes' values (the last axis varies fastest), each
+// applied to a copy of the base options. No axes: the base alone.
 struct FusionGrid {
-  std::vector<size_t> candidates;
-  std::vector<float> T;
-  std::vector<float> w_max;
-  std::vector<std::pair<float, float>> blends;  // (popularity_mix, popularity_T)
-  std::vector<float> popularity_half_life_days;
-  std::vector<float> foldin_regularization;
-  std::vector<bool> map_cold_items;
-  std::vector<float> map_ridge;
-  // (recent_items, recent_weight, recent_regularization); (0, 0, x) = off.
-  std::vector<std::tuple<size_t, float, float>> recent;
-  // (cooccurrence_weight, cooccurrence_neighbours, cooccurrence_beta, cooccurrence_T); weight 0 = off.
-  std::vector<std::tuple<float, size_t, float, float>> cooccurrence;
-
-  size_t size() const;
+  std::vector<GridAxis> axes;
+  size_t size() const;  // number of combinations
 };
 
-// The default grid for a protocol (each axis only where it matters for that protocol's users):
+// The default grid for a protocol: the ranker's axes and each signal's (DefaultGridAxes in
+// ranking/ranker_options.h):
 // all: N {100, 200} x T {1, 5, 10, 20, 50} x w_max {0.5, 0.7, 0.85, 1};
-// random / global-random: blend off or (0.5, T);
-// temporal: blend off or mix {0.3, 0.5} lasting for every history (popularity_T 1000) or fading
-//   with T; the recent-items signal off, or from the last 3, 5 or 10 items (weight 0.5 or 1,
-//   fold-in lambda 100, or 10 for 10 items);
-// cold-users: also the recent-items signal off or (5 items, weight 1, lambda 100): a second,
-//   strongly regularised fold-in of the revealed items (random: off, it lowered NDCG there);
-// cold-users: blend mix {0, 0.1, 0.3, 0.5} fading at 50 interactions, fold-in lambda
-//   {base, 100} (a strongly regularised, popularity-leaning fold-in; issue 4 note), N = 200, and
-//   the item co-occurrence signal off or weight {0.5, 1, 1.5, 2, 3} x beta {0, 0.3} (50
-//   neighbours per item: 20 and 200 never won on validation), fading at 20 history items unless
-//   the base sets cooccurrence_T;
-// cold-items: w_max also 0.3, no blend (popularity cannot reach factor-less items), the
-//   content-to-factor map off/on with ridge {1, 10}.
-// (A time-decayed popularity blend, RankerOptions::popularity_half_life_days, was tried on the
-// temporal grid and never won on validation; it stays available as an option.)
+// random / global-random: the popularity blend off or (0.5, T);
+// temporal: blend off or mix {0.3, 0.5} lasting for every history (popularity T 1000) or fading
+//   with T; the recent-items signal off, or from the last 3, 5 or 10 items;
+// cold-users: N = 200, blend mix {0, 0.1, 0.3, 0.5} fading at 50 interactions, fold-in lambda
+//   {base, 100}, the recent-items signal off or (5 items, weight 1, lambda 100), the item
+//   co-occurrence signal off or weight {0.5, 1, 1.5, 2, 3} x beta {0, 0.3};
+// cold-items: w_max also 0.3, no blend, the content-to-factor map off / on with ridge {1, 10}.
 FusionGrid DefaultFusionGrid(SplitProtocol protocol, const RankerOptions& base);
 
 struct FusionTuneOptions {

@@ -21,23 +21,31 @@ std::vector<float> Embeddings(uint32_t n, int d) {
   return e;
 }
 
+// A grid axis over one float field.
+GridAxis FloatAxis(std::string name, std::vector<float> values, float RankerOptions::*field) {
+  GridAxis a{std::move(name), {}};
+  for (float v : values) a.values.push_back([v, field](RankerOptions& o) { o.*field = v; });
+  return a;
+}
+
 TEST(FusionTuneTest, GridSizesPerProtocol) {
   RankerOptions base;
   EXPECT_EQ(DefaultFusionGrid(SplitProtocol::kRandom, base).size(), 2u * 5 * 4 * 2);
+  // N 200 x T 5 x w_max 4 x fold-in 2 x blends 4 x recent 2 x co-occurrence (off + 5 x 2).
+  EXPECT_EQ(DefaultFusionGrid(SplitProtocol::kColdUsers, base).size(), 1u * 5 * 4 * 2 * 4 * 2 * 11);
+  // w_max 5 (0.3 too) x the map (off, ridge 1, ridge 10), no blend.
+  EXPECT_EQ(DefaultFusionGrid(SplitProtocol::kColdItems, base).size(), 2u * 5 * 5 * 3);
+  EXPECT_EQ(DefaultFusionGrid(SplitProtocol::kTemporal, base).size(), 2u * 5 * 4 * 5 * 5);
+  // The co-occurrence axis: off first, then on, fading at 20 items by default.
   const FusionGrid cu = DefaultFusionGrid(SplitProtocol::kColdUsers, base);
-  // N 200 x T 5 x w_max 4 x blends 4 x fold-in 2 x recent 2 x co-occurrence (off + 5 x 2).
-  EXPECT_EQ(cu.size(), 1u * 5 * 4 * 4 * 2 * 2 * 11);
-  EXPECT_EQ(std::get<0>(cu.cooccurrence.front()), 0.f);  // off is one of the choices
-  EXPECT_EQ(std::get<3>(cu.cooccurrence.back()), 20.f);  // on: fades at 20 items by default
-  const FusionGrid ci = DefaultFusionGrid(SplitProtocol::kColdItems, base);
-  EXPECT_EQ(ci.w_max.front(), 0.3f);
-  EXPECT_EQ(ci.map_cold_items.size(), 2u);
-  EXPECT_TRUE(ci.blends.empty());
-  const FusionGrid t = DefaultFusionGrid(SplitProtocol::kTemporal, base);
-  EXPECT_EQ(t.blends.size(), 5u);
-  ASSERT_EQ(t.recent.size(), 5u);
-  EXPECT_EQ(std::get<0>(t.recent.front()), 0u);  // off is one of the choices
-  EXPECT_EQ(t.size(), 2u * 5 * 4 * 5 * 5);
+  const GridAxis& cooc = cu.axes.back();
+  ASSERT_EQ(cooc.name, "cooccurrence");
+  RankerOptions first = base, last = base;
+  cooc.values.front()(first);
+  cooc.values.back()(last);
+  EXPECT_EQ(first.cooccurrence.weight, 0.f);
+  EXPECT_EQ(last.cooccurrence.T, 20.f);
+  EXPECT_GT(last.cooccurrence.weight, 0.f);
 }
 
 TEST(FusionTuneTest, BaseIsTrialZeroAndBestIsTheMaximum) {
@@ -49,10 +57,15 @@ TEST(FusionTuneTest, BaseIsTrialZeroAndBestIsTheMaximum) {
   const auto emb = Embeddings(40, 4);
   FusionTuneOptions o;
   o.base.T = 7.f;
-  o.grid.T = {1.f, 20.f};
-  o.grid.w_max = {0.5f, 1.f};
-  o.grid.blends = {{0.f, 0.f}, {0.5f, 0.f}};
-  o.grid.popularity_half_life_days = {0.f, 3.f};  // only tried with a blend
+  o.grid.axes.push_back(FloatAxis("T", {1.f, 20.f}, &RankerOptions::T));
+  o.grid.axes.push_back(FloatAxis("w_max", {0.5f, 1.f}, &RankerOptions::w_max));
+  GridAxis blend{"popularity", {}};  // off, or on with two half-lives
+  for (auto [mix, hl] : std::vector<std::pair<float, float>>{{0.f, 0.f}, {0.5f, 0.f}, {0.5f, 3.f}})
+    blend.values.push_back([mix = mix, hl = hl](RankerOptions& r) {
+      r.popularity.mix = mix;
+      r.popularity.half_life_days = hl;
+    });
+  o.grid.axes.push_back(blend);
   o.als.factors = 4;
   o.als.iterations = 3;
   o.threads = 1;
@@ -86,7 +99,7 @@ TEST(FusionTuneTest, FoldsPoolValidationUsers) {
   ASSERT_TRUE(split.ok()) << split.status().ToString();
   const auto emb = Embeddings(40, 4);
   FusionTuneOptions o;
-  o.grid.w_max = {0.5f, 1.f};
+  o.grid.axes.push_back(FloatAxis("w_max", {0.5f, 1.f}, &RankerOptions::w_max));
   o.als.factors = 4;
   o.als.iterations = 2;
   o.threads = 1;
@@ -116,7 +129,9 @@ TEST(FusionTuneTest, TuningSplitUsesAllDataAndColdItemsSelectsRecall) {
   EXPECT_FALSE(split->cold_items.empty());
   const auto emb = Embeddings(40, 4);
   FusionTuneOptions o;
-  o.grid.map_cold_items = {false, true};
+  GridAxis map{"map_cold_items", {}};
+  for (bool on : {false, true}) map.values.push_back([on](RankerOptions& r) { r.map_cold_items = on; });
+  o.grid.axes.push_back(map);
   o.als.factors = 4;
   o.als.iterations = 3;
   o.threads = 1;
@@ -143,7 +158,7 @@ TEST(FusionTuneTest, HybridRankerPopularityIsTheDecayedPopularity) {
   const auto counts = DecayedPopularity(ds, m, 0.0);
   EXPECT_TRUE(std::equal(counts.begin(), counts.end(), h.ranker_popularity().begin()));
   RankerOptions r;
-  r.popularity_half_life_days = 0.001f;
+  r.popularity.half_life_days = 0.001f;
   h.SetRankerOptions(r);
   const auto decayed = DecayedPopularity(ds, m, 0.001);
   ASSERT_EQ(h.ranker_popularity().size(), decayed.size());
@@ -156,49 +171,49 @@ TEST(FusionTuneTest, TunedOptionsRoundTripThroughTheManifestJson) {
   r.candidates = 100;
   r.T = 5.f;
   r.w_max = 0.85f;
-  r.popularity_mix = 0.2f;
-  r.popularity_T = 50.f;
-  r.popularity_half_life_days = 30.f;
-  r.foldin_regularization = 100.f;
+  r.popularity.mix = 0.2f;
+  r.popularity.T = 50.f;
+  r.popularity.half_life_days = 30.f;
+  r.collab.foldin_regularization = 100.f;
   r.map_cold_items = true;
   r.map_ridge = 10.f;
-  r.recent_items = 10;
-  r.recent_weight = 0.5f;
-  r.recent_regularization = 10.f;
-  r.cooccurrence_weight = 2.f;
-  r.cooccurrence_neighbours = 50;
-  r.cooccurrence_alpha = 0.75f;
-  r.cooccurrence_beta = 0.3f;
-  r.cooccurrence_T = 20.f;
+  r.recent.items = 10;
+  r.recent.weight = 0.5f;
+  r.recent.regularization = 10.f;
+  r.cooccurrence.weight = 2.f;
+  r.cooccurrence.neighbours = 50;
+  r.cooccurrence.alpha = 0.75f;
+  r.cooccurrence.beta = 0.3f;
+  r.cooccurrence.T = 20.f;
   auto back = RankerOptionsFromJson(RankerOptionsToJson(r));
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(back->candidates, r.candidates);
   EXPECT_EQ(back->T, r.T);
   EXPECT_EQ(back->w_max, r.w_max);
-  EXPECT_EQ(back->popularity_mix, r.popularity_mix);
-  EXPECT_EQ(back->popularity_T, r.popularity_T);
-  EXPECT_EQ(back->popularity_half_life_days, r.popularity_half_life_days);
-  EXPECT_EQ(back->foldin_regularization, r.foldin_regularization);
+  EXPECT_EQ(back->popularity.mix, r.popularity.mix);
+  EXPECT_EQ(back->popularity.T, r.popularity.T);
+  EXPECT_EQ(back->popularity.half_life_days, r.popularity.half_life_days);
+  EXPECT_EQ(back->collab.foldin_regularization, r.collab.foldin_regularization);
   EXPECT_EQ(back->map_cold_items, r.map_cold_items);
   EXPECT_EQ(back->map_ridge, r.map_ridge);
-  EXPECT_EQ(back->recent_items, r.recent_items);
-  EXPECT_EQ(back->recent_weight, r.recent_weight);
-  EXPECT_EQ(back->recent_regularization, r.recent_regularization);
-  EXPECT_EQ(back->neighbour_options(), r.neighbour_options());
-  EXPECT_EQ(back->cooccurrence_weight, r.cooccurrence_weight);
-  EXPECT_EQ(back->cooccurrence_T, r.cooccurrence_T);
+  EXPECT_EQ(back->recent.items, r.recent.items);
+  EXPECT_EQ(back->recent.weight, r.recent.weight);
+  EXPECT_EQ(back->recent.regularization, r.recent.regularization);
+  EXPECT_EQ(back->cooccurrence.neighbour_options(), r.cooccurrence.neighbour_options());
+  EXPECT_EQ(back->cooccurrence.weight, r.cooccurrence.weight);
+  EXPECT_EQ(back->cooccurrence.T, r.cooccurrence.T);
   // An older manifest without the new field keeps today's behaviour (no decay).
   auto j = RankerOptionsToJson(r);
   j.erase("popularity_half_life_days");
-  EXPECT_EQ(RankerOptionsFromJson(j)->popularity_half_life_days, 0.f);
+  EXPECT_EQ(RankerOptionsFromJson(j)->popularity.half_life_days, 0.f);
   j["popularity_half_life_days"] = -1.0;
   EXPECT_FALSE(RankerOptionsFromJson(j).ok());
   // ... and without the recent-items fields: the signal is off.
   j = RankerOptionsToJson(r);
   j.erase("recent_items");
   j.erase("recent_weight");
-  EXPECT_EQ(RankerOptionsFromJson(j)->recent_items, 0u);
-  EXPECT_EQ(RankerOptionsFromJson(j)->recent_weight, 0.f);
+  EXPECT_EQ(RankerOptionsFromJson(j)->recent.items, 0u);
+  EXPECT_EQ(RankerOptionsFromJson(j)->recent.weight, 0.f);
   j["recent_weight"] = -2.0;
   EXPECT_FALSE(RankerOptionsFromJson(j).ok());
 }

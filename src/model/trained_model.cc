@@ -65,52 +65,6 @@ std::vector<T> AsVector(const NpyArray& a) {
 
 }  // namespace
 
-json RankerOptionsToJson(const RankerOptions& o) {
-  return {{"candidates", o.candidates},       {"T", o.T},
-          {"w_max", o.w_max},                 {"exclude_seen", o.exclude_seen},
-          {"sigma_floor", o.sigma_floor},     {"foldin_regularization", o.foldin_regularization},
-          {"popularity_mix", o.popularity_mix}, {"popularity_T", o.popularity_T},
-          {"map_cold_items", o.map_cold_items}, {"map_ridge", o.map_ridge},
-          {"explain_items", o.explain_items}, {"popularity_half_life_days", o.popularity_half_life_days},
-          {"recent_items", o.recent_items},   {"recent_weight", o.recent_weight},
-          {"recent_regularization", o.recent_regularization},
-          {"cooccurrence_weight", o.cooccurrence_weight},
-          {"cooccurrence_T", o.cooccurrence_T},
-          {"cooccurrence_neighbours", o.cooccurrence_neighbours},
-          {"cooccurrence_alpha", o.cooccurrence_alpha},
-          {"cooccurrence_beta", o.cooccurrence_beta}};
-}
-
-Result<RankerOptions> RankerOptionsFromJson(const json& j) {
-  RankerOptions o;
-  try {
-    o.candidates = j.value("candidates", o.candidates);
-    o.T = j.value("T", o.T);
-    o.w_max = j.value("w_max", o.w_max);
-    o.exclude_seen = j.value("exclude_seen", o.exclude_seen);
-    o.sigma_floor = j.value("sigma_floor", o.sigma_floor);
-    o.foldin_regularization = j.value("foldin_regularization", o.foldin_regularization);
-    o.popularity_mix = j.value("popularity_mix", o.popularity_mix);
-    o.popularity_T = j.value("popularity_T", o.popularity_T);
-    o.map_cold_items = j.value("map_cold_items", o.map_cold_items);
-    o.map_ridge = j.value("map_ridge", o.map_ridge);
-    o.explain_items = j.value("explain_items", o.explain_items);
-    o.popularity_half_life_days = j.value("popularity_half_life_days", o.popularity_half_life_days);
-    o.recent_items = j.value("recent_items", o.recent_items);
-    o.recent_weight = j.value("recent_weight", o.recent_weight);
-    o.recent_regularization = j.value("recent_regularization", o.recent_regularization);
-    o.cooccurrence_weight = j.value("cooccurrence_weight", o.cooccurrence_weight);
-    o.cooccurrence_T = j.value("cooccurrence_T", o.cooccurrence_T);
-    o.cooccurrence_neighbours = j.value("cooccurrence_neighbours", o.cooccurrence_neighbours);
-    o.cooccurrence_alpha = j.value("cooccurrence_alpha", o.cooccurrence_alpha);
-    o.cooccurrence_beta = j.value("cooccurrence_beta", o.cooccurrence_beta);
-    o.Validate();
-  } catch (const std::exception& e) {
-    return Status::Corruption(std::string("ranker parameters in the manifest: ") + e.what());
-  }
-  return o;
-}
-
 std::span<const uint32_t> TrainedModel::RecentItems(uint32_t user) const {
   if (history_recent.empty() || user >= history.rows) return {};
   return std::span<const uint32_t>(history_recent)
@@ -118,9 +72,9 @@ std::span<const uint32_t> TrainedModel::RecentItems(uint32_t user) const {
 }
 
 std::shared_ptr<const ItemNeighbours> TrainedModel::NeighboursFor(const RankerOptions& options) const {
-  if (options.cooccurrence_weight <= 0.f) return nullptr;
-  if (neighbours != nullptr && neighbours->options == options.neighbour_options()) return neighbours;
-  return std::make_shared<const ItemNeighbours>(BuildItemNeighbours(history, options.neighbour_options()));
+  if (options.cooccurrence.weight <= 0.f) return nullptr;
+  if (neighbours != nullptr && neighbours->options == options.cooccurrence.neighbour_options()) return neighbours;
+  return std::make_shared<const ItemNeighbours>(BuildItemNeighbours(history, options.cooccurrence.neighbour_options()));
 }
 
 std::unique_ptr<HybridRanker> TrainedModel::MakeRanker(const RankerOptions& options) const {

@@ -49,8 +49,8 @@ struct TrainedModel {
   std::unique_ptr<PopularityModel> popularity;
   std::unique_ptr<ContentModel> content;  // null when the model was trained without an encoder
   RankerOptions ranker;                   // fusion defaults stored with the model
-  // Item co-occurrence table of `history` for ranker.neighbour_options(), built at load when
-  // ranker.cooccurrence_weight > 0 (else null).
+  // Item co-occurrence table of `history` for ranker.cooccurrence.neighbour_options(), built at load when
+  // ranker.cooccurrence.weight > 0 (else null).
   std::shared_ptr<const ItemNeighbours> neighbours;
 
   // The co-occurrence table for `options`: null when their signal is off, `neighbours` when
@@ -76,10 +76,6 @@ std::string DatasetFingerprint(const Dataset& dataset);
 Status SaveTrainedModel(const std::filesystem::path& dir, const Dataset& dataset, const CsrMatrix& history,
                         const AlsModel& als, const PopularityModel& popularity, const ContentModel* content,
                         const RankerOptions& ranker, const nlohmann::json& extra_manifest);
-
-// RankerOptions <-> manifest JSON.
-nlohmann::json RankerOptionsToJson(const RankerOptions& o);
-Result<RankerOptions> RankerOptionsFromJson(const nlohmann::json& j);
 
 // Opens and verifies a model directory and loads every array, checking shapes against the
 // manifest. Errors name the file at fault.

@@ -9,26 +9,13 @@
 
 #include "core/scratch.h"
 #include "core/topk.h"
+#include "ranking/signal_registry.h"
 
 namespace hybridrec {
 namespace {
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
-
-bool Contains(std::span<const uint32_t> sorted, uint32_t v) { return std::binary_search(sorted.begin(), sorted.end(), v); }
-
-// Eight independent partial sums so the compiler can vectorise (a strict left-to-right float sum
-// cannot be reordered).
-float Dot(const float* a, const float* b, size_t n) {
-  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  size_t j = 0;
-  for (; j + 8 <= n; j += 8)
-    for (size_t t = 0; t < 8; ++t) acc[t] += a[j + t] * b[j + t];
-  float s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-  for (; j < n; ++j) s += a[j] * b[j];
-  return s;
-}
 
 float InvNorm(const float* v, size_t n) {
   double n2 = 0.0;
@@ -45,29 +32,6 @@ void SortByPopularity(std::span<const float> pop, uint32_t* order, size_t n) {
 }
 
 }  // namespace
-
-void RankerOptions::Validate() const {
-  auto bad = [](const std::string& what) { throw std::invalid_argument("RankerOptions: " + what); };
-  if (candidates < 1) bad("candidates must be >= 1");
-  if (!std::isfinite(T)) bad("T must be finite");
-  if (!(w_max >= 0.f && w_max <= 1.f)) bad("w_max must be in [0, 1]");
-  if (!(sigma_floor >= 0.f) || !std::isfinite(sigma_floor)) bad("sigma_floor must be finite and >= 0");
-  if (std::isnan(foldin_regularization)) bad("foldin_regularization must not be NaN");
-  if (!(popularity_mix >= 0.f && popularity_mix <= 1.f)) bad("popularity_mix must be in [0, 1]");
-  if (!(map_ridge >= 0.f) || !std::isfinite(map_ridge)) bad("map_ridge must be finite and >= 0");
-  if (!(popularity_half_life_days >= 0.f) || !std::isfinite(popularity_half_life_days))
-    bad("popularity_half_life_days must be finite and >= 0");
-  if (!(recent_weight >= 0.f) || !std::isfinite(recent_weight)) bad("recent_weight must be finite and >= 0");
-  if (!(recent_regularization >= 0.f) || !std::isfinite(recent_regularization))
-    bad("recent_regularization must be finite and >= 0");
-  if (!(cooccurrence_weight >= 0.f) || !std::isfinite(cooccurrence_weight))
-    bad("cooccurrence_weight must be finite and >= 0");
-  if (std::isnan(cooccurrence_T) || std::isinf(cooccurrence_T)) bad("cooccurrence_T must be finite");
-  if (cooccurrence_neighbours < 1) bad("cooccurrence_neighbours must be >= 1");
-  if (!(cooccurrence_alpha >= 0.f) || !std::isfinite(cooccurrence_alpha))
-    bad("cooccurrence_alpha must be finite and >= 0");
-  if (!(cooccurrence_beta >= 0.f) || !std::isfinite(cooccurrence_beta)) bad("cooccurrence_beta must be finite and >= 0");
-}
 
 std::string_view RankPathName(RankPath path) {
   switch (path) {
@@ -86,44 +50,73 @@ std::optional<SimilarMode> ParseSimilarMode(std::string_view name) {
   return std::nullopt;
 }
 
-struct HybridRanker::Scratch {
+std::optional<size_t> RankResponse::slot(std::string_view name) const {
+  for (size_t i = 0; i < signals.size(); ++i)
+    if (signals[i].name == name) return i;
+  return std::nullopt;
+}
+
+float RankResponse::weight(std::string_view name) const {
+  const auto i = slot(name);
+  return i ? signals[*i].weight : 0.f;
+}
+
+size_t RankResponse::inputs(std::string_view name) const {
+  const auto i = slot(name);
+  return i ? signals[*i].inputs : 0;
+}
+
+std::optional<float> RankResponse::raw(const RankedItem& item, std::string_view name) const {
+  const auto i = slot(name);
+  if (!i || !std::isfinite(item.raw[*i])) return std::nullopt;
+  return item.raw[*i];
+}
+
+float RankResponse::z(const RankedItem& item, std::string_view name) const {
+  const auto i = slot(name);
+  return i ? item.z[*i] : 0.f;
+}
+
+std::span<const Contribution> RankResponse::reasons(const RankedItem& item, std::string_view name) const {
+  const auto i = slot(name);
+  if (!i || *i >= item.reasons.size()) return {};
+  return item.reasons[*i];
+}
+
+struct HybridRanker::Scratch : ActiveSignals {
   std::vector<HistoryEntry> hist;
   std::vector<uint32_t> hist_items;
   std::vector<float> hist_conf;
-  std::vector<HistoryEntry> fold;
-  std::vector<HistoryEntry> recent;
-  std::vector<float> x, xr, profile, collab_full, content_full, recent_full, cooc_full;
+  QueryView view;
+  const std::vector<std::shared_ptr<const Signal>>* signals = nullptr;
+  std::vector<SignalScratch> sig;       // one per signal
+  std::vector<uint8_t> on;              // signal active for this query
+  std::vector<float> weights;
   std::vector<uint32_t> top, cand, sel;
-  std::vector<SearchHit> hits;
-  std::vector<float> rc, rt, rp, rr, ro, zc, zt, zp, zr, zo, fused, vals;
-  std::vector<uint8_t> mark;  // per item, all zero between requests
-};
-
-struct HybridRanker::State {
-  bool has_collab = false;
-  bool has_content = false;
-  bool has_recent = false;
-  bool has_cooc = false;
-  size_t recent_used = 0;
-  float g = 0.f;  // co-occurrence weight g_u
-  float w = 0.f;
-  float m = 0.f;
+  std::vector<float> fused;
+  std::vector<uint8_t> mark;            // per item, all zero between requests
+  bool active(std::string_view name) const override {
+    for (size_t i = 0; i < signals->size(); ++i)
+      if (on[i] && (*signals)[i]->name() == name) return true;
+    return false;
+  }
 };
 
 HybridRanker::HybridRanker(const AlsModel* als, std::span<const float> embeddings, int dim, const VectorIndex* index,
                            std::span<const float> popularity, RankerOptions options,
                            std::span<const uint8_t> item_has_factor,
-                           std::shared_ptr<const ItemNeighbours> neighbours)
+                           std::shared_ptr<const ItemNeighbours> neighbours,
+                           std::vector<std::shared_ptr<const Signal>> extra_signals)
     : als_(als), emb_(embeddings), index_(index), pop_(popularity), options_(options) {
   options_.Validate();
-  if (options_.cooccurrence_weight > 0.f) {
-    if (neighbours == nullptr)
-      throw std::invalid_argument("HybridRanker: cooccurrence_weight > 0 needs the item co-occurrence table");
-    if (!(neighbours->options == options_.neighbour_options()))
-      throw std::invalid_argument("HybridRanker: the co-occurrence table was built with other "
-                                  "cooccurrence_neighbours / cooccurrence_alpha / cooccurrence_beta");
-    nb_ = std::move(neighbours);
+  const bool uses_neighbours = options_.cooccurrence.weight > 0.f;
+  signals_ = MakeSignals({als_, !emb_.empty(), uses_neighbours ? neighbours : nullptr}, options_);
+  for (auto& sig : extra_signals) {
+    if (sig == nullptr) throw std::invalid_argument("HybridRanker: an extra signal is null");
+    signals_.push_back(std::move(sig));
   }
+  if (signals_.size() > kMaxSignals)
+    throw std::invalid_argument("HybridRanker: more than " + std::to_string(kMaxSignals) + " signals");
   if (!emb_.empty()) {
     if (dim <= 0 || emb_.size() % static_cast<size_t>(dim) != 0)
       throw std::invalid_argument("HybridRanker: embeddings size is not a multiple of dim");
@@ -147,9 +140,9 @@ HybridRanker::HybridRanker(const AlsModel* als, std::span<const float> embedding
   if (als_items_ > num_items_)
     throw std::invalid_argument("HybridRanker: the ALS model has more items (" + std::to_string(als_items_) +
                                 ") than there are embeddings (" + std::to_string(num_items_) + ")");
-  if (nb_ != nullptr && nb_->num_items > num_items_)
+  if (uses_neighbours && neighbours->num_items > num_items_)
     throw std::invalid_argument("HybridRanker: the co-occurrence table has more items (" +
-                                std::to_string(nb_->num_items) + ") than the catalogue (" +
+                                std::to_string(neighbours->num_items) + ") than the catalogue (" +
                                 std::to_string(num_items_) + ")");
   if (!pop_.empty() && pop_.size() != num_items_)
     throw std::invalid_argument("HybridRanker: popularity has " + std::to_string(pop_.size()) +
@@ -197,6 +190,7 @@ HybridRanker::HybridRanker(const AlsModel* als, std::span<const float> embedding
     if (!t.has_factor[i]) t.no_factor[no_factor_count_++] = i;
   SortByPopularity(pop_, t.pop_order.get(), n);
   t.tip.Reset(n);
+  RefreshCatalogue();
 }
 
 void HybridRanker::Tables::Allocate(size_t rows, size_t k_factors, size_t d) {
@@ -235,12 +229,6 @@ void HybridRanker::FillRow(Tables& t, size_t i) const {
   }
 }
 
-std::unique_ptr<HybridRanker> HybridRanker::WithExcludeSeen(bool exclude_seen) const {
-  std::unique_ptr<HybridRanker> r(new HybridRanker(*this));
-  r->options_.exclude_seen = exclude_seen;
-  return r;
-}
-
 std::unique_ptr<HybridRanker> HybridRanker::Extended(std::span<const float> embeddings, const VectorIndex* index,
                                                      std::span<const float> popularity) const {
   if (emb_items_ == 0) throw std::invalid_argument("HybridRanker::Extended: the ranker has no content layer");
@@ -262,7 +250,10 @@ std::unique_ptr<HybridRanker> HybridRanker::Extended(std::span<const float> embe
   if (r->index_ != nullptr && r->index_->size() != static_cast<int64_t>(total))
     throw std::invalid_argument("HybridRanker::Extended: the index holds " + std::to_string(r->index_->size()) +
                                 " vectors for " + std::to_string(total) + " embeddings");
-  if (m == 0) return r;
+  if (m == 0) {
+    r->RefreshCatalogue();
+    return r;
+  }
   // The popularity order of the grown catalogue is this one's followed by the new items when
   // they score 0 and nothing here scores below 0 (stable sort: ties keep index order).
   bool order_appends = true;
@@ -304,19 +295,32 @@ std::unique_ptr<HybridRanker> HybridRanker::Extended(std::span<const float> embe
   } else {
     SortByPopularity(popularity, t.pop_order.get(), total);
   }
+  r->RefreshCatalogue();
   return r;
 }
 
-float HybridRanker::FoldInReg(size_t n) const {
-  if (options_.foldin_regularization >= 0.f) return options_.foldin_regularization;
-  const AlsOptions& o = als_->options();
-  if (o.reg_exponent == 0.f) return o.regularization;
-  return o.regularization *
-         static_cast<float>(std::pow(static_cast<double>(n) + o.reg_offset, static_cast<double>(o.reg_exponent)));
+void HybridRanker::RefreshCatalogue() {
+  Catalogue& c = cat_;
+  const Tables& t = *t_;
+  c.num_items = num_items_;
+  c.options = &options_;
+  c.als = als_;
+  c.als_items = als_items_;
+  c.k = t.k;
+  c.y = {t.y.get(), static_cast<size_t>(num_items_) * t.k};
+  c.has_factor = {t.has_factor.get(), num_items_};
+  c.no_factor = {t.no_factor.get(), no_factor_count_};
+  c.gram = t.gram;
+  c.factors = {t.y_t.get(), t.cap, t.k};
+  c.emb = emb_items_ > 0 ? emb_.first(static_cast<size_t>(emb_items_) * dim_) : std::span<const float>();
+  c.dim = dim_;
+  c.embeddings = {t.e_t.get(), t.cap, t.dim};
+  c.index = index_;
+  c.popularity = pop_;
+  c.popularity_order = {t.pop_order.get(), num_items_};
 }
 
-bool HybridRanker::Prepare(const UserQuery& query, Scratch& s, State& st) const {
-  st = State{};
+bool HybridRanker::Prepare(const UserQuery& query, bool exclude_seen, Scratch& s) const {
   CanonicalHistory(query.history, s.hist);
   const size_t n = num_items_;
   s.hist_items.clear();
@@ -331,233 +335,87 @@ bool HybridRanker::Prepare(const UserQuery& query, Scratch& s, State& st) const 
   }
   if (query.known_user && als_ != nullptr && *query.known_user >= als_->num_users())
     throw std::invalid_argument("HybridRanker: known user " + std::to_string(*query.known_user) + " out of range");
+  s.view.query = &query;
+  s.view.history = s.hist;
+  s.view.items = s.hist_items;
+  s.view.confidence = s.hist_conf;
+  s.view.seen = exclude_seen ? std::span<const uint32_t>(s.hist_items) : std::span<const uint32_t>();
+  const size_t ns = signals_.size();
+  s.signals = &signals_;
+  if (s.sig.size() < ns) s.sig.resize(ns);
+  s.on.assign(ns, 0);
+  s.weights.assign(ns, 0.f);
   if (s.hist.empty()) return false;
-
-  // Collaborative factor.
-  const size_t ks = static_cast<size_t>(k_);
-  if (als_ != nullptr) {
-    if (query.known_user && query.use_trained_factor) {
-      const auto xs = als_->user_factors().subspan(static_cast<size_t>(*query.known_user) * ks, ks);
-      s.x.assign(xs.begin(), xs.end());
-      st.has_collab = true;
-    } else {
-      s.fold.clear();
-      for (const auto& e : s.hist)
-        if (e.first < als_items_) s.fold.push_back(e);
-      if (!s.fold.empty()) {
-        s.x = als_->FoldInUser(s.fold, options_.foldin_regularization);
-        st.has_collab = true;
-      }
-    }
+  bool primary = false;
+  for (size_t i = 0; i < ns; ++i) {
+    SignalScratch& ss = s.sig[i];
+    ss.dense = nullptr;
+    ss.inputs = 0;
+    ss.weight = 0.f;
+    s.on[i] = signals_[i]->Prepare(cat_, s.view, ss) ? 1 : 0;
+    primary = primary || (s.on[i] && signals_[i]->primary());
   }
-  // Content profile.
-  if (emb_items_ > 0) {
-    s.profile.resize(dim_);
-    st.has_content = BuildContentProfile(emb_, emb_items_, dim_, s.hist_items, s.hist_conf, s.profile);
-  }
-  if (!st.has_collab && !st.has_content) return false;
-  // Recent-items factor.
-  if (st.has_collab && options_.recent_items > 0 && options_.recent_weight > 0.f && !query.recent.empty()) {
-    s.recent.clear();
-    for (uint32_t item : query.recent) {
-      if (s.recent.size() == options_.recent_items) break;
-      if (item >= n)
-        throw std::invalid_argument("HybridRanker: recent item " + std::to_string(item) + " out of range (" +
-                                    std::to_string(n) + " items)");
-      if (item >= als_items_) continue;
-      const auto it = std::lower_bound(s.hist.begin(), s.hist.end(), HistoryEntry{item, 0.f},
-                                       [](const HistoryEntry& a, const HistoryEntry& b) { return a.first < b.first; });
-      const float r = it != s.hist.end() && it->first == item ? it->second : 1.f;
-      bool dup = false;
-      for (const auto& e : s.recent) dup = dup || e.first == item;
-      if (!dup) s.recent.emplace_back(item, r);
-    }
-    if (!s.recent.empty()) {
-      s.xr = als_->FoldInUser(s.recent, options_.recent_regularization);
-      st.has_recent = true;
-      st.recent_used = s.recent.size();
-    }
-  }
-  // Co-occurrence scores: sum of the history items' neighbour weights (sparse accumulation).
-  if (nb_ != nullptr) {
-    const float tc = options_.cooccurrence_T;  // <= 0: constant weight, no fade
-    st.g = options_.cooccurrence_weight * (tc > 0.f ? 1.f - HistoryRamp(s.hist.size(), tc) : 1.f);
-  }
-  if (st.g > 0.f) {
-    ResizeScratch(s.cooc_full, n);
-    std::fill_n(s.cooc_full.begin(), n, 0.f);
-    for (uint32_t h : s.hist_items) {
-      if (h >= nb_->num_items) continue;
-      const auto js = nb_->Items(h);
-      const auto ws = nb_->Weights(h);
-      for (size_t q = 0; q < js.size(); ++q) s.cooc_full[js[q]] += ws[q];
-      st.has_cooc = st.has_cooc || !js.empty();
-    }
-  }
-  if (st.has_collab && st.has_content) {
-    st.w = AdaptiveWeight(s.hist.size(), options_.T, options_.w_max, true);
-  } else {
-    st.w = st.has_collab ? 1.f : 0.f;
-  }
-  if (options_.popularity_mix > 0.f && !pop_.empty()) {
-    const float tp = options_.popularity_T > 0.f ? options_.popularity_T : options_.T;
-    st.m = options_.popularity_mix * (1.f - HistoryRamp(s.hist.size(), tp));
-  }
+  if (!primary) return false;
+  for (size_t i = 0; i < ns; ++i)
+    if (s.on[i]) s.weights[i] = signals_[i]->Weight(cat_, s.view, s.sig[i], s);
   return true;
 }
 
-void HybridRanker::ScoreFull(Scratch& s, const State& st) const {
-  const size_t n = num_items_;
-  if (st.has_collab) {
-    ResizeScratch(s.collab_full, n);
-    ScoreTransposed({t_->y_t.get(), t_->k * t_->cap}, t_->cap, n, t_->k, s.x, s.collab_full);
-  }
-  if (st.has_recent) {
-    ResizeScratch(s.recent_full, n);
-    ScoreTransposed({t_->y_t.get(), t_->k * t_->cap}, t_->cap, n, t_->k, s.xr, s.recent_full);
-  }
-  if (st.has_content && index_ == nullptr) {
-    ResizeScratch(s.content_full, n);
-    ScoreTransposed({t_->e_t.get(), dim_ * t_->cap}, t_->cap, n, dim_, s.profile, s.content_full);
+void HybridRanker::ScoreDense(Scratch& s) const {
+  for (size_t i = 0; i < signals_.size(); ++i) {
+    SignalScratch& ss = s.sig[i];
+    if (!s.on[i] || ss.dense == nullptr) continue;
+    const DenseTable& t = *ss.dense;
+    ResizeScratch(ss.full, num_items_);
+    ScoreTransposed({t.data, t.d * t.ld}, t.ld, num_items_, t.d, ss.query, ss.full);
   }
 }
 
-RankPath HybridRanker::Finish(Scratch& s, const State& st) const {
+RankPath HybridRanker::Finish(Scratch& s) const {
   const size_t n = num_items_;
-  const std::span<const uint32_t> seen = options_.exclude_seen ? std::span<const uint32_t>(s.hist_items)
-                                                               : std::span<const uint32_t>();
-  const size_t big_n = options_.candidates;
+  const size_t ns = signals_.size();
   s.top.clear();
-  // Top-N of a collaborative score (x . y_i) over the items with a factor.
-  auto take_collab_top = [&](std::vector<float>& full) {
-    for (size_t q = 0; q < no_factor_count_; ++q) full[t_->no_factor[q]] = kNegInf;
-    // Seen items are dropped below anyway; masking them here keeps N unseen items in the top-N.
-    for (uint32_t h : seen) full[h] = kNegInf;
-    SelectTopN(full, big_n, s.vals, s.sel);
-    s.top.insert(s.top.end(), s.sel.begin(), s.sel.end());
-  };
-  if (st.has_collab) take_collab_top(s.collab_full);
-  if (st.has_recent) take_collab_top(s.recent_full);
-  if (st.has_cooc) {
-    for (uint32_t h : seen) s.cooc_full[h] = kNegInf;
-    SelectTopN(s.cooc_full, big_n, s.vals, s.sel);
-    s.top.insert(s.top.end(), s.sel.begin(), s.sel.end());
-  }
-  if (st.has_content) {
-    if (index_ != nullptr) {
-      const int want = static_cast<int>(std::min<size_t>(big_n + seen.size(), static_cast<size_t>(index_->size())));
-      index_->Search(s.profile, std::max(want, 1), s.hits);
-      size_t taken = 0;
-      for (const SearchHit& h : s.hits) {
-        if (h.id < 0 || static_cast<uint64_t>(h.id) >= n) continue;
-        const auto id = static_cast<uint32_t>(h.id);
-        if (Contains(seen, id)) continue;
-        s.top.push_back(id);
-        if (++taken == big_n) break;
-      }
-    } else {
-      for (uint32_t h : seen) s.content_full[h] = kNegInf;
-      SelectTopN(s.content_full, big_n, s.vals, s.sel);
-      s.top.insert(s.top.end(), s.sel.begin(), s.sel.end());
-    }
-  }
-  if (st.m > 0.f) {
-    size_t taken = 0;
-    for (uint32_t i : std::span<const uint32_t>(t_->pop_order.get(), n)) {
-      if (taken == big_n) break;
-      if (Contains(seen, i)) continue;
-      s.top.push_back(i);
-      ++taken;
-    }
-  }
-  // Union by marking (O(n) for the small catalogues this ranker targets, no sort): the result is
-  // in ascending item order, as UnionCandidates gives.
-  ResizeScratch(s.mark, n, uint8_t{0});
-  for (uint32_t i : s.top) s.mark[i] = 1;
-  for (uint32_t h : seen) s.mark[h] = 0;
-  ResizeScratch(s.cand, n + 1);
-  size_t nc = 0;
-  for (uint32_t i = 0; i < n; ++i) {  // branch-free compaction
-    s.cand[nc] = i;
-    nc += s.mark[i];
-  }
-  s.cand.resize(nc);
-  for (uint32_t i : s.top) s.mark[i] = 0;
-
+  for (size_t i = 0; i < ns; ++i)
+    if (s.on[i]) signals_[i]->Propose(cat_, s.view, s.sig[i], options_.candidates, s.top);
+  UnionCandidates(s.top, s.view.seen, static_cast<uint32_t>(n), s.mark, s.cand);
   const size_t c = s.cand.size();
-  s.rc.resize(c);
-  s.rt.resize(c);
-  s.zc.resize(c);
-  s.zt.resize(c);
-  s.fused.resize(c);
-  for (size_t j = 0; j < c; ++j) {
-    const uint32_t i = s.cand[j];
-    // collab_full holds x . y_i, with -infinity for items without a factor (and seen items,
-    // which are not candidates unless !exclude_seen, in which case they were not masked).
-    s.rc[j] = st.has_collab && std::isfinite(s.collab_full[i]) ? s.collab_full[i] : kNaN;
-    if (!st.has_content) {
-      s.rt[j] = kNaN;
-    } else if (index_ != nullptr) {
-      s.rt[j] = Dot(s.profile.data(), emb_.data() + i * dim_, dim_);
-    } else {
-      s.rt[j] = s.content_full[i];
-    }
+  s.fused.assign(c, 0.f);
+  for (size_t i = 0; i < ns; ++i) {
+    if (!s.on[i]) continue;
+    SignalScratch& ss = s.sig[i];
+    ss.raw.resize(c);
+    ss.z.resize(c);
+    signals_[i]->Score(cat_, s.view, ss, s.cand, ss.raw);
+    ZScore(ss.raw, {}, ss.z, options_.sigma_floor);
+    const float w = s.weights[i];
+    for (size_t j = 0; j < c; ++j) s.fused[j] += w * ss.z[j];
   }
-  ZScore(s.rc, {}, s.zc, options_.sigma_floor);
-  ZScore(s.rt, {}, s.zt, options_.sigma_floor);
-  FuseScores(s.zc, s.zt, st.w, s.fused);
-  // An extra signal: z-scored over the candidates (a non-finite score counts as missing) and
-  // added to the fused score with its weight.
-  auto add_signal = [&](const std::vector<float>& full, float weight, std::vector<float>& raw, std::vector<float>& z) {
-    raw.resize(c);
-    z.resize(c);
-    for (size_t j = 0; j < c; ++j) {
-      const float v = full[s.cand[j]];
-      raw[j] = std::isfinite(v) ? v : kNaN;
-    }
-    ZScore(raw, {}, z, options_.sigma_floor);
-    for (size_t j = 0; j < c; ++j) s.fused[j] += weight * z[j];
-  };
-  if (st.has_recent) add_signal(s.recent_full, options_.recent_weight, s.rr, s.zr);
-  if (st.has_cooc) add_signal(s.cooc_full, st.g, s.ro, s.zo);
-  if (st.m > 0.f) {
-    s.rp.resize(c);
-    s.zp.resize(c);
-    for (size_t j = 0; j < c; ++j) s.rp[j] = pop_[s.cand[j]];
-    ZScore(s.rp, {}, s.zp, options_.sigma_floor);
-    for (size_t j = 0; j < c; ++j) s.fused[j] = (1.f - st.m) * s.fused[j] + st.m * s.zp[j];
-  }
-  if (st.has_collab && st.has_content) return RankPath::kHybrid;
-  return st.has_collab ? RankPath::kCollab : RankPath::kContent;
+  const bool collab = s.active("collab"), content = s.active("content");
+  if (collab && content) return RankPath::kHybrid;
+  if (collab) return RankPath::kCollab;
+  return content ? RankPath::kContent : RankPath::kHybrid;
 }
 
-RankPath HybridRanker::Rank(const UserQuery& query, Scratch& s, State& st) const {
-  if (!Prepare(query, s, st)) return RankPath::kPopularity;
-  ScoreFull(s, st);
-  return Finish(s, st);
+RankPath HybridRanker::Rank(const UserQuery& query, bool exclude_seen, Scratch& s) const {
+  if (!Prepare(query, exclude_seen, s)) return RankPath::kPopularity;
+  ScoreDense(s);
+  return Finish(s);
 }
 
-RankResponse HybridRanker::Recommend(const UserQuery& query, size_t k, bool explain) const {
+RankResponse HybridRanker::Recommend(const UserQuery& query, const RankRequest& request) const {
   thread_local Scratch s;
-  State st;
-  const RankPath path = Rank(query, s, st);
-  return Respond(s, st, path, k, explain);
+  const RankPath path = Rank(query, request.exclude_seen, s);
+  return Respond(s, path, request);
 }
 
-RankResponse HybridRanker::Respond(Scratch& s, const State& st, RankPath path, size_t k, bool explain) const {
+RankResponse HybridRanker::Respond(Scratch& s, RankPath path, const RankRequest& request) const {
   RankResponse resp;
   resp.path = path;
-  resp.weight = st.w;
-  resp.popularity_weight = st.m;
-  if (st.has_recent && path != RankPath::kPopularity) {
-    resp.recent_weight = options_.recent_weight;
-    resp.recent_used = st.recent_used;
-  }
-  if (st.has_cooc && path != RankPath::kPopularity) resp.cooccurrence_weight = st.g;
-  if (resp.path == RankPath::kPopularity) {
-    for (uint32_t i : std::span<const uint32_t>(t_->pop_order.get(), num_items_)) {
+  const size_t k = request.k;
+  if (path == RankPath::kPopularity) {
+    for (uint32_t i : cat_.popularity_order) {
       if (resp.items.size() >= k) break;
-      if (options_.exclude_seen && Contains(s.hist_items, i)) continue;
+      if (std::binary_search(s.view.seen.begin(), s.view.seen.end(), i)) continue;
       RankedItem r;
       r.item = i;
       r.score = pop_.empty() ? 0.f : pop_[i];
@@ -565,50 +423,34 @@ RankResponse HybridRanker::Respond(Scratch& s, const State& st, RankPath path, s
     }
     return resp;
   }
+  std::vector<size_t> used;  // signal index of each response slot
+  for (size_t i = 0; i < signals_.size(); ++i) {
+    if (!s.on[i]) continue;
+    used.push_back(i);
+    resp.signals.push_back({signals_[i]->name(), s.weights[i], s.sig[i].inputs});
+  }
   TopKInto(s.fused, k, s.sel);
   resp.items.reserve(s.sel.size());
   for (uint32_t j : s.sel) {
     RankedItem r;
     r.item = s.cand[j];
     r.score = s.fused[j];
-    if (std::isfinite(s.rc[j])) r.collab = s.rc[j];
-    if (std::isfinite(s.rt[j])) r.content = s.rt[j];
-    r.z_collab = s.zc[j];
-    r.z_content = s.zt[j];
-    if (st.has_recent) r.z_recent = s.zr[j];
-    if (st.has_cooc) r.z_cooccurrence = s.zo[j];
+    r.raw.fill(kNoScore);
+    for (size_t q = 0; q < used.size(); ++q) {
+      r.raw[q] = s.sig[used[q]].raw[j];
+      r.z[q] = s.sig[used[q]].z[j];
+    }
     resp.items.push_back(std::move(r));
   }
-  if (!explain) return resp;
-  if (st.has_content) {
-    for (RankedItem& r : resp.items) {
-      r.content_reasons = ContentContributions(emb_, dim_, s.hist_items, r.item);
-      KeepTopContributions(r.content_reasons, options_.explain_items);
-    }
-  }
-  if (st.has_collab) {
-    std::vector<uint32_t> items;
-    std::vector<float> confs;
-    for (size_t t = 0; t < s.hist_items.size(); ++t) {
-      if (s.hist_items[t] >= als_items_) continue;  // no trained factor: not part of the fold-in
-      items.push_back(s.hist_items[t]);
-      confs.push_back(s.hist_conf[t]);
-    }
-    std::vector<uint32_t> targets;
-    std::vector<size_t> where;
-    for (size_t q = 0; q < resp.items.size(); ++q) {
-      if (!t_->has_factor[resp.items[q].item]) continue;
-      targets.push_back(resp.items[q].item);
-      where.push_back(q);
-    }
-    if (!items.empty() && !targets.empty()) {
-      const std::span<const float> y(t_->y.get(), static_cast<size_t>(num_items_) * t_->k);
-      auto contrib = CollabContributions(y, t_->gram, k_, items, confs, FoldInReg(items.size()), targets);
-      for (size_t q = 0; q < targets.size(); ++q) {
-        KeepTopContributions(contrib[q], options_.explain_items);
-        resp.items[where[q]].collab_reasons = std::move(contrib[q]);
-      }
-    }
+  if (!request.explain || resp.items.empty()) return resp;
+  std::vector<uint32_t> items;
+  for (const RankedItem& r : resp.items) items.push_back(r.item);
+  for (RankedItem& r : resp.items) r.reasons.resize(used.size());
+  std::vector<std::vector<Contribution>> out;
+  for (size_t q = 0; q < used.size(); ++q) {
+    out.assign(items.size(), {});
+    signals_[used[q]]->Explain(cat_, s.view, s.sig[used[q]], items, request.explain_items, out);
+    for (size_t r = 0; r < items.size(); ++r) resp.items[r].reasons[q] = std::move(out[r]);
   }
   return resp;
 }
@@ -616,8 +458,7 @@ RankResponse HybridRanker::Respond(Scratch& s, const State& st, RankPath path, s
 RankPath HybridRanker::ScoreInto(const UserQuery& query, std::span<float> scores) const {
   if (scores.size() != num_items_) throw std::invalid_argument("HybridRanker::ScoreInto: scores size != num_items");
   thread_local Scratch s;
-  State st;
-  const RankPath path = Rank(query, s, st);
+  const RankPath path = Rank(query, true, s);
   FillScores(s, path, scores);
   return path;
 }
@@ -625,8 +466,7 @@ RankPath HybridRanker::ScoreInto(const UserQuery& query, std::span<float> scores
 void HybridRanker::FillScores(const Scratch& s, RankPath path, std::span<float> scores) const {
   if (path == RankPath::kPopularity) {
     for (size_t i = 0; i < num_items_; ++i) scores[i] = pop_.empty() ? 0.f : pop_[i];
-    if (options_.exclude_seen)
-      for (uint32_t h : s.hist_items) scores[h] = kNegInf;
+    for (uint32_t h : s.view.seen) scores[h] = kNegInf;
     return;
   }
   std::fill(scores.begin(), scores.end(), kNegInf);
@@ -639,50 +479,53 @@ std::vector<HybridRanker::Scratch>& HybridRanker::BlockScratches() {
   return scratches;
 }
 
-void HybridRanker::RankBlock(std::span<const UserQuery> queries, RankPath* paths, State* states) const {
+void HybridRanker::RankBlock(std::span<const UserQuery> queries, RankPath* paths) const {
   std::vector<Scratch>& ss = BlockScratches();
   const size_t nb = queries.size();
-  const float* cq[2 * kBatchBlock];
-  float* co[2 * kBatchBlock];
-  const float* tq[kBatchBlock];
-  float* to[kBatchBlock];
-  size_t nc = 0, nt = 0;
   bool prepared[kBatchBlock];
+  for (size_t b = 0; b < nb; ++b) prepared[b] = Prepare(queries[b], true, ss[b]);
+  // One pass over each dense table for every query of the block that scores against it.
+  const DenseTable* tables[kMaxSignals];
+  size_t num_tables = 0;
   for (size_t b = 0; b < nb; ++b) {
-    Scratch& s = ss[b];
-    prepared[b] = Prepare(queries[b], s, states[b]);
     if (!prepared[b]) continue;
-    if (states[b].has_collab) {
-      ResizeScratch(s.collab_full, num_items_);
-      cq[nc] = s.x.data();
-      co[nc++] = s.collab_full.data();
-    }
-    if (states[b].has_recent) {
-      ResizeScratch(s.recent_full, num_items_);
-      cq[nc] = s.xr.data();
-      co[nc++] = s.recent_full.data();
-    }
-    if (states[b].has_content && index_ == nullptr) {
-      ResizeScratch(s.content_full, num_items_);
-      tq[nt] = s.profile.data();
-      to[nt++] = s.content_full.data();
+    for (size_t i = 0; i < signals_.size(); ++i) {
+      const DenseTable* t = ss[b].on[i] ? ss[b].sig[i].dense : nullptr;
+      if (t == nullptr || std::find(tables, tables + num_tables, t) != tables + num_tables) continue;
+      if (num_tables < kMaxSignals) tables[num_tables++] = t;
     }
   }
-  if (nc > 0) ScoreTransposedBatch({t_->y_t.get(), t_->k * t_->cap}, t_->cap, num_items_, t_->k, {cq, nc}, {co, nc});
-  if (nt > 0) ScoreTransposedBatch({t_->e_t.get(), dim_ * t_->cap}, t_->cap, num_items_, dim_, {tq, nt}, {to, nt});
-  for (size_t b = 0; b < nb; ++b) paths[b] = prepared[b] ? Finish(ss[b], states[b]) : RankPath::kPopularity;
+  const float* qs[kBatchBlock * kMaxSignals];
+  float* outs[kBatchBlock * kMaxSignals];
+  for (size_t ti = 0; ti < num_tables; ++ti) {
+    const DenseTable& t = *tables[ti];
+    size_t m = 0;
+    for (size_t b = 0; b < nb; ++b) {
+      if (!prepared[b]) continue;
+      for (size_t i = 0; i < signals_.size(); ++i) {
+        SignalScratch& sc = ss[b].sig[i];
+        if (!ss[b].on[i] || sc.dense != &t) continue;
+        ResizeScratch(sc.full, num_items_);
+        qs[m] = sc.query.data();
+        outs[m++] = sc.full.data();
+      }
+    }
+    if (m > 0) ScoreTransposedBatch({t.data, t.d * t.ld}, t.ld, num_items_, t.d, {qs, m}, {outs, m});
+  }
+  for (size_t b = 0; b < nb; ++b) paths[b] = prepared[b] ? Finish(ss[b]) : RankPath::kPopularity;
 }
 
 void HybridRanker::RecommendBatch(std::span<const UserQuery> queries, size_t k, std::span<RankResponse> out) const {
   if (out.size() != queries.size())
     throw std::invalid_argument("HybridRanker::RecommendBatch: out must have one entry per query");
   RankPath paths[kBatchBlock];
-  State states[kBatchBlock];
+  RankRequest request;
+  request.k = k;
   for (size_t b0 = 0; b0 < queries.size(); b0 += kBatchBlock) {
     const size_t nb = std::min(kBatchBlock, queries.size() - b0);
-    RankBlock(queries.subspan(b0, nb), paths, states);
+    RankBlock(queries.subspan(b0, nb), paths);
     std::vector<Scratch>& ss = BlockScratches();
-    for (size_t b = 0; b < nb; ++b) out[b0 + b] = Respond(ss[b], states[b], paths[b], k, false);
+    for (size_t b = 0; b < nb; ++b) out[b0 + b] = Respond(ss[b], paths[b], request);
   }
 }
 
@@ -690,10 +533,9 @@ void HybridRanker::ScoreIntoBatch(std::span<const UserQuery> queries, std::span<
   if (scores.size() != queries.size() * static_cast<size_t>(num_items_))
     throw std::invalid_argument("HybridRanker::ScoreIntoBatch: scores size != queries x num_items");
   RankPath paths[kBatchBlock];
-  State states[kBatchBlock];
   for (size_t b0 = 0; b0 < queries.size(); b0 += kBatchBlock) {
     const size_t nb = std::min(kBatchBlock, queries.size() - b0);
-    RankBlock(queries.subspan(b0, nb), paths, states);
+    RankBlock(queries.subspan(b0, nb), paths);
     std::vector<Scratch>& ss = BlockScratches();
     for (size_t b = 0; b < nb; ++b)
       FillScores(ss[b], paths[b], scores.subspan((b0 + b) * num_items_, num_items_));
@@ -742,8 +584,9 @@ std::vector<SimilarItem> HybridRanker::Similar(uint32_t item, size_t k, SimilarM
     top.insert(top.end(), b.begin(), b.end());
   }
   std::vector<uint32_t> cand;
+  std::vector<uint8_t> mark;
   const uint32_t self[1] = {item};
-  UnionCandidates(top, {}, self, num_items_, cand);
+  UnionCandidates(top, self, num_items_, mark, cand);
   std::vector<float> rc(cand.size()), rt(cand.size()), zc(cand.size()), zt(cand.size()), fused(cand.size());
   for (size_t j = 0; j < cand.size(); ++j) {
     rc[j] = use_collab ? collab[cand[j]] : kNaN;

@@ -1,35 +1,33 @@
-// HybridRanker: the two-stage hybrid ranking of SPEC 5 with the cold-start paths of SPEC 4.
+// HybridRanker: top-K recommendations by fusing ranking signals (signal.h), and similar items.
 //
 // Per request (UserQuery = optional known user + history of (item, strength)):
-//  1. Signals. Collaborative factor x_u: the trained row of X for a known user whose history is
-//     the training history (query.use_trained_factor), otherwise AlsModel::FoldInUser over the
-//     history items that have a factor (regularisation RankerOptions::foldin_regularization).
-//     Content profile p_u: L2-normalised mean of the history items' embeddings weighted by the
-//     ALS confidence c = 1 + alpha * r of each strength r (AlsOptions::confidence of the model;
-//     the default linear alpha = 1 when there is no ALS model), so content and fold-in weigh a
-//     history the same way.
-//  2. Candidates: union of the top-N items by x_u . y_i (items with a factor only) and the
-//     top-N by p_u . E_i (VectorIndex search when an index is given and the catalogue is larger
-//     than brute_force_max_items, else an exact brute-force dot over the embeddings), plus the top-N popular items when a popularity blend is active;
-//     minus the history unless !exclude_seen.
-//  3. Re-scoring over the candidates: z-score each signal (ZScore with the sigma floor; a
-//     missing signal gives z = 0: a cold item without y_i, an item without an embedding), fuse
-//     w_u * z_collab + (1 - w_u) * z_content with w_u = AdaptiveWeight(|history|, T, w_max).
-//     Optionally blend in z-scored popularity with weight m_u = popularity_mix * (1 - min(1,
-//     |history| / T_pop)), T_pop = popularity_T (or T): short histories lean on popularity
-//     (issue 4, cold-users note).
+//  1. The history is made canonical (sorted by item, duplicates summed) and every signal
+//     prepares what it needs from it (signal_*.h: the collaborative factor, the content profile,
+//     the recent-items factor, the co-occurrence scores, the popularity share).
+//  2. Candidates: the union of each active signal's top-N (RankerOptions::candidates), minus the
+//     history unless the request keeps seen items.
+//  3. Each active signal scores the candidates; the scores are z-scored over them (ZScore with
+//     the sigma floor; a missing score gives z = 0) and fused by one rule:
+//       fused = sum over active signals s of weight_s(query) * z_s
+//     where each signal gives its weight for the query: the collaborative / content pair share
+//     the history ramp w_u = w_max * min(1, |history| / T), the others a constant or a fade.
 //  4. Top-K by fused score; ties broken by ascending item index (deterministic).
-// Paths: "hybrid" (both signals), "collab" (no content profile: w = 1), "content" (no collab
-// factor: w = 0), "popularity" (empty history, or no usable signal: top-K by popularity).
+// Paths: "hybrid" (collaborative and content signals both active), "collab", "content", and
+// "popularity" (empty history, or no primary signal active: top-K by popularity).
+//
+// The ranker owns the catalogue's derived tables (transposed factor and embedding matrices,
+// norms, Y^T Y, the popularity order) and the candidate / fusion / top-K loop; nothing in it is
+// specific to one signal. Signals come from the options (signal_registry.h) plus any given to
+// the constructor.
 //
 // Cold items: items with index >= the ALS model's num_items(), or whose trained y_i is the zero
 // vector (no training interactions), have no collaborative factor; they are reached through the
-// content path. With RankerOptions::map_cold_items their factor is estimated by the Gantner et
+// content signal. With RankerOptions::map_cold_items their factor is estimated by the Gantner et
 // al. 2010 ridge map from embeddings to factors (FitContentToFactorMap over the warm items).
 //
 // Ownership: the ranker keeps non-owning pointers/spans to the AlsModel, the embeddings, the
-// index and the popularity scores (they must outlive it) plus derived tables (transposed
-// matrices, norms, Y^T Y) that it shares with the rankers Extended() from it.
+// index and the popularity scores (they must outlive it) plus derived tables that it shares with
+// the rankers Extended() from it.
 // Growing catalogues (the service's added items): Extended() returns a ranker over the same
 // catalogue plus items appended at the end. The tables have spare capacity; a ranker only ever
 // reads its first num_items() rows, so the extension fills rows beyond them in place and both
@@ -39,6 +37,7 @@
 // included, may be called from many threads (scratch buffers are thread_local).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -52,100 +51,52 @@
 #include "core/append_rows.h"
 #include "index/vector_index.h"
 #include "ranking/fusion_kernels.h"
+#include "ranking/ranker_options.h"
 #include "ranking/ranking_kernels.h"
+#include "ranking/signal.h"
 
 namespace hybridrec {
-
-struct RankerOptions {
-  size_t candidates = 200;      // N: top-N from each signal (>= 1)
-  float T = 20.f;               // history size at which w_u reaches w_max (<= 0: immediately)
-  float w_max = 1.f;            // maximum collaborative weight, in [0, 1]
-  bool exclude_seen = true;     // drop history items from the candidates
-  float sigma_floor = kDefaultSigmaFloor;  // z-score floor (a flatter signal contributes 0)
-  float foldin_regularization = -1.f;      // fold-in lambda; < 0: the training lambda for that row length
-  float popularity_mix = 0.f;   // in [0, 1]; 0 disables the popularity blend described above
-  float popularity_T = 0.f;     // history size at which the blend vanishes (<= 0: use T)
-  // Popularity signal recency (issue 4, temporal protocol): half-life in days of the exponential
-  // time decay of each training interaction's vote in the popularity counts, measured back from
-  // the latest training timestamp; 0 = plain counts. Not used by HybridRanker itself (it gets a
-  // popularity vector): whoever builds that vector applies it (HybridRecommender, `hybridrec
-  // train` via DecayedPopularity in collab/popularity.h). Ignored without timestamps.
-  float popularity_half_life_days = 0.f;
-  // Recent-items signal (issue 4, temporal protocol): a second collaborative factor folded in
-  // from only the user's most recent `recent_items` history items (UserQuery::recent), with
-  // regularisation recent_regularization; its z-scored score x_recent . y_i is added to the
-  // fused score with weight recent_weight (and its top-N joins the candidates). What a user did
-  // last predicts what they do next better than their whole history does. 0 items or weight = off.
-  size_t recent_items = 0;
-  float recent_weight = 0.f;
-  float recent_regularization = 100.f;
-  // Co-occurrence signal (issue 4, cold-users protocol): the item-kNN score sum_{i in history}
-  // w_ij of an ItemNeighbours table (collab/item_neighbours.h) built with cooccurrence_neighbours,
-  // cooccurrence_alpha and cooccurrence_beta, z-scored over the candidates and added to the fused
-  // score with weight cooccurrence_weight (its top-N joins the candidates). With a handful of
-  // history items it ranks better than a factor folded in from them, but it lowers NDCG for
-  // long histories (random split: 0.458 -> 0.414 at weight 1), so with cooccurrence_T > 0 the
-  // weight fades as g_u = cooccurrence_weight * (1 - min(1, |history| / cooccurrence_T)).
-  // 0 = off; when on, the ranker must be given that table.
-  float cooccurrence_weight = 0.f;
-  float cooccurrence_T = 0.f;   // history size at which the weight vanishes (<= 0: constant)
-  size_t cooccurrence_neighbours = 50;
-  float cooccurrence_alpha = 0.5f;
-  float cooccurrence_beta = 0.f;
-  ItemNeighboursOptions neighbour_options() const {
-    return {cooccurrence_neighbours, cooccurrence_alpha, cooccurrence_beta};
-  }
-  bool map_cold_items = false;  // estimate y_i of factor-less items with the content-to-factor map
-  float map_ridge = 1.f;        // mu of that ridge regression (>= 0)
-  size_t explain_items = 3;     // history items listed per explanation kind
-  // Catalogues up to this size are scored by an exact brute-force dot product even when an
-  // index is given (faster than an index search there, and exact); 0 = always use the index.
-  size_t brute_force_max_items = 20000;
-
-  // Throws std::invalid_argument naming the offending field.
-  void Validate() const;
-};
-
-// A request. For a known (training) user pass its training history and use_trained_factor =
-// true: its row of X is used and the history gives p_u, |I_u| and the seen filter. When the
-// history differs from training (or the user is new) the factor is folded in from the history.
-struct UserQuery {
-  std::optional<uint32_t> known_user;
-  bool use_trained_factor = true;
-  std::span<const HistoryEntry> history;
-  // History items, most recent first (may be empty: no recent-items signal). The ranker uses the
-  // first RankerOptions::recent_items of them that have a trained factor, each with its strength
-  // in `history` (1 when absent there).
-  std::span<const uint32_t> recent;
-};
 
 enum class RankPath { kHybrid, kCollab, kContent, kPopularity };
 std::string_view RankPathName(RankPath path);  // "hybrid" | "collab" | "content" | "popularity"
 
+// Signals one response can carry (the built-in five plus extras).
+inline constexpr size_t kMaxSignals = 8;
+
 struct RankedItem {
   uint32_t item = 0;
-  float score = 0.f;                  // fused score (popularity path: the popularity score)
-  std::optional<float> collab;        // raw x_u . y_i, absent without a factor for u or i
-  std::optional<float> content;       // raw p_u . E_i, absent without a profile or embedding
-  float z_collab = 0.f;
-  float z_content = 0.f;
-  float z_recent = 0.f;               // z-score of x_recent . y_i (0 without the recent signal)
-  float z_cooccurrence = 0.f;         // z-score of the co-occurrence score (0 without that signal)
-  // Filled when explanations are asked for (best first, at most explain_items each):
-  // content: cosine(E_h, E_i); collab: c_uh * y_i^T W_u^{-1} y_h (Hu et al. 2008, section 5),
-  // whose sum over the whole history is the fold-in score x_u . y_i.
-  std::vector<Contribution> content_reasons;
-  std::vector<Contribution> collab_reasons;
+  float score = 0.f;  // fused score (popularity path: the popularity score)
+  // Per signal of the response (RankResponse::signals, same order): raw score (NaN: none for
+  // this item) and z-score over the candidates (0 without a score). Use the response's accessors.
+  std::array<float, kMaxSignals> raw{};
+  std::array<float, kMaxSignals> z{};
+  // Filled when explanations are asked for: per signal of the response (same order; empty for
+  // signals without explanations), the history items behind this item's score, best first, at
+  // most RankRequest::explain_items. content: cosine(E_h, E_i); collab: c_uh * y_i^T W_u^{-1}
+  // y_h (Hu et al. 2008, section 5), whose sum over the whole history is the fold-in score.
+  std::vector<std::vector<Contribution>> reasons;
+};
+
+// A signal that took part in a response.
+struct SignalUse {
+  std::string_view name;  // Signal::name()
+  float weight = 0.f;     // its weight in the fused score for this query
+  size_t inputs = 0;      // items it was built from, where the signal reports it (recent: the items folded in)
 };
 
 struct RankResponse {
   RankPath path = RankPath::kPopularity;
-  float weight = 0.f;                  // w_u used in the fusion
-  float popularity_weight = 0.f;       // m_u used for the popularity blend
-  float recent_weight = 0.f;           // weight of the recent-items signal (0: not used)
-  size_t recent_used = 0;              // recent items it was folded in from
-  float cooccurrence_weight = 0.f;     // g_u, weight of the co-occurrence signal (0: not used)
-  std::vector<RankedItem> items;       // best first
+  std::vector<SignalUse> signals;   // the active signals, in fusion order (none on the popularity path)
+  std::vector<RankedItem> items;    // best first
+
+  // Position of a signal in `signals`, if it took part.
+  std::optional<size_t> slot(std::string_view name) const;
+  float weight(std::string_view name) const;  // 0 when it did not take part
+  size_t inputs(std::string_view name) const;
+  std::optional<float> raw(const RankedItem& item, std::string_view name) const;
+  float z(const RankedItem& item, std::string_view name) const;
+  // Empty when not explained or the signal did not take part.
+  std::span<const Contribution> reasons(const RankedItem& item, std::string_view name) const;
 };
 
 enum class SimilarMode { kContent, kCollab, kHybrid };
@@ -170,29 +121,37 @@ class HybridRanker {
   // when popularity is given, popularity[i] > 0 (popularity counts users/strength, so 0 means no
   // training interaction; the CG solver leaves small non-zero noise in such rows, so y alone
   // cannot tell). neighbours: the co-occurrence table, required when
-  // options.cooccurrence_weight > 0 (built with options.neighbour_options(), over at most the
-  // catalogue's items; shared, so rankers Extended() from this one use it too).
+  // options.cooccurrence.weight > 0 (built with options.cooccurrence.neighbour_options(), over at
+  // most the catalogue's items). extra_signals join the built-in signals the options turn on
+  // (after them, in the given order; at most kMaxSignals in all).
   // Throws std::invalid_argument on inconsistent sizes or invalid options.
   HybridRanker(const AlsModel* als, std::span<const float> embeddings, int dim, const VectorIndex* index,
                std::span<const float> popularity, RankerOptions options = {},
                std::span<const uint8_t> item_has_factor = {},
-               std::shared_ptr<const ItemNeighbours> neighbours = nullptr);
+               std::shared_ptr<const ItemNeighbours> neighbours = nullptr,
+               std::vector<std::shared_ptr<const Signal>> extra_signals = {});
 
-  // Top-k recommendations with the path and weight used; explanations when `explain`.
+  // Top-k recommendations with the path and the signals used; explanations when asked.
   // Throws std::invalid_argument for an item or known user out of range.
-  RankResponse Recommend(const UserQuery& query, size_t k, bool explain = false) const;
+  RankResponse Recommend(const UserQuery& query, const RankRequest& request) const;
+  RankResponse Recommend(const UserQuery& query, size_t k, bool explain = false) const {
+    RankRequest r;
+    r.k = k;
+    r.explain = explain;
+    return Recommend(query, r);
+  }
 
-  // Fast path for batch evaluation: scores (size num_items()) gets the fused score of every
-  // candidate and -infinity elsewhere (popularity path: popularity of every unseen item). Same
-  // ranking as Recommend. Returns the path taken.
+  // Fast path for batch evaluation (history items excluded): scores (size num_items()) gets the
+  // fused score of every candidate and -infinity elsewhere (popularity path: popularity of
+  // every unseen item). Same ranking as Recommend. Returns the path taken.
   RankPath ScoreInto(const UserQuery& query, std::span<float> scores) const;
 
-  // Batch forms of Recommend (explain = false) and ScoreInto: the same results, query by query,
-  // but the brute-force collaborative and content scores of up to kBatchBlock queries are
-  // computed in one pass over the factor / embedding matrices (ScoreTransposedBatch), which is
-  // several times faster than a per-query loop on one thread. `out` gets one response per query;
-  // `scores` is queries.size() x num_items(), row b for queries[b]. Call from several threads
-  // on disjoint query ranges for parallelism.
+  // Batch forms of Recommend (explain = false, seen items excluded) and ScoreInto: the same
+  // results, query by query, but the dense signal scores of up to kBatchBlock queries are
+  // computed in one pass over each item table (ScoreTransposedBatch), which is several times
+  // faster than a per-query loop on one thread. `out` gets one response per query; `scores` is
+  // queries.size() x num_items(), row b for queries[b]. Call from several threads on disjoint
+  // query ranges for parallelism.
   static constexpr size_t kBatchBlock = 32;
   void RecommendBatch(std::span<const UserQuery> queries, size_t k, std::span<RankResponse> out) const;
   void ScoreIntoBatch(std::span<const UserQuery> queries, std::span<float> scores) const;
@@ -206,16 +165,17 @@ class HybridRanker {
   // num_items() rows this ranker was built on followed by the new rows (the first rows must be
   // the same values; they are not re-read), `popularity` is empty when this ranker's is, else
   // one score per item of the grown catalogue, and `index` (may be null) holds them all. Same
-  // model and options; the new items have no trained factor (with map_cold_items they get a
-  // mapped one). Throws std::invalid_argument without a content layer or on inconsistent sizes.
+  // model, options and signals; the new items have no trained factor (with map_cold_items they
+  // get a mapped one). Throws std::invalid_argument without a content layer or on inconsistent
+  // sizes.
   std::unique_ptr<HybridRanker> Extended(std::span<const float> embeddings, const VectorIndex* index,
                                          std::span<const float> popularity) const;
-  // The same ranker with exclude_seen changed, sharing the tables (no copy).
-  std::unique_ptr<HybridRanker> WithExcludeSeen(bool exclude_seen) const;
 
   uint32_t num_items() const { return num_items_; }
   bool has_factor(uint32_t item) const { return item < num_items_ && t_->has_factor[item] != 0; }
   const RankerOptions& options() const { return options_; }
+  // The signals this ranker fuses, in fusion order.
+  std::span<const std::shared_ptr<const Signal>> signals() const { return signals_; }
   // The fitted content-to-factor map (dim x k), empty unless map_cold_items.
   std::span<const float> content_to_factor_map() const { return t_->map; }
   // Items the derived tables have room for (>= num_items(); for tests and benchmarks).
@@ -225,19 +185,19 @@ class HybridRanker {
 
  private:
   struct Scratch;
-  struct State;  // per-request result of the shared first stages
-  RankPath Rank(const UserQuery& query, Scratch& s, State& st) const;
-  // Rank = Prepare (signals; false: popularity path) + ScoreFull (brute-force signal scores) +
-  // Finish (candidates, z-scores, fusion).
-  bool Prepare(const UserQuery& query, Scratch& s, State& st) const;
-  void ScoreFull(Scratch& s, const State& st) const;
-  RankPath Finish(Scratch& s, const State& st) const;
-  // Prepare + block scoring + Finish for up to kBatchBlock queries into the thread's scratches.
-  void RankBlock(std::span<const UserQuery> queries, RankPath* paths, State* states) const;
+  // Canonical history and every signal's Prepare; false: the popularity path.
+  bool Prepare(const UserQuery& query, bool exclude_seen, Scratch& s) const;
+  // Full-catalogue scores of the signals that asked for them (single query).
+  void ScoreDense(Scratch& s) const;
+  // Candidates, z-scores and the fused score.
+  RankPath Finish(Scratch& s) const;
+  RankPath Rank(const UserQuery& query, bool exclude_seen, Scratch& s) const;
+  // Prepare + block dense scoring + Finish for up to kBatchBlock queries into the thread's scratches.
+  void RankBlock(std::span<const UserQuery> queries, RankPath* paths) const;
   static std::vector<Scratch>& BlockScratches();
-  RankResponse Respond(Scratch& s, const State& st, RankPath path, size_t k, bool explain) const;
+  RankResponse Respond(Scratch& s, RankPath path, const RankRequest& request) const;
   void FillScores(const Scratch& s, RankPath path, std::span<float> scores) const;
-  float FoldInReg(size_t n) const;
+  void RefreshCatalogue();
 
   // Derived per-item tables, cap rows (items) each; row i is written once, before any ranker
   // with num_items() > i is published, and never changed after (see Extended()).
@@ -273,7 +233,8 @@ class HybridRanker {
   int k_ = 0;
   size_t no_factor_count_ = 0;        // the prefix of t_->no_factor that is this catalogue's
   std::shared_ptr<Tables> t_;
-  std::shared_ptr<const ItemNeighbours> nb_;  // null unless the co-occurrence signal is on
+  std::vector<std::shared_ptr<const Signal>> signals_;
+  Catalogue cat_;                     // view of the above for the signals
 };
 
 }  // namespace hybridrec

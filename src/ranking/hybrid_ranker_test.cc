@@ -16,51 +16,12 @@
 #include "index/brute_force_index.h"
 #include "ranking/ranking_kernels.h"
 #include "ranking/recommenders.h"
+#include "ranking/ranking_test_util.h"
 
 namespace hybridrec {
 namespace {
 
-std::vector<float> RandomMatrix(size_t rows, size_t cols, uint64_t seed, bool normalise = false) {
-  std::mt19937_64 g(seed);
-  std::normal_distribution<float> nd(0.f, 1.f);
-  std::vector<float> m(rows * cols);
-  for (float& v : m) v = nd(g);
-  if (normalise) {
-    for (size_t r = 0; r < rows; ++r) {
-      double n2 = 0.0;
-      for (size_t c = 0; c < cols; ++c) n2 += m[r * cols + c] * m[r * cols + c];
-      for (size_t c = 0; c < cols; ++c) m[r * cols + c] = static_cast<float>(m[r * cols + c] / std::sqrt(n2));
-    }
-  }
-  return m;
-}
-
-// users x items CSR with about one item in three per user (values 1).
-CsrMatrix RandomInteractions(uint32_t users, uint32_t items, uint64_t seed) {
-  std::mt19937_64 g(seed);
-  CsrMatrix m;
-  m.rows = users;
-  m.cols = items;
-  m.indptr.push_back(0);
-  for (uint32_t u = 0; u < users; ++u) {
-    for (uint32_t i = 0; i < items; ++i)
-      if (g() % 3 == 0) {
-        m.indices.push_back(i);
-        m.values.push_back(1.f);
-      }
-    m.indptr.push_back(m.indices.size());
-  }
-  return m;
-}
-
-AlsOptions SmallAls(int k) {
-  AlsOptions o;
-  o.factors = k;
-  o.regularization = 0.5f;
-  o.reg_exponent = 0.f;
-  o.threads = 1;
-  return o;
-}
+using namespace hybridrec::ranking_test;  // NOLINT
 
 // ---- pure kernels ----
 
@@ -101,11 +62,26 @@ TEST(RankingKernels, EntryConfidenceLinearAndLog) {
 }
 
 TEST(RankingKernels, UnionCandidatesDedupsSortsAndExcludes) {
-  std::vector<uint32_t> a = {7, 3, 9}, b = {3, 1, 12}, ex = {1, 9}, out;
-  UnionCandidates(a, b, ex, 10, out);
+  std::vector<uint32_t> ids = {7, 3, 9, 3, 1, 12}, ex = {9, 1}, out;
+  std::vector<uint8_t> mark;
+  UnionCandidates(ids, ex, 10, mark, out);
   EXPECT_EQ(out, (std::vector<uint32_t>{3, 7}));
-  UnionCandidates(a, b, {}, 100, out);
+  for (uint8_t m : mark) EXPECT_EQ(m, 0);  // left clean for the next call
+  UnionCandidates(ids, {}, 100, mark, out);
   EXPECT_EQ(out, (std::vector<uint32_t>{1, 3, 7, 9, 12}));
+  // Against a sort-based reference on random lists.
+  std::mt19937 g(3);
+  for (int trial = 0; trial < 50; ++trial) {
+    const uint32_t limit = 1 + g() % 300;
+    std::vector<uint32_t> in(g() % 100), exc(g() % 20);
+    for (auto& v : in) v = g() % (limit + 10);
+    for (auto& v : exc) v = g() % limit;
+    std::set<uint32_t> want(in.begin(), in.end());
+    for (uint32_t e : exc) want.erase(e);
+    std::erase_if(want, [&](uint32_t v) { return v >= limit; });
+    UnionCandidates(in, exc, limit, mark, out);
+    EXPECT_EQ(out, std::vector<uint32_t>(want.begin(), want.end()));
+  }
 }
 
 TEST(RankingKernels, SelectTopNIsTheTopKSet) {
@@ -221,20 +197,6 @@ TEST(RankingKernels, ContentToFactorMapRecoversLinearMap) {
 
 // ---- ranker ----
 
-// 8 items (7 with factors: item 7 is a cold item added after training), d = 4, k = 3.
-struct Fixture {
-  static constexpr int k = 3;
-  static constexpr int d = 4;
-  static constexpr uint32_t n = 8;
-  std::vector<float> emb = RandomMatrix(n, d, 11, true);
-  std::vector<float> pop = {5, 9, 1, 7, 3, 9, 2, 0};
-  AlsModel als{SmallAls(k), 4, 7, RandomMatrix(4, k, 12), RandomMatrix(7, k, 13)};
-  Fixture() {
-    // The cold item 7 has the same text as item 2.
-    for (int j = 0; j < d; ++j) emb[7 * d + j] = emb[2 * d + j];
-  }
-};
-
 TEST(HybridRanker, KnownUserIsHybridWithAdaptiveWeight) {
   Fixture f;
   RankerOptions o;
@@ -248,20 +210,20 @@ TEST(HybridRanker, KnownUserIsHybridWithAdaptiveWeight) {
   const auto resp = r.Recommend(q, 3);
   EXPECT_EQ(resp.path, RankPath::kHybrid);
   EXPECT_EQ(RankPathName(resp.path), "hybrid");
-  EXPECT_FLOAT_EQ(resp.weight, 0.8f * 0.5f);
+  EXPECT_FLOAT_EQ(resp.weight("collab"), 0.8f * 0.5f);
   ASSERT_EQ(resp.items.size(), 3u);
   for (const auto& it : resp.items) {
     EXPECT_NE(it.item, 0u);
     EXPECT_NE(it.item, 3u);
-    EXPECT_NEAR(it.score, resp.weight * it.z_collab + (1 - resp.weight) * it.z_content, 1e-5);
-    ASSERT_TRUE(it.content.has_value());
+    EXPECT_NEAR(it.score, resp.weight("collab") * resp.z(it, "collab") + (1 - resp.weight("collab")) * resp.z(it, "content"), 1e-5);
+    ASSERT_TRUE(resp.raw(it, "content").has_value());
     if (it.item < 7) {
-      ASSERT_TRUE(it.collab.has_value());
+      ASSERT_TRUE(resp.raw(it, "collab").has_value());
       // Trained factor of user 1.
       float dot = 0.f;
       for (int j = 0; j < Fixture::k; ++j)
         dot += f.als.user_factors()[1 * Fixture::k + j] * f.als.item_factors()[it.item * Fixture::k + j];
-      EXPECT_NEAR(*it.collab, dot, 1e-5);
+      EXPECT_NEAR(*resp.raw(it, "collab"), dot, 1e-5);
     }
   }
   for (size_t t = 1; t < resp.items.size(); ++t) EXPECT_GE(resp.items[t - 1].score, resp.items[t].score);
@@ -272,7 +234,7 @@ TEST(HybridRanker, EmptyHistoryFallsBackToPopularity) {
   HybridRanker r(&f.als, f.emb, Fixture::d, nullptr, f.pop);
   const auto resp = r.Recommend(UserQuery{}, 4);
   EXPECT_EQ(resp.path, RankPath::kPopularity);
-  EXPECT_EQ(resp.weight, 0.f);
+  EXPECT_EQ(resp.weight("collab"), 0.f);
   ASSERT_EQ(resp.items.size(), 4u);
   // pop = {5, 9, 1, 7, 3, 9, 2, 0}: ties (1, 5) by index.
   EXPECT_EQ(resp.items[0].item, 1u);
@@ -290,10 +252,10 @@ TEST(HybridRanker, NoAlsModelIsContentOnly) {
   q.history = h;
   const auto resp = r.Recommend(q, 1);
   EXPECT_EQ(resp.path, RankPath::kContent);
-  EXPECT_EQ(resp.weight, 0.f);
+  EXPECT_EQ(resp.weight("collab"), 0.f);
   ASSERT_EQ(resp.items.size(), 1u);
   EXPECT_EQ(resp.items[0].item, 7u);  // identical text to the history item
-  EXPECT_FALSE(resp.items[0].collab.has_value());
+  EXPECT_FALSE(resp.raw(resp.items[0], "collab").has_value());
 }
 
 TEST(HybridRanker, NoEmbeddingsIsCollabOnly) {
@@ -304,7 +266,7 @@ TEST(HybridRanker, NoEmbeddingsIsCollabOnly) {
   q.history = h;
   const auto resp = r.Recommend(q, 10);
   EXPECT_EQ(resp.path, RankPath::kCollab);
-  EXPECT_EQ(resp.weight, 1.f);
+  EXPECT_EQ(resp.weight("collab"), 1.f);
   EXPECT_EQ(resp.items.size(), 5u);  // 7 items - 2 seen
   // Fold-in score order.
   const auto x = f.als.FoldInUser(h);
@@ -327,8 +289,8 @@ TEST(HybridRanker, ColdItemReachableThroughContent) {
   EXPECT_EQ(resp.path, RankPath::kHybrid);
   ASSERT_FALSE(resp.items.empty());
   EXPECT_EQ(resp.items[0].item, 7u);
-  EXPECT_FALSE(resp.items[0].collab.has_value());
-  EXPECT_EQ(resp.items[0].z_collab, 0.f);
+  EXPECT_FALSE(resp.raw(resp.items[0], "collab").has_value());
+  EXPECT_EQ(resp.z(resp.items[0], "collab"), 0.f);
   EXPECT_EQ(resp.items.size(), 7u);  // every unseen item, k larger than the candidates
 }
 
@@ -346,21 +308,21 @@ TEST(HybridRanker, MappedColdItemGetsAFactor) {
   const auto resp = r.Recommend(q, 8);
   bool found = false;
   for (const auto& it : resp.items)
-    if (it.item == 7) found = it.collab.has_value();
+    if (it.item == 7) found = resp.raw(it, "collab").has_value();
   EXPECT_TRUE(found);
 }
 
-TEST(HybridRanker, ExcludeSeenOption) {
+TEST(HybridRanker, ExcludeSeenIsPerRequest) {
   Fixture f;
   std::vector<HistoryEntry> h = {{0, 1.f}, {1, 1.f}, {2, 1.f}};
   UserQuery q;
   q.history = h;
   HybridRanker excl(&f.als, f.emb, Fixture::d, nullptr, f.pop);
   for (const auto& it : excl.Recommend(q, 8).items) EXPECT_GT(it.item, 2u);
-  RankerOptions o;
-  o.exclude_seen = false;
-  HybridRanker keep(&f.als, f.emb, Fixture::d, nullptr, f.pop, o);
-  const auto resp = keep.Recommend(q, 8);
+  RankRequest rq;
+  rq.k = 8;
+  rq.exclude_seen = false;
+  const auto resp = excl.Recommend(q, rq);
   EXPECT_EQ(resp.items.size(), 8u);
 }
 
@@ -390,7 +352,7 @@ TEST(HybridRanker, DeterministicAndScoreIntoMatchesRecommend) {
   for (uint32_t i = 0; i < n; ++i) pop[i] = static_cast<float>((i * 37) % 11);
   RankerOptions o;
   o.candidates = 10;
-  o.popularity_mix = 0.5f;
+  o.popularity.mix = 0.5f;
   HybridRanker r(&als, emb, d, nullptr, pop, o);
   std::vector<HistoryEntry> h = {{4, 2.f}, {17, 1.f}, {33, 5.f}};
   UserQuery q;
@@ -403,7 +365,7 @@ TEST(HybridRanker, DeterministicAndScoreIntoMatchesRecommend) {
     EXPECT_EQ(a.items[t].item, b.items[t].item);
     EXPECT_EQ(a.items[t].score, b.items[t].score);
   }
-  EXPECT_GT(a.popularity_weight, 0.f);
+  EXPECT_GT(a.weight("popularity"), 0.f);
   std::vector<float> scores(n);
   r.ScoreInto(q, scores);
   const auto top = TopK(scores, 15);
@@ -449,13 +411,13 @@ TEST(HybridRanker, BatchEqualsPerQueryResults) {
   for (uint32_t i = 0; i < n; ++i) pop[i] = static_cast<float>((i * 37) % 11);
   RankerOptions o;
   o.candidates = 12;
-  o.popularity_mix = 0.3f;
-  o.recent_items = 2;  // a recent-items factor for every other query (its own batch rows)
-  o.recent_weight = 0.7f;
-  o.cooccurrence_weight = 0.5f;  // the co-occurrence signal for every query with a history
-  o.cooccurrence_neighbours = 15;
+  o.popularity.mix = 0.3f;
+  o.recent.items = 2;  // a recent-items factor for every other query (its own batch rows)
+  o.recent.weight = 0.7f;
+  o.cooccurrence.weight = 0.5f;  // the co-occurrence signal for every query with a history
+  o.cooccurrence.neighbours = 15;
   const auto nb = std::make_shared<const ItemNeighbours>(
-      BuildItemNeighbours(RandomInteractions(60, n - 1, 44), o.neighbour_options(), 1));
+      BuildItemNeighbours(RandomInteractions(60, n - 1, 44), o.cooccurrence.neighbour_options(), 1));
   HybridRanker r(&als, emb, d, nullptr, pop, o, {}, nb);
   const size_t nq = HybridRanker::kBatchBlock + 9;
   std::vector<std::vector<HistoryEntry>> hist(nq);
@@ -477,7 +439,7 @@ TEST(HybridRanker, BatchEqualsPerQueryResults) {
   for (size_t t = 0; t < nq; ++t) {
     const auto single = r.Recommend(qs[t], 8);
     EXPECT_EQ(batch[t].path, single.path) << t;
-    EXPECT_EQ(batch[t].weight, single.weight) << t;
+    EXPECT_EQ(batch[t].weight("collab"), single.weight("collab")) << t;
     ASSERT_EQ(batch[t].items.size(), single.items.size()) << t;
     for (size_t j = 0; j < single.items.size(); ++j) {
       EXPECT_EQ(batch[t].items[j].item, single.items[j].item) << t;
@@ -488,9 +450,9 @@ TEST(HybridRanker, BatchEqualsPerQueryResults) {
   }
   EXPECT_EQ(batch[5].path, RankPath::kContent);
   EXPECT_EQ(batch[0].path, RankPath::kPopularity);
-  EXPECT_GT(batch[3].recent_weight, 0.f);  // t = 3: three history items, recent on
-  EXPECT_EQ(batch[4].recent_weight, 0.f);
-  EXPECT_EQ(batch[4].cooccurrence_weight, 0.5f);
+  EXPECT_GT(batch[3].weight("recent"), 0.f);  // t = 3: three history items, recent on
+  EXPECT_EQ(batch[4].weight("recent"), 0.f);
+  EXPECT_EQ(batch[4].weight("cooccurrence"), 0.5f);
   std::vector<RankResponse> wrong(1);
   EXPECT_THROW(r.RecommendBatch(qs, 8, wrong), std::invalid_argument);
 }
@@ -525,30 +487,32 @@ TEST(HybridRanker, ExplanationsDecomposeTheFoldInScore) {
   const int k = 4, d = 5;
   const auto emb = RandomMatrix(n, d, 41, true);
   AlsModel als(SmallAls(k), 5, n, RandomMatrix(5, k, 42), RandomMatrix(n, k, 43));
-  RankerOptions o;
-  o.explain_items = 10;  // keep every term so they sum to the score
-  HybridRanker r(&als, emb, d, nullptr, {}, o);
+  HybridRanker r(&als, emb, d, nullptr, {});
   std::vector<HistoryEntry> h = {{2, 1.f}, {11, 3.f}, {20, 2.f}};
   UserQuery q;
   q.history = h;  // new user: fold-in
-  const auto resp = r.Recommend(q, 5, true);
+  RankRequest rq;
+  rq.k = 5;
+  rq.explain = true;
+  rq.explain_items = 10;  // keep every term so they sum to the score
+  const auto resp = r.Recommend(q, rq);
   ASSERT_EQ(resp.path, RankPath::kHybrid);
   for (const auto& it : resp.items) {
-    ASSERT_EQ(it.collab_reasons.size(), 3u);
+    const auto collab = resp.reasons(it, "collab"), content = resp.reasons(it, "content");
+    ASSERT_EQ(collab.size(), 3u);
     double sum = 0.0;
-    for (const auto& c : it.collab_reasons) sum += c.value;
-    EXPECT_NEAR(sum, *it.collab, 1e-4);
-    ASSERT_EQ(it.content_reasons.size(), 3u);
-    EXPECT_GE(it.content_reasons[0].value, it.content_reasons[1].value);
-    EXPECT_LE(it.content_reasons[0].value, 1.f + 1e-5f);
+    for (const auto& c : collab) sum += c.value;
+    EXPECT_NEAR(sum, *resp.raw(it, "collab"), 1e-4);
+    ASSERT_EQ(content.size(), 3u);
+    EXPECT_GE(content[0].value, content[1].value);
+    EXPECT_LE(content[0].value, 1.f + 1e-5f);
   }
-  RankerOptions o3;
-  HybridRanker r3(&als, emb, d, nullptr, {}, o3);
   std::vector<HistoryEntry> h4 = {{2, 1.f}, {11, 3.f}, {20, 2.f}, {25, 1.f}};
   q.history = h4;
-  for (const auto& it : r3.Recommend(q, 3, true).items) {
-    EXPECT_EQ(it.collab_reasons.size(), 3u);
-    EXPECT_EQ(it.content_reasons.size(), 3u);
+  const auto r3 = r.Recommend(q, 3, true);  // the default: 3 reasons each
+  for (const auto& it : r3.items) {
+    EXPECT_EQ(r3.reasons(it, "collab").size(), 3u);
+    EXPECT_EQ(r3.reasons(it, "content").size(), 3u);
   }
 }
 
@@ -592,185 +556,29 @@ TEST(HybridRanker, RejectsMisuse) {
   EXPECT_THROW(HybridRanker(&f.als, f.emb, Fixture::d, nullptr, short_pop), std::invalid_argument);
 }
 
-// ---- the co-occurrence signal ----
-
-TEST(HybridRankerCooccurrence, AddsTheZScoredItemKnnScore) {
-  const uint32_t n = 40;
-  const int k = 4, d = 5;
-  const auto emb = RandomMatrix(n, d, 71, true);
-  AlsModel als(SmallAls(k), 6, n, RandomMatrix(6, k, 72), RandomMatrix(n, k, 73));
-  const CsrMatrix train = RandomInteractions(50, n, 74);
-  RankerOptions o;
-  o.candidates = 8;
-  o.T = 4.f;
-  o.cooccurrence_weight = 1.5f;
-  o.cooccurrence_neighbours = 12;
-  o.cooccurrence_alpha = 0.5f;
-  o.cooccurrence_beta = 0.3f;
-  const auto nb = std::make_shared<const ItemNeighbours>(BuildItemNeighbours(train, o.neighbour_options(), 1));
-  HybridRanker r(&als, emb, d, nullptr, {}, o, {}, nb);
-  const std::vector<HistoryEntry> h = {{3, 1.f}, {7, 2.f}, {11, 4.f}};
-  UserQuery q;
-  q.history = h;
-  const auto resp = r.Recommend(q, 40);
-  EXPECT_EQ(resp.path, RankPath::kHybrid);
-  EXPECT_EQ(resp.cooccurrence_weight, 1.5f);
-  // Brute force: sum over the history of the kept neighbour weights.
-  std::vector<double> want(n, 0.0);
-  for (const auto& [item, strength] : h) {
-    const auto js = nb->Items(item);
-    const auto ws = nb->Weights(item);
-    for (size_t t = 0; t < js.size(); ++t) want[js[t]] += ws[t];
-  }
-  // Its top-N (8) joins the candidates: every unseen item among them is returned.
-  std::vector<uint32_t> order(n);
-  std::iota(order.begin(), order.end(), 0u);
-  for (const auto& e : h) want[e.first] = -1.0;
-  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return want[a] > want[b]; });
-  std::set<uint32_t> returned;
-  for (const auto& it : resp.items) returned.insert(it.item);
-  for (size_t t = 0; t < 8; ++t) EXPECT_TRUE(returned.count(order[t])) << order[t];
-  bool any_z = false;
-  for (const auto& a : resp.items) {
-    EXPECT_NEAR(a.score, resp.weight * a.z_collab + (1 - resp.weight) * a.z_content + 1.5f * a.z_cooccurrence, 1e-5);
-    any_z = any_z || a.z_cooccurrence != 0.f;
-    for (const auto& b : resp.items)
-      if (want[a.item] > want[b.item] + 1e-6) EXPECT_GT(a.z_cooccurrence, b.z_cooccurrence);
-  }
-  EXPECT_TRUE(any_z);
-  // Fading: g_u = weight x (1 - |history| / cooccurrence_T) = 1.5 x (1 - 3 / 6).
-  RankerOptions fade = o;
-  fade.cooccurrence_T = 6.f;
-  HybridRanker r_fade(&als, emb, d, nullptr, {}, fade, {}, nb);
-  const auto faded = r_fade.Recommend(q, 40);
-  EXPECT_FLOAT_EQ(faded.cooccurrence_weight, 0.75f);
-  for (const auto& a : faded.items)
-    EXPECT_NEAR(a.score, faded.weight * a.z_collab + (1 - faded.weight) * a.z_content + 0.75f * a.z_cooccurrence, 1e-5);
-  fade.cooccurrence_T = 3.f;  // history at the fade-out size: off
-  EXPECT_EQ(HybridRanker(&als, emb, d, nullptr, {}, fade, {}, nb).Recommend(q, 5).cooccurrence_weight, 0.f);
-  // Weight 0: the plain hybrid, no table needed.
-  RankerOptions off = o;
-  off.cooccurrence_weight = 0.f;
-  HybridRanker r_off(&als, emb, d, nullptr, {}, off);
-  const auto base = r_off.Recommend(q, 40);
-  EXPECT_EQ(base.cooccurrence_weight, 0.f);
-  for (const auto& it : base.items) EXPECT_EQ(it.z_cooccurrence, 0.f);
-  // On without a table, or with a table built for other parameters: refused.
-  EXPECT_THROW(HybridRanker(&als, emb, d, nullptr, {}, o), std::invalid_argument);
-  RankerOptions other = o;
-  other.cooccurrence_beta = 0.f;
-  EXPECT_THROW(HybridRanker(&als, emb, d, nullptr, {}, other, {}, nb), std::invalid_argument);
-  // A grown catalogue keeps the table; the added item has no neighbours but may be recommended.
-  const auto grown_emb = [&] {
-    auto e = emb;
-    const auto extra = RandomMatrix(1, d, 75, true);
-    e.insert(e.end(), extra.begin(), extra.end());
-    return e;
-  }();
-  const auto grown = r.Extended(grown_emb, nullptr, {});
-  const auto g = grown->Recommend(q, 40);
-  EXPECT_EQ(g.cooccurrence_weight, 1.5f);
-  o.cooccurrence_alpha = -1.f;
-  EXPECT_THROW(o.Validate(), std::invalid_argument);
-}
-
-// ---- the recent-items signal ----
-
-TEST(HybridRankerRecent, AddsTheZScoredRecentFactorScore) {
-  const uint32_t n = 40;
-  const int k = 4, d = 5;
-  const auto emb = RandomMatrix(n, d, 61, true);
-  AlsModel als(SmallAls(k), 6, n - 2, RandomMatrix(6, k, 62), RandomMatrix(n - 2, k, 63));
-  RankerOptions o;
-  o.candidates = 10;
-  o.T = 4.f;
-  o.recent_items = 2;
-  o.recent_weight = 0.8f;
-  o.recent_regularization = 50.f;
-  HybridRanker r(&als, emb, d, nullptr, {}, o);
-  const std::vector<HistoryEntry> h = {{3, 1.f}, {7, 2.f}, {11, 4.f}, {39, 1.f}};
-  // Most recent first; 39 has no trained factor and is skipped, so 11 and 7 are used.
-  const std::vector<uint32_t> recent = {39, 11, 7, 3};
-  UserQuery q;
-  q.history = h;
-  q.recent = recent;
-  const auto resp = r.Recommend(q, 10);
-  EXPECT_EQ(resp.path, RankPath::kHybrid);
-  EXPECT_EQ(resp.recent_weight, 0.8f);
-  EXPECT_EQ(resp.recent_used, 2u);
-  ASSERT_FALSE(resp.items.empty());
-  bool any_z = false;
-  for (const auto& it : resp.items) {
-    EXPECT_NEAR(it.score, resp.weight * it.z_collab + (1 - resp.weight) * it.z_content + 0.8f * it.z_recent, 1e-5);
-    any_z = any_z || it.z_recent != 0.f;
-  }
-  EXPECT_TRUE(any_z);
-  // The recent factor is the fold-in of exactly those items with their strengths.
-  const std::vector<HistoryEntry> used = {{11, 4.f}, {7, 2.f}};
-  const auto xr = als.FoldInUser(used, 50.f);
-  std::vector<float> sr(n - 2);
-  als.ScoreVector(xr, sr);
-  // Among candidates, z_recent orders as x_recent . y_i.
-  for (size_t a = 0; a < resp.items.size(); ++a)
-    for (size_t b = 0; b < resp.items.size(); ++b) {
-      const uint32_t i = resp.items[a].item, j = resp.items[b].item;
-      if (i >= n - 2 || j >= n - 2) continue;
-      if (sr[i] > sr[j] + 1e-4f) {
-        EXPECT_GE(resp.items[a].z_recent, resp.items[b].z_recent);
-      }
-    }
-  // Off: no recent list, or weight 0, gives the plain hybrid.
-  UserQuery plain;
-  plain.history = h;
-  const auto base = r.Recommend(plain, 10);
-  EXPECT_EQ(base.recent_weight, 0.f);
-  EXPECT_EQ(base.recent_used, 0u);
-  RankerOptions off = o;
-  off.recent_weight = 0.f;
-  HybridRanker r_off(&als, emb, d, nullptr, {}, off);
-  const auto resp_off = r_off.Recommend(q, 10);
-  ASSERT_EQ(resp_off.items.size(), base.items.size());
-  for (size_t t = 0; t < base.items.size(); ++t) {
-    EXPECT_EQ(resp_off.items[t].item, base.items[t].item);
-    EXPECT_EQ(resp_off.items[t].score, base.items[t].score);
-    EXPECT_EQ(base.items[t].z_recent, 0.f);
-  }
-  // The order of `recent` matters: only the first recent_items with a factor are used.
-  const std::vector<uint32_t> other = {3, 7, 11};
-  q.recent = other;
-  const auto resp2 = r.Recommend(q, 10);
-  EXPECT_EQ(resp2.recent_used, 2u);
-  bool differs = false;
-  for (size_t t = 0; t < std::min(resp.items.size(), resp2.items.size()); ++t)
-    differs = differs || resp.items[t].z_recent != resp2.items[t].z_recent;
-  EXPECT_TRUE(differs);
-  // Out of range is an error, as for the history.
-  const std::vector<uint32_t> bad = {n + 5};
-  q.recent = bad;
-  EXPECT_THROW(r.Recommend(q, 3), std::invalid_argument);
-  RankerOptions neg = o;
-  neg.recent_weight = -1.f;
-  EXPECT_THROW(neg.Validate(), std::invalid_argument);
-}
-
 // ---- growing catalogues (Extended) ----
 
 void ExpectSameResponse(const RankResponse& a, const RankResponse& b, const std::string& what) {
   EXPECT_EQ(a.path, b.path) << what;
-  EXPECT_EQ(a.weight, b.weight) << what;
+  ASSERT_EQ(a.signals.size(), b.signals.size()) << what;
+  for (size_t i = 0; i < a.signals.size(); ++i) {
+    EXPECT_EQ(a.signals[i].name, b.signals[i].name) << what;
+    EXPECT_EQ(a.signals[i].weight, b.signals[i].weight) << what;
+  }
   ASSERT_EQ(a.items.size(), b.items.size()) << what;
   for (size_t t = 0; t < a.items.size(); ++t) {
     const RankedItem &x = a.items[t], &y = b.items[t];
     EXPECT_EQ(x.item, y.item) << what << " rank " << t;
     EXPECT_EQ(x.score, y.score) << what << " rank " << t;
-    EXPECT_EQ(x.collab, y.collab) << what << " rank " << t;
-    EXPECT_EQ(x.content, y.content) << what << " rank " << t;
-    ASSERT_EQ(x.collab_reasons.size(), y.collab_reasons.size()) << what;
-    for (size_t c = 0; c < x.collab_reasons.size(); ++c) {
-      EXPECT_EQ(x.collab_reasons[c].history_item, y.collab_reasons[c].history_item) << what;
-      EXPECT_EQ(x.collab_reasons[c].value, y.collab_reasons[c].value) << what;
+    EXPECT_EQ(a.raw(x, "collab"), b.raw(y, "collab")) << what << " rank " << t;
+    EXPECT_EQ(a.raw(x, "content"), b.raw(y, "content")) << what << " rank " << t;
+    const auto xc = a.reasons(x, "collab"), yc = b.reasons(y, "collab");
+    ASSERT_EQ(xc.size(), yc.size()) << what;
+    for (size_t c = 0; c < xc.size(); ++c) {
+      EXPECT_EQ(xc[c].history_item, yc[c].history_item) << what;
+      EXPECT_EQ(xc[c].value, yc[c].value) << what;
     }
-    ASSERT_EQ(x.content_reasons.size(), y.content_reasons.size()) << what;
+    ASSERT_EQ(a.reasons(x, "content").size(), b.reasons(y, "content").size()) << what;
   }
 }
 
@@ -807,9 +615,6 @@ void CheckExtendedMatchesFresh(RankerOptions o, bool with_index) {
   // A second extension of r1 cannot fill rows r2 and r3 read: it gets its own tables.
   auto r1b = r1->Extended(rows(50), index_of(50), pops(50));
   EXPECT_FALSE(r1b->SharesTablesWith(*r1));
-  auto incl = r3->WithExcludeSeen(false);
-  EXPECT_TRUE(incl->SharesTablesWith(*r3));
-  EXPECT_FALSE(incl->options().exclude_seen);
 
   const std::vector<std::pair<const HybridRanker*, uint32_t>> grown = {
       {&r0, base}, {r1.get(), base + 1}, {r2.get(), 60}, {r3.get(), total}, {r1b.get(), 50}};
@@ -857,7 +662,7 @@ TEST(HybridRankerGrowth, ExtendedWithTheColdItemMapAndAPopularityBlend) {
   o.candidates = 9;
   o.map_cold_items = true;
   o.map_ridge = 0.5f;
-  o.popularity_mix = 0.4f;
+  o.popularity.mix = 0.4f;
   CheckExtendedMatchesFresh(o, false);
 }
 

@@ -61,23 +61,22 @@ bool BuildContentProfile(std::span<const float> embeddings, size_t num_items, si
   return true;
 }
 
-void UnionCandidates(std::span<const uint32_t> a, std::span<const uint32_t> b, std::span<const uint32_t> exclude,
-                     uint32_t limit, std::vector<uint32_t>& out) {
-  out.clear();
-  out.reserve(a.size() + b.size());
-  for (uint32_t i : a) if (i < limit) out.push_back(i);
-  for (uint32_t i : b) if (i < limit) out.push_back(i);
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  if (exclude.empty()) return;
-  size_t w = 0;
-  auto ex = exclude.begin();
-  for (uint32_t i : out) {
-    while (ex != exclude.end() && *ex < i) ++ex;
-    if (ex != exclude.end() && *ex == i) continue;
-    out[w++] = i;
+void UnionCandidates(std::span<const uint32_t> ids, std::span<const uint32_t> exclude, uint32_t limit,
+                     std::vector<uint8_t>& mark, std::vector<uint32_t>& out) {
+  ResizeScratch(mark, limit, uint8_t{0});
+  for (uint32_t i : ids)
+    if (i < limit) mark[i] = 1;
+  for (uint32_t h : exclude)
+    if (h < limit) mark[h] = 0;
+  ResizeScratch(out, static_cast<size_t>(limit) + 1);
+  size_t n = 0;
+  for (uint32_t i = 0; i < limit; ++i) {  // branch-free compaction
+    out[n] = i;
+    n += mark[i];
   }
-  out.resize(w);
+  out.resize(n);
+  for (uint32_t i : ids)
+    if (i < limit) mark[i] = 0;
 }
 
 namespace {

@@ -34,11 +34,12 @@ float EntryConfidence(const ConfidenceOptions& options, float strength);
 bool BuildContentProfile(std::span<const float> embeddings, size_t num_items, size_t d,
                          std::span<const uint32_t> items, std::span<const float> weights, std::span<float> out);
 
-// Union of two candidate lists minus `exclude` (sorted ascending), written to `out` sorted
-// ascending without duplicates (so downstream tie-breaking by position is tie-breaking by item
-// index). Ids >= limit are dropped. REQUIRES: exclude sorted ascending.
-void UnionCandidates(std::span<const uint32_t> a, std::span<const uint32_t> b, std::span<const uint32_t> exclude,
-                     uint32_t limit, std::vector<uint32_t>& out);
+// The candidate union: the distinct ids of `ids` below `limit`, minus `exclude`, written to
+// `out` in ascending order (so downstream tie-breaking by position is tie-breaking by item
+// index). O(limit) by marking, no sort: `mark` is scratch of `limit` flags that is all zero
+// between calls (it is left so).
+void UnionCandidates(std::span<const uint32_t> ids, std::span<const uint32_t> exclude, uint32_t limit,
+                     std::vector<uint8_t>& mark, std::vector<uint32_t>& out);
 
 // The same SET of items as TopK(scores, n) (descending score, ties by ascending index; NaN and
 // -infinity excluded) in O(size) time, unordered (currently: the items strictly above the n-th

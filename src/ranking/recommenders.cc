@@ -110,7 +110,7 @@ std::span<const uint32_t> HybridRecommender::RecentItems(uint32_t user) const {
 void HybridRecommender::UpdateRankerPopularity() {
   const auto counts = popularity_.item_scores();
   ranker_pop_.assign(counts.begin(), counts.end());
-  const double h = options_.ranker.popularity_half_life_days;
+  const double h = options_.ranker.popularity.half_life_days;
   if (!(h > 0.0) || age_seconds_.empty()) return;
   const double scale = std::log(2.0) / (h * 86400.0);
   std::vector<double> acc(train_.cols, 0.0);
@@ -119,11 +119,11 @@ void HybridRecommender::UpdateRankerPopularity() {
 }
 
 std::shared_ptr<const ItemNeighbours> HybridRecommender::NeighboursFor(const RankerOptions& options) {
-  if (options.cooccurrence_weight <= 0.f) return nullptr;
+  if (options.cooccurrence.weight <= 0.f) return nullptr;
   for (const auto& t : neighbours_)
-    if (t->options == options.neighbour_options()) return t;
+    if (t->options == options.cooccurrence.neighbour_options()) return t;
   neighbours_.push_back(std::make_shared<const ItemNeighbours>(
-      BuildItemNeighbours(train_, options.neighbour_options(), options_.threads)));
+      BuildItemNeighbours(train_, options.cooccurrence.neighbour_options(), options_.threads)));
   return neighbours_.back();
 }
 

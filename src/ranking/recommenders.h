@@ -69,7 +69,7 @@ class HybridRecommender : public Recommender {
   void SetRankerOptions(const RankerOptions& options);
 
   // The popularity vector the ranker uses: PopularityModel counts, or with
-  // ranker.popularity_half_life_days > 0 and a dataset with timestamps, DecayedPopularity of the
+  // ranker.popularity.half_life_days > 0 and a dataset with timestamps, DecayedPopularity of the
   // training interactions (same values as collab/popularity.h computes).
   std::span<const float> ranker_popularity() const { return ranker_pop_; }
 

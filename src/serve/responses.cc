@@ -1,5 +1,7 @@
 #include "serve/responses.h"
 
+#include "ranking/signal_registry.h"
+
 namespace hybridrec::serve {
 namespace {
 
@@ -15,14 +17,20 @@ json ItemJson(const Snapshot& snap, uint32_t item) {
   j["tags"] = info.tags;
   if (!info.description.empty()) j["description"] = info.description;
   j["popularity"] = snap.Popularity(item);
-  j["has_factor"] = snap.ranker(true).has_factor(item);
+  j["has_factor"] = snap.ranker().has_factor(item);
   j["source"] = snap.IsAdded(item) ? "added" : "catalogue";
   return j;
 }
 
 namespace {
 
-void AppendReasons(JsonText& t, const Snapshot& snap, const std::vector<Contribution>& cs) {
+bool IsBuiltinSignal(std::string_view name) {
+  for (const SignalRegistration& reg : BuiltinSignals())
+    if (reg.name == name) return true;
+  return false;
+}
+
+void AppendReasons(JsonText& t, const Snapshot& snap, std::span<const Contribution> cs) {
   t.BeginArray();
   for (const auto& c : cs)
     t.BeginObject().Key("contribution").Number(c.value).Key("item").Raw(snap.ItemRefText(c.history_item)).EndObject();
@@ -34,11 +42,14 @@ void AppendReasons(JsonText& t, const Snapshot& snap, const std::vector<Contribu
 void AppendRankResponseMembers(JsonText& t, const Snapshot& snap, const RankResponse& r, size_t history_size,
                                bool explain) {
   t.Key("path").String(RankPathName(r.path));
-  t.Key("weight").Number(r.weight);
-  t.Key("popularity_weight").Number(r.popularity_weight);
-  t.Key("recent_weight").Number(r.recent_weight);
-  t.Key("recent_items").Number(static_cast<uint64_t>(r.recent_used));
-  t.Key("cooccurrence_weight").Number(r.cooccurrence_weight);
+  t.Key("weight").Number(r.weight("collab"));
+  t.Key("popularity_weight").Number(r.weight("popularity"));
+  t.Key("recent_weight").Number(r.weight("recent"));
+  t.Key("recent_items").Number(static_cast<uint64_t>(r.inputs("recent")));
+  t.Key("cooccurrence_weight").Number(r.weight("cooccurrence"));
+  t.Key("signals").BeginObject();
+  for (const SignalUse& u : r.signals) t.Key(u.name).Number(u.weight);
+  t.EndObject();
   t.Key("history_size").Number(static_cast<uint64_t>(history_size));
   t.Key("model_version").String(snap.version());
   t.Key("items").BeginArray();
@@ -48,18 +59,18 @@ void AppendRankResponseMembers(JsonText& t, const Snapshot& snap, const RankResp
     t.Key("rank").Number(static_cast<uint64_t>(i + 1));
     t.Key("item").Raw(snap.ItemRefText(it.item));
     t.Key("score").Number(it.score);
-    t.Key("collab").Optional(it.collab);
-    t.Key("content").Optional(it.content);
-    t.Key("z_collab").Number(it.z_collab);
-    t.Key("z_content").Number(it.z_content);
-    t.Key("z_recent").Number(it.z_recent);
-    t.Key("z_cooccurrence").Number(it.z_cooccurrence);
+    t.Key("collab").Optional(r.raw(it, "collab"));
+    t.Key("content").Optional(r.raw(it, "content"));
+    // One z-score per built-in signal (0 when it took no part), then any other signal's.
+    for (const SignalRegistration& reg : BuiltinSignals()) t.Key("z_" + std::string(reg.name)).Number(r.z(it, reg.name));
+    for (const SignalUse& u : r.signals)
+      if (!IsBuiltinSignal(u.name)) t.Key("z_" + std::string(u.name)).Number(r.z(it, u.name));
     if (explain) {
       t.Key("explanation").BeginObject();
       t.Key("content");
-      AppendReasons(t, snap, it.content_reasons);
+      AppendReasons(t, snap, r.reasons(it, "content"));
       t.Key("collab");
-      AppendReasons(t, snap, it.collab_reasons);
+      AppendReasons(t, snap, r.reasons(it, "collab"));
       t.EndObject();
     }
     t.EndObject();

@@ -455,13 +455,17 @@ struct HttpServer::Impl {
     const auto u = snap->model().users.Find(id);
     const auto events = snap->users().Get(id);
     const auto history = History(*snap, u, events);
-    const auto recent = RecentItems(*snap, u, events, snap->ranker(*exclude).options().recent_items);
+    const auto recent = RecentItems(*snap, u, events, snap->ranker().options().recent.items);
     UserQuery q;
     q.known_user = u;
     q.use_trained_factor = events.empty();  // events since training: fold the factor in again
     q.history = history;
     q.recent = recent;
-    const RankResponse r = snap->ranker(*exclude).Recommend(q, static_cast<size_t>(*k), *explain);
+    RankRequest request;
+    request.k = static_cast<size_t>(*k);
+    request.explain = *explain;
+    request.exclude_seen = *exclude;
+    const RankResponse r = snap->ranker().Recommend(q, request);
     JsonText out(512 + (*explain ? 1024 : 256) * r.items.size());
     out.BeginObject();
     AppendRankResponseMembers(out, *snap, r, history.size(), *explain);
@@ -489,8 +493,11 @@ struct HttpServer::Impl {
     q.use_trained_factor = false;
     q.history = history;
     q.recent = recent;
-    const RankResponse r =
-        snap->ranker(body->exclude_seen).Recommend(q, static_cast<size_t>(body->k), body->explain);
+    RankRequest request;
+    request.k = static_cast<size_t>(body->k);
+    request.explain = body->explain;
+    request.exclude_seen = body->exclude_seen;
+    const RankResponse r = snap->ranker().Recommend(q, request);
     JsonText out(512 + (body->explain ? 1024 : 256) * r.items.size());
     out.BeginObject();
     AppendRankResponseMembers(out, *snap, r, history.size(), body->explain);
@@ -519,7 +526,7 @@ struct HttpServer::Impl {
     if (!item) return Error(res, 404, "unknown item '" + p[0] + "'");
     if (*mode != SimilarMode::kCollab && !snap->has_content())
       return Error(res, 409, "this model has no content layer: use mode=collab");
-    const auto sims = snap->ranker(true).Similar(*item, static_cast<size_t>(*k), *mode);
+    const auto sims = snap->ranker().Similar(*item, static_cast<size_t>(*k), *mode);
     ReplyText(res, 200, SimilarText(*snap, *item, mode_name, sims));
   }
 

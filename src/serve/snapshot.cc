@@ -50,11 +50,8 @@ std::shared_ptr<Snapshot> Snapshot::BuildBase(std::shared_ptr<const TrainedModel
     s->emb_view_ = m.content->embeddings;
     index = m.content->index.get();
   }
-  RankerOptions excl = m.ranker;
-  excl.exclude_seen = true;
-  s->ranker_excl_ = std::make_unique<HybridRanker>(m.als.get(), s->emb_view_, s->dim_, index, s->popularity_, excl,
-                                                   std::span<const uint8_t>{}, m.NeighboursFor(excl));
-  s->ranker_incl_ = s->ranker_excl_->WithExcludeSeen(false);
+  s->ranker_ = std::make_unique<HybridRanker>(m.als.get(), s->emb_view_, s->dim_, index, s->popularity_, m.ranker,
+                                              std::span<const uint8_t>{}, m.NeighboursFor(m.ranker));
   if (!base_refs) {
     auto refs = std::make_shared<std::vector<std::string>>();
     refs->reserve(s->base_items_);
@@ -134,13 +131,12 @@ std::shared_ptr<const Snapshot> Snapshot::WithItems(std::vector<AddedItem> more,
     s->overlay_ = std::make_unique<OverlayIndex>(index, s->emb_view_.subspan(base_items_ * d), base_items_);
     index = s->overlay_.get();
   }
-  s->ranker_excl_ = ranker_excl_->Extended(s->emb_view_, index, s->popularity_);
-  s->ranker_incl_ = s->ranker_excl_->WithExcludeSeen(false);
+  s->ranker_ = ranker_->Extended(s->emb_view_, index, s->popularity_);
   return s;
 }
 
 bool Snapshot::SharesStorageWith(const Snapshot& other) const {
-  return cat_ != nullptr && cat_ == other.cat_ && ranker_excl_->SharesTablesWith(*other.ranker_excl_);
+  return cat_ != nullptr && cat_ == other.cat_ && ranker_->SharesTablesWith(*other.ranker_);
 }
 
 std::string Snapshot::SerializeItemRef(std::string_view id, const Item& info) const {

@@ -83,7 +83,7 @@ class Snapshot {
   const VectorIndex* index() const;  // over the whole catalogue; null without content
   const TextEncoder* encoder() const;  // null without content
 
-  const HybridRanker& ranker(bool exclude_seen) const { return exclude_seen ? *ranker_excl_ : *ranker_incl_; }
+  const HybridRanker& ranker() const { return *ranker_; }
   UserEvents& users() const { return *users_; }
   const std::shared_ptr<UserEvents>& users_ptr() const { return users_; }
 
@@ -129,7 +129,7 @@ class Snapshot {
   std::span<const float> popularity_;        // num_items(): the trained scores or cat_->pop
   std::vector<float> own_pop_;               // trained scores padded to the catalogue (when the model's differ in size)
   std::unique_ptr<VectorIndex> overlay_;     // trained index + added rows (only when items were added)
-  std::unique_ptr<HybridRanker> ranker_excl_, ranker_incl_;
+  std::unique_ptr<HybridRanker> ranker_;
   std::shared_ptr<UserEvents> users_;
   std::shared_ptr<const std::vector<std::string>> base_refs_;  // ItemRefText of the trained items
   mutable std::once_flag map_once_;

@@ -1,0 +1,139 @@
+// Small fixtures shared by the ranking tests.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <string_view>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "collab/als_model.h"
+#include "data/csr_matrix.h"
+#include "ranking/ranker_options.h"
+#include "ranking/signal.h"
+
+namespace hybridrec::ranking_test {
+
+inline std::vector<float> RandomMatrix(size_t rows, size_t cols, uint64_t seed, bool normalise = false) {
+  std::mt19937_64 g(seed);
+  std::normal_distribution<float> nd(0.f, 1.f);
+  std::vector<float> m(rows * cols);
+  for (float& v : m) v = nd(g);
+  if (normalise) {
+    for (size_t r = 0; r < rows; ++r) {
+      double n2 = 0.0;
+      for (size_t c = 0; c < cols; ++c) n2 += m[r * cols + c] * m[r * cols + c];
+      for (size_t c = 0; c < cols; ++c) m[r * cols + c] = static_cast<float>(m[r * cols + c] / std::sqrt(n2));
+    }
+  }
+  return m;
+}
+
+// users x items CSR with about one item in three per user (values 1).
+inline CsrMatrix RandomInteractions(uint32_t users, uint32_t items, uint64_t seed) {
+  std::mt19937_64 g(seed);
+  CsrMatrix m;
+  m.rows = users;
+  m.cols = items;
+  m.indptr.push_back(0);
+  for (uint32_t u = 0; u < users; ++u) {
+    for (uint32_t i = 0; i < items; ++i)
+      if (g() % 3 == 0) {
+        m.indices.push_back(i);
+        m.values.push_back(1.f);
+      }
+    m.indptr.push_back(m.indices.size());
+  }
+  return m;
+}
+
+inline AlsOptions SmallAls(int k) {
+  AlsOptions o;
+  o.factors = k;
+  o.regularization = 0.5f;
+  o.reg_exponent = 0.f;
+  o.threads = 1;
+  return o;
+}
+
+// 8 items (7 with factors: item 7 is a cold item added after training), d = 4, k = 3.
+struct Fixture {
+  static constexpr int k = 3;
+  static constexpr int d = 4;
+  static constexpr uint32_t n = 8;
+  std::vector<float> emb = RandomMatrix(n, d, 11, true);
+  std::vector<float> pop = {5, 9, 1, 7, 3, 9, 2, 0};
+  AlsModel als{SmallAls(k), 4, 7, RandomMatrix(4, k, 12), RandomMatrix(7, k, 13)};
+  Fixture() {
+    // The cold item 7 has the same text as item 2.
+    for (int j = 0; j < d; ++j) emb[7 * d + j] = emb[2 * d + j];
+  }
+};
+
+// A Catalogue over plain arrays, for testing a signal without a ranker: every item below
+// als->num_items() has a factor, the others none; popularity order by descending score.
+struct TestCatalogue {
+  RankerOptions options;
+  std::vector<float> y, y_t, e_t, pop, gram;
+  std::vector<uint8_t> has_factor;
+  std::vector<uint32_t> no_factor, order;
+  Catalogue cat;
+  TestCatalogue(const AlsModel* als, const std::vector<float>& emb, size_t dim, uint32_t n, std::vector<float> p,
+                RankerOptions o = {})
+      : options(o), pop(std::move(p)) {
+    const size_t k = als ? static_cast<size_t>(als->factors()) : 0;
+    const uint32_t na = als ? als->num_items() : 0;
+    y.assign(n * k, 0.f);
+    if (als) std::copy(als->item_factors().begin(), als->item_factors().end(), y.begin());
+    y_t.assign(k * n, 0.f);
+    for (size_t i = 0; i < n; ++i)
+      for (size_t j = 0; j < k; ++j) y_t[j * n + i] = y[i * k + j];
+    e_t.assign(dim * n, 0.f);
+    for (size_t i = 0; i < n && !emb.empty(); ++i)
+      for (size_t j = 0; j < dim; ++j) e_t[j * n + i] = emb[i * dim + j];
+    gram.assign(k * k, 0.f);
+    for (size_t i = 0; i < na; ++i)
+      for (size_t a = 0; a < k; ++a)
+        for (size_t b = 0; b < k; ++b) gram[a * k + b] += y[i * k + a] * y[i * k + b];
+    for (uint32_t i = 0; i < n; ++i) {
+      has_factor.push_back(i < na ? 1 : 0);
+      if (i >= na) no_factor.push_back(i);
+      order.push_back(i);
+    }
+    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return pop[a] > pop[b]; });
+    cat.num_items = n;
+    cat.options = &options;
+    cat.als = als;
+    cat.als_items = na;
+    cat.k = k;
+    cat.y = y;
+    cat.has_factor = has_factor;
+    cat.no_factor = no_factor;
+    cat.gram = gram;
+    cat.factors = {y_t.data(), n, k};
+    cat.emb = emb;
+    cat.dim = dim;
+    cat.embeddings = {e_t.data(), n, dim};
+    cat.popularity = pop;
+    cat.popularity_order = order;
+  }
+  // s.full = s.query . table, as the ranker does for a signal that set s.dense.
+  void ScoreDense(SignalScratch& s) const {
+    const DenseTable& t = *s.dense;
+    s.full.assign(cat.num_items, 0.f);
+    for (size_t i = 0; i < cat.num_items; ++i)
+      for (size_t j = 0; j < t.d; ++j) s.full[i] += t.data[j * t.ld + i] * s.query[j];
+  }
+};
+
+// ActiveSignals over a fixed set of names.
+struct NamesActive : ActiveSignals {
+  std::vector<std::string_view> names;
+  explicit NamesActive(std::vector<std::string_view> n) : names(std::move(n)) {}
+  bool active(std::string_view name) const override {
+    return std::find(names.begin(), names.end(), name) != names.end();
+  }
+};
+
+}  // namespace hybridrec::ranking_test

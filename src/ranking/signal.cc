@@ -1,0 +1,28 @@
+#include "ranking/signal.h"
+
+#include <cmath>
+#include <limits>
+
+namespace hybridrec {
+
+void Signal::Explain(const Catalogue&, const QueryView&, const SignalScratch&, std::span<const uint32_t>, size_t,
+                     std::vector<std::vector<Contribution>>&) const {}
+
+void ProposeTopOfFull(const QueryView& q, SignalScratch& s, std::span<const uint32_t> mask, size_t n,
+                      std::vector<uint32_t>& out) {
+  constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+  for (uint32_t i : mask) s.full[i] = kNegInf;
+  // Seen items are dropped from the candidates anyway; masking them here keeps n unseen items.
+  for (uint32_t h : q.seen) s.full[h] = kNegInf;
+  SelectTopN(s.full, n, s.vals, s.sel);
+  out.insert(out.end(), s.sel.begin(), s.sel.end());
+}
+
+void ScoreFromFull(const SignalScratch& s, std::span<const uint32_t> cand, std::span<float> raw) {
+  for (size_t j = 0; j < cand.size(); ++j) {
+    const float v = s.full[cand[j]];
+    raw[j] = std::isfinite(v) ? v : kNoScore;
+  }
+}
+
+}  // namespace hybridrec

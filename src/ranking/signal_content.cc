@@ -1,0 +1,86 @@
+#include "ranking/signal_content.h"
+
+#include <algorithm>
+
+#include "ranking/ranker_options.h"
+
+namespace hybridrec {
+namespace {
+
+// Eight independent partial sums so the compiler can vectorise.
+float Dot(const float* a, const float* b, size_t n) {
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  size_t j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (size_t t = 0; t < 8; ++t) acc[t] += a[j + t] * b[j + t];
+  float s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+  for (; j < n; ++j) s += a[j] * b[j];
+  return s;
+}
+
+class ContentSignal final : public Signal {
+ public:
+  explicit ContentSignal(const RankerOptions& o) : o_(o) {}
+  std::string_view name() const override { return "content"; }
+  bool primary() const override { return true; }
+
+  bool Prepare(const Catalogue& cat, const QueryView& q, SignalScratch& s) const override {
+    if (cat.emb.empty()) return false;
+    s.query.resize(cat.dim);
+    if (!BuildContentProfile(cat.emb, cat.num_items, cat.dim, q.items, q.confidence, s.query)) return false;
+    s.dense = cat.index == nullptr ? &cat.embeddings : nullptr;
+    return true;
+  }
+
+  void Propose(const Catalogue& cat, const QueryView& q, SignalScratch& s, size_t n,
+               std::vector<uint32_t>& out) const override {
+    if (cat.index == nullptr) {
+      ProposeTopOfFull(q, s, {}, n, out);
+      return;
+    }
+    const int want = static_cast<int>(std::min<size_t>(n + q.seen.size(), static_cast<size_t>(cat.index->size())));
+    cat.index->Search(s.query, std::max(want, 1), s.hits);
+    size_t taken = 0;
+    for (const SearchHit& h : s.hits) {
+      if (h.id < 0 || static_cast<uint64_t>(h.id) >= cat.num_items) continue;
+      const auto id = static_cast<uint32_t>(h.id);
+      if (std::binary_search(q.seen.begin(), q.seen.end(), id)) continue;
+      out.push_back(id);
+      if (++taken == n) break;
+    }
+  }
+
+  void Score(const Catalogue& cat, const QueryView&, SignalScratch& s, std::span<const uint32_t> cand,
+             std::span<float> raw) const override {
+    if (cat.index == nullptr) {
+      ScoreFromFull(s, cand, raw);
+      return;
+    }
+    for (size_t j = 0; j < cand.size(); ++j) raw[j] = Dot(s.query.data(), cat.emb.data() + cand[j] * cat.dim, cat.dim);
+  }
+
+  float Weight(const Catalogue&, const QueryView& q, const SignalScratch&, const ActiveSignals& active) const override {
+    if (!active.active("collab")) return 1.f;
+    return 1.f - AdaptiveWeight(q.history.size(), o_.T, o_.w_max, true);
+  }
+
+  void Explain(const Catalogue& cat, const QueryView& q, const SignalScratch&, std::span<const uint32_t> items,
+               size_t max_items, std::vector<std::vector<Contribution>>& out) const override {
+    for (size_t r = 0; r < items.size(); ++r) {
+      out[r] = ContentContributions(cat.emb, cat.dim, q.items, items[r]);
+      KeepTopContributions(out[r], max_items);
+    }
+  }
+
+ private:
+  RankerOptions o_;
+};
+
+}  // namespace
+
+std::shared_ptr<const Signal> MakeContentSignal(const SignalInputs& in, const RankerOptions& options) {
+  if (!in.has_content) return nullptr;
+  return std::make_shared<ContentSignal>(options);
+}
+
+}  // namespace hybridrec

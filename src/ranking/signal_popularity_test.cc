@@ -1,0 +1,75 @@
+#include "ranking/signal_popularity.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "ranking/hybrid_ranker.h"
+#include "ranking/ranking_test_util.h"
+
+namespace hybridrec {
+namespace {
+
+using namespace hybridrec::ranking_test;  // NOLINT
+
+TEST(PopularitySignal, FadingShareEntersAsAnEquivalentWeight) {
+  Fixture f;
+  RankerOptions o;
+  o.T = 4.f;
+  o.popularity.mix = 0.5f;
+  o.popularity.T = 8.f;
+  TestCatalogue tc(&f.als, f.emb, Fixture::d, Fixture::n, f.pop, o);
+  auto sig = MakePopularitySignal({&f.als, true, nullptr}, o);
+  ASSERT_NE(sig, nullptr);
+  EXPECT_FALSE(sig->primary());
+  const std::vector<HistoryEntry> h = {{0, 1.f}, {1, 1.f}};
+  const std::vector<uint32_t> items = {0, 1};
+  const std::vector<float> conf = {2.f, 2.f};
+  UserQuery uq;
+  QueryView q{&uq, h, items, conf, items};
+  SignalScratch s;
+  ASSERT_TRUE(sig->Prepare(tc.cat, q, s));
+  // m = 0.5 x (1 - 2 / 8) = 0.375; a blend (1 - m) F + m z ranks as F + m / (1 - m) z.
+  EXPECT_FLOAT_EQ(sig->Weight(tc.cat, q, s, NamesActive({})), 0.375f / 0.625f);
+  std::vector<uint32_t> out;
+  sig->Propose(tc.cat, q, s, 3, out);
+  // pop = {5, 9, 1, 7, 3, 9, 2, 0}, items 0 and 1 seen: 5, 3, 4.
+  EXPECT_EQ(out, (std::vector<uint32_t>{5, 3, 4}));
+  std::vector<float> raw(2);
+  const std::vector<uint32_t> cand = {3, 6};
+  sig->Score(tc.cat, q, s, cand, raw);
+  EXPECT_EQ(raw, (std::vector<float>{7.f, 2.f}));
+  // The blend vanishes at its T.
+  const std::vector<HistoryEntry> long_h(8, HistoryEntry{0, 1.f});
+  QueryView ql{&uq, long_h, items, conf, items};
+  EXPECT_FALSE(sig->Prepare(tc.cat, ql, s));
+  EXPECT_EQ(MakePopularitySignal({&f.als, true, nullptr}, RankerOptions{}), nullptr);
+}
+
+TEST(PopularitySignal, RankerRanksAsTheBlendOfTheOtherSignals) {
+  Fixture f;
+  RankerOptions o;
+  o.candidates = 8;
+  o.T = 4.f;
+  o.popularity.mix = 0.4f;
+  HybridRanker r(&f.als, f.emb, Fixture::d, nullptr, f.pop, o);
+  const std::vector<HistoryEntry> h = {{2, 1.f}};
+  UserQuery q;
+  q.history = h;
+  q.use_trained_factor = false;
+  const auto resp = r.Recommend(q, 8);
+  ASSERT_TRUE(resp.slot("popularity").has_value());
+  const float m = 0.4f * (1.f - 1.f / 4.f);
+  EXPECT_FLOAT_EQ(resp.weight("popularity"), m / (1.f - m));
+  // The blended score (1 - m) F + m z_pop orders the items as the fused score does.
+  auto blended = [&](const RankedItem& it) {
+    const float w = resp.weight("collab");
+    const float fused = w * resp.z(it, "collab") + (1.f - w) * resp.z(it, "content");
+    return (1.f - m) * fused + m * resp.z(it, "popularity");
+  };
+  for (size_t t = 0; t < resp.items.size(); ++t)
+    EXPECT_NEAR(resp.items[t].score * (1.f - m), blended(resp.items[t]), 1e-5);
+}
+
+}  // namespace
+}  // namespace hybridrec
