@@ -105,7 +105,7 @@ int RunRecommend(const RecommendArgs& a) {
   if (a.json) {
     nlohmann::json out = {{"path", RankPathName(r.path)},
                           {"weight", r.weight("collab")},
-                          {"popularity_weight", r.weight("popularity")},
+                          {"popularity_weight", PopularityShare(r)},
                           {"recent_weight", r.weight("recent")},
                           {"recent_items", r.inputs("recent")},
                           {"cooccurrence_weight", r.weight("cooccurrence")},

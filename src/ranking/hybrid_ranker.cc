@@ -83,6 +83,11 @@ std::span<const Contribution> RankResponse::reasons(const RankedItem& item, std:
   return item.reasons[*i];
 }
 
+float PopularityShare(const RankResponse& r) {
+  const float c = r.weight("popularity");
+  return c > 0.f ? c / (1.f + c) : 0.f;
+}
+
 struct HybridRanker::Scratch : ActiveSignals {
   std::vector<HistoryEntry> hist;
   std::vector<uint32_t> hist_items;

@@ -99,6 +99,10 @@ struct RankResponse {
   std::span<const Contribution> reasons(const RankedItem& item, std::string_view name) const;
 };
 
+// The popularity blend's share m_u of a response (its weight c = m / (1 - m) in the fused sum
+// gives m = c / (1 + c)); 0 when the popularity signal took no part.
+float PopularityShare(const RankResponse& r);
+
 enum class SimilarMode { kContent, kCollab, kHybrid };
 // "content" | "collab" | "hybrid"; std::nullopt otherwise.
 std::optional<SimilarMode> ParseSimilarMode(std::string_view name);

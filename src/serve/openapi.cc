@@ -92,11 +92,11 @@ constexpr const char* kOpenApi = R"JSON({
       "Recommendations": {"type": "object", "properties": {
         "user": {"type": "string"}, "known": {"type": "boolean"}, "events_since_training": {"type": "integer"},
         "path": {"type": "string", "enum": ["hybrid", "collab", "content", "popularity"]},
-        "weight": {"type": "number"}, "popularity_weight": {"type": "number"}, "recent_weight": {"type": "number"}, "recent_items": {"type": "integer"}, "cooccurrence_weight": {"type": "number"}, "history_size": {"type": "integer"}, "model_version": {"type": "string"},
+        "weight": {"type": "number"}, "popularity_weight": {"type": "number"}, "recent_weight": {"type": "number"}, "recent_items": {"type": "integer"}, "cooccurrence_weight": {"type": "number"}, "signals": {"type": "object", "additionalProperties": {"type": "number"}}, "history_size": {"type": "integer"}, "model_version": {"type": "string"},
         "items": {"type": "array", "items": {"type": "object", "properties": {
           "rank": {"type": "integer"}, "item": {"$ref": "#/components/schemas/ItemRef"}, "score": {"type": "number"},
           "collab": {"type": "number", "nullable": true}, "content": {"type": "number", "nullable": true},
-          "z_collab": {"type": "number"}, "z_content": {"type": "number"}, "z_recent": {"type": "number"}, "z_cooccurrence": {"type": "number"},
+          "z_collab": {"type": "number"}, "z_content": {"type": "number"}, "z_popularity": {"type": "number"}, "z_recent": {"type": "number"}, "z_cooccurrence": {"type": "number"},
           "explanation": {"type": "object", "properties": {"content": {"type": "array", "items": {"$ref": "#/components/schemas/Contribution"}}, "collab": {"type": "array", "items": {"$ref": "#/components/schemas/Contribution"}}}}}}}}},
       "Similar": {"type": "object", "properties": {"item": {"$ref": "#/components/schemas/ItemRef"}, "mode": {"type": "string"}, "model_version": {"type": "string"},
         "items": {"type": "array", "items": {"type": "object", "properties": {"item": {"$ref": "#/components/schemas/ItemRef"}, "score": {"type": "number"}, "content": {"type": "number", "nullable": true}, "collab": {"type": "number", "nullable": true}}}}}},

@@ -43,7 +43,7 @@ void AppendRankResponseMembers(JsonText& t, const Snapshot& snap, const RankResp
                                bool explain) {
   t.Key("path").String(RankPathName(r.path));
   t.Key("weight").Number(r.weight("collab"));
-  t.Key("popularity_weight").Number(r.weight("popularity"));
+  t.Key("popularity_weight").Number(PopularityShare(r));
   t.Key("recent_weight").Number(r.weight("recent"));
   t.Key("recent_items").Number(static_cast<uint64_t>(r.inputs("recent")));
   t.Key("cooccurrence_weight").Number(r.weight("cooccurrence"));
