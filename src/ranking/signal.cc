@@ -8,6 +8,16 @@ namespace hybridrec {
 void Signal::Explain(const Catalogue&, const QueryView&, const SignalScratch&, std::span<const uint32_t>, size_t,
                      std::vector<std::vector<Contribution>>&) const {}
 
+void FullScoreSignal::Propose(const Catalogue& cat, const QueryView& q, SignalScratch& s, size_t n,
+                              std::vector<uint32_t>& out) const {
+  ProposeTopOfFull(q, s, factor_only_ ? cat.no_factor : std::span<const uint32_t>(), n, out);
+}
+
+void FullScoreSignal::Score(const Catalogue&, const QueryView&, SignalScratch& s, std::span<const uint32_t> cand,
+                            std::span<float> raw) const {
+  ScoreFromFull(s, cand, raw);
+}
+
 void ProposeTopOfFull(const QueryView& q, SignalScratch& s, std::span<const uint32_t> mask, size_t n,
                       std::vector<uint32_t>& out) {
   constexpr float kNegInf = -std::numeric_limits<float>::infinity();

@@ -150,6 +150,21 @@ class Signal {
                        std::vector<std::vector<Contribution>>& out) const;
 };
 
+// A signal whose scores fill SignalScratch::full (a dense table scan or an accumulation):
+// it proposes the top N of `full` and scores candidates from it. Signals that score with the
+// collaborative factors leave items without a factor out (factor_only).
+class FullScoreSignal : public Signal {
+ public:
+  explicit FullScoreSignal(bool factor_only) : factor_only_(factor_only) {}
+  void Propose(const Catalogue& cat, const QueryView& q, SignalScratch& s, size_t n,
+               std::vector<uint32_t>& out) const override;
+  void Score(const Catalogue& cat, const QueryView& q, SignalScratch& s, std::span<const uint32_t> cand,
+             std::span<float> raw) const override;
+
+ private:
+  bool factor_only_;
+};
+
 // Helpers shared by the signals.
 inline constexpr float kNoScore = std::numeric_limits<float>::quiet_NaN();
 // Top-n of s.full into out, after setting `mask` items and q.seen to -infinity in s.full.

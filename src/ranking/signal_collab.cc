@@ -7,9 +7,9 @@
 namespace hybridrec {
 namespace {
 
-class CollabSignal final : public Signal {
+class CollabSignal final : public FullScoreSignal {
  public:
-  CollabSignal(const AlsModel* als, const RankerOptions& o) : als_(als), o_(o) {}
+  CollabSignal(const AlsModel* als, const RankerOptions& o) : FullScoreSignal(true), als_(als), o_(o) {}
   std::string_view name() const override { return "collab"; }
   bool primary() const override { return true; }
 
@@ -29,15 +29,6 @@ class CollabSignal final : public Signal {
     return true;
   }
 
-  void Propose(const Catalogue& cat, const QueryView& q, SignalScratch& s, size_t n,
-               std::vector<uint32_t>& out) const override {
-    ProposeTopOfFull(q, s, cat.no_factor, n, out);
-  }
-
-  void Score(const Catalogue&, const QueryView&, SignalScratch& s, std::span<const uint32_t> cand,
-             std::span<float> raw) const override {
-    ScoreFromFull(s, cand, raw);
-  }
 
   float Weight(const Catalogue&, const QueryView& q, const SignalScratch&, const ActiveSignals& active) const override {
     return active.active("content") ? AdaptiveWeight(q.history.size(), o_.T, o_.w_max, true) : 1.f;

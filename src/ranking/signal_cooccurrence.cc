@@ -9,9 +9,10 @@
 namespace hybridrec {
 namespace {
 
-class CooccurrenceSignal final : public Signal {
+class CooccurrenceSignal final : public FullScoreSignal {
  public:
-  CooccurrenceSignal(std::shared_ptr<const ItemNeighbours> nb, const RankerOptions& o) : nb_(std::move(nb)), o_(o) {}
+  CooccurrenceSignal(std::shared_ptr<const ItemNeighbours> nb, const RankerOptions& o)
+      : FullScoreSignal(false), nb_(std::move(nb)), o_(o) {}
   std::string_view name() const override { return "cooccurrence"; }
 
   bool Prepare(const Catalogue& cat, const QueryView& q, SignalScratch& s) const override {
@@ -32,15 +33,6 @@ class CooccurrenceSignal final : public Signal {
     return any;
   }
 
-  void Propose(const Catalogue&, const QueryView& q, SignalScratch& s, size_t n,
-               std::vector<uint32_t>& out) const override {
-    ProposeTopOfFull(q, s, {}, n, out);
-  }
-
-  void Score(const Catalogue&, const QueryView&, SignalScratch& s, std::span<const uint32_t> cand,
-             std::span<float> raw) const override {
-    ScoreFromFull(s, cand, raw);
-  }
 
   float Weight(const Catalogue&, const QueryView&, const SignalScratch& s, const ActiveSignals&) const override {
     return s.weight;

@@ -10,9 +10,9 @@
 namespace hybridrec {
 namespace {
 
-class RecentSignal final : public Signal {
+class RecentSignal final : public FullScoreSignal {
  public:
-  RecentSignal(const AlsModel* als, const RankerOptions& o) : als_(als), o_(o) {}
+  RecentSignal(const AlsModel* als, const RankerOptions& o) : FullScoreSignal(true), als_(als), o_(o) {}
   std::string_view name() const override { return "recent"; }
 
   bool Prepare(const Catalogue& cat, const QueryView& q, SignalScratch& s) const override {
@@ -37,15 +37,6 @@ class RecentSignal final : public Signal {
     return true;
   }
 
-  void Propose(const Catalogue& cat, const QueryView& q, SignalScratch& s, size_t n,
-               std::vector<uint32_t>& out) const override {
-    ProposeTopOfFull(q, s, cat.no_factor, n, out);
-  }
-
-  void Score(const Catalogue&, const QueryView&, SignalScratch& s, std::span<const uint32_t> cand,
-             std::span<float> raw) const override {
-    ScoreFromFull(s, cand, raw);
-  }
 
   float Weight(const Catalogue&, const QueryView&, const SignalScratch&, const ActiveSignals&) const override {
     return o_.recent.weight;
