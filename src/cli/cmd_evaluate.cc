@@ -18,6 +18,7 @@
 #include "collab/als_model.h"
 #include "collab/popularity.h"
 #include "content/content_model.h"
+#include "core/pca.h"
 #include "core/progress.h"
 #include "data/loader.h"
 #include "eval/evaluator.h"

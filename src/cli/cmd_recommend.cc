@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "model/rank_query.h"
 #include "model/trained_model.h"
 #include "ranking/signal_registry.h"
 #include "ranking/hybrid_ranker.h"
@@ -69,38 +70,25 @@ int RunRecommend(const RecommendArgs& a) {
   }
   auto ranker = tm->MakeRanker(tm->ranker);
 
-  std::vector<HistoryEntry> history;
-  UserQuery q;
+  RankQuery q;
   std::optional<uint32_t> known;
   if (!a.user.empty()) {
     known = tm->users.Find(a.user);
-    if (known) {
-      const auto items = tm->history.RowIndices(*known);
-      const auto vals = tm->history.RowValues(*known);
-      for (size_t j = 0; j < items.size(); ++j) history.emplace_back(items[j], vals[j]);
-      q.known_user = known;
-      q.use_trained_factor = true;
-      q.recent = tm->RecentItems(*known);
-    }
+    q = QueryForUser(*tm, known, {}, ranker->options().recent.items);
   } else {
     auto parsed = ParseItems(*tm, a.items);
     if (!parsed.ok()) {
       std::cerr << "error: " << parsed.status().message() << "\n";
       return 1;
     }
-    history = std::move(parsed).value();
+    q = QueryForItems(*parsed);  // --items are listed oldest first
   }
-  // --items are listed oldest first: the last ones are the most recent.
-  std::vector<uint32_t> recent;
-  if (!q.known_user)
-    for (auto it = history.rbegin(); it != history.rend(); ++it) recent.push_back(it->first);
-  if (!recent.empty()) q.recent = recent;
-  q.history = history;
+  const std::vector<HistoryEntry>& history = q.history;
   RankRequest request;
   request.k = static_cast<size_t>(a.k);
   request.explain = a.explain;
   request.exclude_seen = !a.include_seen;
-  const RankResponse r = ranker->Recommend(q, request);
+  const RankResponse r = ranker->Recommend(q.view(), request);
 
   if (a.json) {
     nlohmann::json out = {{"path", RankPathName(r.path)},

@@ -97,14 +97,22 @@ Result<ContentModel> LoadContentModel(const std::filesystem::path& dir, int ef_s
 }
 
 Result<std::vector<ContentHit>> SearchByText(const ContentModel& model, std::string_view text, int k) {
+  return SearchByText(*model.encoder, *model.index, text, k);
+}
+
+Result<std::vector<ContentHit>> SearchByText(const TextEncoder& encoder, const VectorIndex& index,
+                                             std::string_view text, int k) {
   if (k < 1) throw std::invalid_argument("SearchByText: k must be >= 1");
   const std::string q(text);
   std::vector<float> vec;
-  HR_RETURN_IF_ERROR(model.encoder->Encode(std::span<const std::string>(&q, 1), vec));
+  HR_RETURN_IF_ERROR(encoder.Encode(std::span<const std::string>(&q, 1), vec));
   if (std::all_of(vec.begin(), vec.end(), [](float x) { return x == 0.f; })) return std::vector<ContentHit>{};
+  if (index.size() == 0) return std::vector<ContentHit>{};
+  // No more slots than vectors: k may be far above the catalogue size.
+  const int kk = static_cast<int>(std::min<int64_t>(k, index.size()));
   std::vector<SearchHit> hits;
-  model.index->Search(vec, k, hits);
-  return ToHits(hits, -1, k);
+  index.Search(vec, kk, hits);
+  return ToHits(hits, -1, kk);
 }
 
 std::vector<ContentHit> SimilarItems(const ContentModel& model, uint32_t item, int k) {

@@ -72,6 +72,10 @@ Result<ContentModel> LoadContentModel(const std::filesystem::path& dir, int ef_s
 // k items closest to `text`, best first. Empty when the text encodes to a zero vector (for LSA:
 // none of its words is in the vocabulary). REQUIRES: k >= 1.
 Result<std::vector<ContentHit>> SearchByText(const ContentModel& model, std::string_view text, int k);
+// The same over any encoder and index of its vectors (e.g. a catalogue grown after training);
+// hit ids are the index's ids.
+Result<std::vector<ContentHit>> SearchByText(const TextEncoder& encoder, const VectorIndex& index,
+                                             std::string_view text, int k);
 
 // k items closest to item `item` (itself excluded), best first.
 // REQUIRES: item < num_items(), k >= 1 (std::invalid_argument otherwise).

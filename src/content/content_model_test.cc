@@ -65,6 +65,11 @@ TEST(ContentModel, BuildSaveLoadSearchAndSimilar) {
   auto none = SearchByText(*loaded, "xyzzy plugh", 3);
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->empty());
+  // Over the encoder and index directly, k above the catalogue size: every item, once.
+  auto all = SearchByText(*loaded->encoder, *loaded->index, "die hard action", 1000);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), loaded->num_items());
+  EXPECT_EQ((*all)[0].item, (*hits)[0].item);
 
   const auto sim = SimilarItems(*loaded, 3, 2);
   ASSERT_EQ(sim.size(), 2u);

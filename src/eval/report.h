@@ -20,11 +20,6 @@
 
 namespace hybridrec {
 
-// Projects the rows of `data` (n x dim, row-major) onto their first two principal components
-// (centred; components found by power iteration with deflation, deterministic start vector).
-// Returns n x 2 row-major. REQUIRES data.size() == n * dim, dim >= 1 (std::invalid_argument).
-std::vector<float> Pca2D(std::span<const float> data, size_t n, size_t dim);
-
 struct ReportOptions {
   // Script that draws the charts; empty = <HYBRIDREC source dir>/tools/plot_report.py resolved by
   // the caller. Charts are skipped (with a note in report.md) when `charts` is false.

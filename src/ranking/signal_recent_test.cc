@@ -76,7 +76,7 @@ TEST(HybridRankerRecent, AddsTheZScoredRecentFactorScore) {
     EXPECT_EQ(resp_off.items[t].score, base.items[t].score);
     EXPECT_EQ(base.z(base.items[t], "recent"), 0.f);
   }
-  // The order of `recent` matters: only the first recent_items with a factor are used.
+  // The order of `recent` matters: only the first RecentOptions::items with a factor are used.
   const std::vector<uint32_t> other = {3, 7, 11};
   q.recent = other;
   const auto resp2 = r.Recommend(q, 10);

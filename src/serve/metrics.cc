@@ -52,7 +52,7 @@ uint64_t Metrics::total_requests() const {
   return n;
 }
 
-std::string Metrics::Render(std::string_view extra) const {
+std::string Metrics::Render(const ServiceGauges& g) const {
   std::string out;
   out += "# HELP hybridrec_http_requests_total HTTP requests by route template, method and status code.\n";
   out += "# TYPE hybridrec_http_requests_total counter\n";
@@ -82,7 +82,23 @@ std::string Metrics::Render(std::string_view extra) const {
            Num(static_cast<double>(data_[r].sum_ns.load(std::memory_order_relaxed)) * 1e-9) + "\n";
     out += "hybridrec_http_request_duration_seconds_count{route=\"" + route + "\"} " + std::to_string(cum) + "\n";
   }
-  out += extra;
+  const auto metric = [&out](std::string_view name, std::string_view type, std::string_view help,
+                             std::string_view labels, const std::string& value) {
+    out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+    out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+    out.append(name).append(labels).append(" ").append(value).append("\n");
+  };
+  metric("hybridrec_model_info", "gauge", "The loaded model (value 1).",
+         "{version=\"" + Escape(g.model_version) + "\"}", "1");
+  metric("hybridrec_events_stored", "gauge", "Events in the event store.", "", std::to_string(g.events_stored));
+  metric("hybridrec_items_added", "gauge", "Items added through the API in the loaded catalogue.", "",
+         std::to_string(g.items_added));
+  metric("hybridrec_catalogue_items", "gauge", "Items in the catalogue.", "", std::to_string(g.catalogue_items));
+  metric("hybridrec_live_users", "gauge", "Users with events since training.", "", std::to_string(g.live_users));
+  metric("hybridrec_model_reloads_total", "counter", "Successful model reloads.", "",
+         std::to_string(g.model_reloads));
+  metric("hybridrec_http_connections_cut_total", "counter",
+         "Connections cut off for completing no request in time.", "", std::to_string(g.connections_cut));
   return out;
 }
 

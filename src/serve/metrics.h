@@ -1,7 +1,9 @@
 // Metrics: a small Prometheus registry for the HTTP service (no client library is packaged in
 // Debian for C++): request counters by (route, method, status) and a latency histogram per
-// route with fixed buckets, all lock-free atomics, rendered in the text exposition format 0.0.4.
-// Routes are registered up front (by index); statuses outside the tracked list count as "other".
+// route with fixed buckets, all lock-free atomics. Render writes everything GET /metrics serves
+// in the text exposition format 0.0.4: those counters and histograms, then the service's gauges
+// (ServiceGauges, read by the caller at scrape time). Routes are registered up front (by index);
+// statuses outside the tracked list count as "other".
 // Thread-safety: Observe and Render are safe from many threads at once.
 #pragma once
 
@@ -14,6 +16,17 @@
 #include <vector>
 
 namespace hybridrec::serve {
+
+// The state of the service at scrape time, rendered as gauges and counters after the requests.
+struct ServiceGauges {
+  std::string model_version;     // hybridrec_model_info{version}
+  int64_t events_stored = 0;     // hybridrec_events_stored
+  size_t items_added = 0;        // hybridrec_items_added (in the loaded catalogue)
+  size_t catalogue_items = 0;    // hybridrec_catalogue_items
+  size_t live_users = 0;         // hybridrec_live_users (users with events since training)
+  int64_t model_reloads = 0;     // hybridrec_model_reloads_total
+  uint64_t connections_cut = 0;  // hybridrec_http_connections_cut_total
+};
 
 class Metrics {
  public:
@@ -28,8 +41,8 @@ class Metrics {
   explicit Metrics(std::vector<std::string> routes);
 
   void Observe(size_t route, std::string_view method, int status, double seconds);
-  // Counters and histograms; `extra` (already formatted lines, e.g. gauges) is appended.
-  std::string Render(std::string_view extra) const;
+  // The whole exposition: request counters, latency histograms, then `gauges`.
+  std::string Render(const ServiceGauges& gauges) const;
   size_t num_routes() const { return routes_.size(); }
   uint64_t total_requests() const;
 

@@ -1,6 +1,6 @@
 // The OpenAPI 3.0 description served at GET /openapi.json. Kept in sync with the route table by
 // serve_openapi_test (every registered route is documented, every documented route exists).
-#include "serve/server.h"
+#include "serve/api.h"
 
 namespace hybridrec::serve {
 namespace {
@@ -109,7 +109,7 @@ constexpr const char* kOpenApi = R"JSON({
 
 }  // namespace
 
-const std::string& HttpServer::OpenApiDocument() {
+const std::string& OpenApiDocument() {
   static const std::string doc(kOpenApi);
   return doc;
 }

@@ -1,19 +1,18 @@
-// HttpServer: the JSON-over-HTTP service of SPEC 7 (contract: docs/api.md; machine-readable:
-// GET /openapi.json) on cpp-httplib, over a LiveState (live_state.h).
-//
-// Routing is ours, not httplib's: every request goes through one dispatcher that matches the
-// route table (kRoutes in server.cc; Routes() lists it for the OpenAPI sync test), answers 405
-// with an Allow header for a known path under another method, falls back to the static web
-// page for other GET paths, checks the JSON content type of POST bodies (415), turns every
-// Status into the documented error body and status code, and records metrics. Nothing a client
-// sends can throw out of a handler: exceptions become 500 with an error body.
+// HttpServer: the JSON-over-HTTP service of SPEC 7 on cpp-httplib. The API itself (routes,
+// handlers, metrics) is Api (api.h), which works without sockets; this is the outer layer: it
+// opens the event store and the model (LiveState), configures httplib, converts its requests
+// and responses to and from HttpRequest / HttpResponse, gives errors httplib raises by itself
+// (413 body too large, 400 unparsable request) the API's JSON error shape, and cuts off slow
+// clients (slow_client_reaper.h). Process concerns (signals, allocator settings, the serve
+// loop) belong to the `hybridrec serve` command (src/cli/cmd_serve.cc).
 //
 // Connections: httplib serves one keep-alive connection per worker thread for as long as the
 // connection lives, so the pool is sized for the expected concurrent connections (`threads`),
 // keep-alive connections serve many requests, and read/write timeouts bound how long a slow or
 // idle client can hold a worker.
 //
-// Thread-safety: Stop() may be called from any thread (e.g. a signal thread); Run() blocks.
+// Thread-safety: Stop() and Reload() may be called from any thread (e.g. a signal thread); Run()
+// blocks.
 #pragma once
 
 #include <filesystem>
@@ -24,6 +23,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "serve/api.h"
 #include "serve/live_state.h"
 
 namespace hybridrec::serve {
@@ -49,11 +49,6 @@ struct ServeOptions {
   int listen_backlog = 1024;
 };
 
-struct RouteInfo {
-  std::string method;  // "GET" | "POST"
-  std::string path;    // template, e.g. "/v1/users/{id}/recommendations"
-};
-
 class HttpServer {
  public:
   // Opens the event store, loads the model and replays the store (LiveState::Open).
@@ -71,9 +66,10 @@ class HttpServer {
   Status Reload();
 
   LiveState& state() { return *state_; }
-  static std::vector<RouteInfo> Routes();
-  // The OpenAPI 3 document served at /openapi.json.
-  static const std::string& OpenApiDocument();
+  Api& api();
+  // The route table and the OpenAPI document (Api::Routes, OpenApiDocument).
+  static std::vector<RouteInfo> Routes() { return Api::Routes(); }
+  static const std::string& OpenApiDocument() { return serve::OpenApiDocument(); }
 
   struct Impl;
 
@@ -83,10 +79,5 @@ class HttpServer {
   LiveState* state_ = nullptr;
   int port_ = 0;
 };
-
-// Runs the service until SIGINT or SIGTERM (graceful stop); SIGHUP reloads the model. Prints
-// exactly one line "hybridrec serve: listening on http://HOST:PORT/" to stdout (flushed) once
-// it accepts connections; notices and errors go to stderr. Returns the process exit code.
-int RunServe(const ServeOptions& options);
 
 }  // namespace hybridrec::serve

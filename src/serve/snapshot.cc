@@ -5,7 +5,7 @@
 #include <unordered_set>
 
 #include "core/file_util.h"
-#include "eval/report.h"
+#include "core/pca.h"
 #include "serve/json_text.h"
 #include "serve/overlay_index.h"
 

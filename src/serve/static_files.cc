@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <system_error>
 
+#include "core/file_util.h"
+
 namespace hybridrec::serve {
 
 namespace fs = std::filesystem;
@@ -74,6 +76,28 @@ std::string MissingWebRootPage(const fs::path& root) {
          "</code>.</p>\n<p>Build it with <code>make web</code> (npm), or point the server at a built copy with "
          "<code>--web-root DIR</code> or <code>HYBRIDREC_WEB_ROOT</code>.</p>\n"
          "<p>The JSON API works without it: see <a href=\"/openapi.json\">/openapi.json</a>.</p>\n</body></html>\n";
+}
+
+HttpResponse ServeStaticFile(const fs::path& root, std::string_view url_path) {
+  auto file = ResolveStaticPath(root, url_path);
+  if (!file) return ErrorResponse(404, "no such file");
+  std::error_code ec;
+  // Paths without an extension that are not files are routes of the single-page app.
+  if (!fs::is_regular_file(*file, ec) && file->extension().empty() && url_path != "/") file = root / "index.html";
+  HttpResponse res;
+  if (!fs::is_regular_file(*file, ec)) {
+    if (url_path == "/" || file->filename() == "index.html") {
+      res.content_type = "text/html; charset=utf-8";
+      res.body = MissingWebRootPage(root);
+      return res;
+    }
+    return ErrorResponse(404, "no such file: " + std::string(url_path));
+  }
+  auto body = ReadFile(*file);
+  if (!body.ok()) return ErrorResponse(404, "cannot read " + std::string(url_path));
+  res.content_type = std::string(ContentTypeFor(*file));
+  res.body = std::move(body).value();
+  return res;
 }
 
 }  // namespace hybridrec::serve

@@ -1,12 +1,14 @@
 // Static files for the web page served at `/` (built into web/dist by `make web`).
-// Pure helpers: mapping a URL path to a file under the web root without ever leaving it, and
-// the Content-Type of a file. Thread-safety: stateless.
+// Helpers: mapping a URL path to a file under the web root without ever leaving it, the
+// Content-Type of a file, and the response to a GET of a static path. Thread-safety: stateless.
 #pragma once
 
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "serve/router.h"
 
 namespace hybridrec::serve {
 
@@ -25,5 +27,10 @@ std::filesystem::path DefaultWebRoot(const std::string& flag);
 
 // The page served at `/` when the web root has no index.html: says how to build it.
 std::string MissingWebRootPage(const std::filesystem::path& root);
+
+// The answer to GET `url_path` (percent-decoded) from `root`: the file with its Content-Type;
+// index.html for an extensionless path that is no file (the single-page app's own routes);
+// MissingWebRootPage when there is no index.html; a JSON 404 for unsafe or missing paths.
+HttpResponse ServeStaticFile(const std::filesystem::path& root, std::string_view url_path);
 
 }  // namespace hybridrec::serve

@@ -35,5 +35,31 @@ TEST(ServeStaticTest, ContentTypes) {
   EXPECT_EQ(MissingWebRootPage("/x<y").find("x<y"), std::string::npos);  // escaped
 }
 
+TEST(ServeStaticTest, ServesFilesAndTheAppShell) {
+  const fs::path root = fs::temp_directory_path() / ("hr_static_serve_" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root / "assets");
+  std::ofstream(root / "assets" / "app.js") << "let a = 1;";
+  // No index.html yet: "/" and the app's routes say how to build the page.
+  HttpResponse r = ServeStaticFile(root, "/");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
+  EXPECT_NE(r.body.find("make web"), std::string::npos);
+  std::ofstream(root / "index.html") << "<html>app</html>";
+  r = ServeStaticFile(root, "/assets/app.js");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "text/javascript; charset=utf-8");
+  EXPECT_EQ(r.body, "let a = 1;");
+  r = ServeStaticFile(root, "/users/42");  // a route of the single-page app
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "<html>app</html>");
+  r = ServeStaticFile(root, "/assets/missing.js");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.content_type, kJsonContentType);
+  EXPECT_NE(r.body.find("\"not_found\""), std::string::npos);
+  EXPECT_EQ(ServeStaticFile(root, "/../etc/passwd").status, 404);
+  fs::remove_all(root);
+}
+
 }  // namespace
 }  // namespace hybridrec::serve

@@ -16,13 +16,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "model/rank_query.h"
+
 namespace hybridrec::serve {
 
-struct UserEvent {
-  uint32_t item = 0;
-  float strength = 1.f;
-  int64_t timestamp = 0;
-};
+// One event: the catalogue item, its strength and its time (the ranker's LiveInteraction).
+using UserEvent = LiveInteraction;
 
 class UserEvents {
  public:

@@ -1,0 +1,365 @@
+#include "serve/api.h"
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "content/content_model.h"
+#include "core/file_util.h"
+#include "serve/json_text.h"
+#include "serve/requests.h"
+#include "serve/responses.h"
+#include "serve/static_files.h"
+#include "serve/user_query.h"
+
+namespace hybridrec::serve {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+HttpResponse Reply(int status, const json& body) { return JsonResponse(status, Dump(body)); }
+
+int64_t NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+size_t ComputeSlots(int option) {
+  if (option >= 0) return static_cast<size_t>(option);
+  return 2 * std::max<size_t>(1, std::thread::hardware_concurrency());
+}
+
+}  // namespace
+
+const std::vector<Api::RouteDef>& Api::Table() {
+  static const std::vector<RouteDef> kRoutes = {
+      {"GET", "/healthz", &Api::Healthz, false, true},
+      {"GET", "/readyz", &Api::Readyz, false, true},
+      {"GET", "/metrics", &Api::MetricsText, false, true},
+      {"GET", "/openapi.json", &Api::OpenApi, false, true},
+      {"GET", "/v1/model", &Api::Model, false, true},
+      {"GET", "/v1/report", &Api::Report, false, true},
+      {"GET", "/v1/embedding-map", &Api::EmbeddingMap, false, true},
+      {"GET", "/v1/users/{id}", &Api::User, false, true},
+      {"GET", "/v1/users/{id}/recommendations", &Api::UserRecommendations, false, true},
+      {"POST", "/v1/recommendations", &Api::AnonymousRecommendations, true, true},
+      {"GET", "/v1/items/{id}", &Api::GetItem, false, true},
+      {"GET", "/v1/items/{id}/similar", &Api::Similar, false, true},
+      {"POST", "/v1/items", &Api::AddItem, true, false},
+      {"GET", "/v1/search", &Api::Search, false, true},
+      {"POST", "/v1/events", &Api::Events, true, false},
+      // Takes no body, so any content type is fine.
+      {"POST", "/admin/reload", &Api::ReloadRoute, false, false},
+  };
+  return kRoutes;
+}
+
+std::vector<RouteInfo> Api::Routes() {
+  std::vector<RouteInfo> out;
+  for (const auto& r : Table()) out.push_back({r.method, r.path});
+  return out;
+}
+
+Api::Api(LiveState& state, ApiOptions options, std::ostream* log)
+    : state_(state), options_(std::move(options)), log_(log), gate_(ComputeSlots(options_.compute_slots)) {
+  for (const RouteDef& r : Table()) {
+    const Handler h = r.handler;
+    RouteHandler call;
+    if (r.computes) {
+      call = [this, h](const HttpRequest& req) {
+        FifoGate::Scope turn(gate_);
+        return (this->*h)(req);
+      };
+    } else {
+      call = [this, h](const HttpRequest& req) { return (this->*h)(req); };
+    }
+    router_.Add(r.method, r.path, std::move(call), Router::RouteOptions{r.json_body});
+  }
+  const fs::path web_root = options_.web_root;
+  router_.SetFallback({"/v1", "/admin/"},
+                      [web_root](const HttpRequest& req) { return ServeStaticFile(web_root, req.path); });
+  std::vector<std::string> labels;
+  for (const auto& r : router_.routes()) labels.push_back(r.path);
+  labels.emplace_back("static");     // router_.fallback_index()
+  labels.emplace_back("unmatched");  // router_.unmatched_index()
+  metrics_ = std::make_unique<Metrics>(std::move(labels));
+  LoadReport();
+}
+
+HttpResponse Api::Handle(HttpRequest request) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string method = request.method;
+  Router::Result r = router_.Handle(std::move(request));
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  metrics_->Observe(r.route, method, r.response.status, secs);
+  return std::move(r.response);
+}
+
+void Api::CountUnrouted(std::string_view method, int status) {
+  metrics_->Observe(router_.unmatched_index(), method, status, 0.0);
+}
+
+void Api::Log(const std::string& line) {
+  if (log_ == nullptr) return;
+  std::lock_guard lock(log_mu_);
+  *log_ << "hybridrec serve: " << line << std::endl;
+}
+
+void Api::LoadReport() {
+  std::shared_ptr<const std::string> r;
+  std::string note;
+  if (options_.report_dir.empty()) {
+    note = "no evaluation report: start the server with --report DIR (a directory written by `hybridrec evaluate --report`)";
+  } else {
+    const fs::path file = options_.report_dir / "report.json";
+    auto text = ReadFile(file);
+    if (!text.ok()) {
+      note = "no evaluation report: " + text.status().message();
+    } else {
+      const json j = json::parse(*text, nullptr, false);
+      if (j.is_discarded()) note = file.string() + ": not valid JSON";
+      else r = std::make_shared<const std::string>(Dump(j));
+    }
+  }
+  if (!note.empty() && !options_.report_dir.empty()) Log(note);
+  std::lock_guard lock(report_mu_);
+  report_ = std::move(r);
+  report_note_ = std::move(note);
+}
+
+Status Api::Reload() {
+  const Status s = state_.Reload();
+  if (!s.ok()) {
+    Log("reload refused: " + s.message());
+    return s;
+  }
+  LoadReport();
+  const ReplayStats st = state_.last_replay();
+  Log("reloaded model " + state_.Current()->version() + " (" + std::to_string(st.items_replayed) + " items, " +
+      std::to_string(st.events_replayed) + " events replayed; " + std::to_string(st.events_skipped) +
+      " events skipped: unknown item)");
+  return s;
+}
+
+// ---- handlers
+
+HttpResponse Api::Healthz(const HttpRequest&) { return Reply(200, {{"status", "ok"}}); }
+
+HttpResponse Api::Readyz(const HttpRequest&) {
+  const auto snap = state_.Current();
+  if (!snap) return ErrorResponse(503, "model not loaded yet");
+  return Reply(200, {{"status", "ready"}, {"model_version", snap->version()}});
+}
+
+HttpResponse Api::MetricsText(const HttpRequest&) {
+  const auto snap = state_.Current();
+  ServiceGauges g;
+  g.model_version = snap->version();
+  g.events_stored = state_.events_stored();
+  g.items_added = snap->num_added();
+  g.catalogue_items = snap->num_items();
+  g.live_users = snap->users().num_users();
+  g.model_reloads = state_.reloads();
+  g.connections_cut = options_.connections_cut ? options_.connections_cut() : 0;
+  HttpResponse res;
+  res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  res.body = metrics_->Render(g);
+  return res;
+}
+
+HttpResponse Api::OpenApi(const HttpRequest&) { return JsonResponse(200, OpenApiDocument()); }
+
+HttpResponse Api::Model(const HttpRequest&) {
+  const auto snap = state_.Current();
+  const TrainedModel& m = snap->model();
+  json enc = nullptr;
+  if (snap->encoder()) enc = {{"name", snap->encoder()->name()}, {"dim", snap->dim()}};
+  json params = m.manifest.contains("params") ? m.manifest["params"] : json::object();
+  return Reply(200, {{"model_version", snap->version()},
+                     {"created", m.manifest.value("created", "")},
+                     {"dataset_fingerprint", m.manifest.value("dataset_fingerprint", "")},
+                     {"num_users", m.num_users()},
+                     {"num_items", snap->num_items()},
+                     {"items_added", snap->num_added()},
+                     {"live_users", snap->users().num_users()},
+                     {"events_stored", state_.events_stored()},
+                     {"encoder", enc},
+                     {"ranker", RankerOptionsToJson(m.ranker)},
+                     {"params", params},
+                     {"path", snap->model_dir()}});
+}
+
+HttpResponse Api::Report(const HttpRequest&) {
+  std::shared_ptr<const std::string> r;
+  std::string note;
+  {
+    std::lock_guard lock(report_mu_);
+    r = report_;
+    note = report_note_;
+  }
+  if (!r) return ErrorResponse(404, note);
+  return JsonResponse(200, *r);
+}
+
+HttpResponse Api::EmbeddingMap(const HttpRequest&) {
+  const auto snap = state_.Current();
+  if (!snap->has_content()) return ErrorResponse(409, "this model has no content layer (no item embeddings)");
+  const auto& xy = snap->EmbeddingMap();
+  json items = json::array();
+  for (uint32_t i = 0; i < snap->num_items() && 2 * i + 1 < xy.size(); ++i) {
+    const Item& info = snap->ItemInfo(i);
+    items.push_back({{"id", snap->ItemId(i)},
+                     {"title", info.title},
+                     {"genre", info.genres.empty() ? std::string("(none)") : info.genres.front()},
+                     {"x", xy[2 * i]},
+                     {"y", xy[2 * i + 1]}});
+  }
+  return Reply(200, {{"model_version", snap->version()}, {"items", std::move(items)}});
+}
+
+HttpResponse Api::User(const HttpRequest& req) {
+  const std::string& id = req.PathParam("id");
+  if (const Status s = CheckText("user id", id, kMaxIdBytes); !s.ok()) return ErrorResponse(s);
+  const auto snap = state_.Current();
+  const LiveUser user = FindLiveUser(*snap, id);
+  json hist = json::array();
+  for (const HistoryLine& h : UserHistory(*snap, user)) {
+    const json ts = h.timestamp ? json(*h.timestamp) : json(nullptr);
+    hist.push_back({{"item", ItemRefJson(*snap, h.item)},
+                    {"strength", h.strength},
+                    {"timestamp", ts},
+                    {"source", h.from_training ? "train" : "event"}});
+  }
+  return Reply(200, {{"user", id},
+                     {"known", user.known()},
+                     {"in_training", user.row.has_value()},
+                     {"history", std::move(hist)},
+                     {"events_since_training", user.events.size()}});
+}
+
+HttpResponse Api::UserRecommendations(const HttpRequest& req) {
+  const std::string& id = req.PathParam("id");
+  if (const Status s = CheckText("user id", id, kMaxIdBytes); !s.ok()) return ErrorResponse(s);
+  auto k = ParseKParam(req.Query("k"));
+  if (!k.ok()) return ErrorResponse(k.status());
+  auto explain = ParseBoolParam("explain", req.Query("explain"), false);
+  if (!explain.ok()) return ErrorResponse(explain.status());
+  auto exclude = ParseBoolParam("exclude_seen", req.Query("exclude_seen"), true);
+  if (!exclude.ok()) return ErrorResponse(exclude.status());
+  const auto snap = state_.Current();
+  const LiveUser user = FindLiveUser(*snap, id);
+  const HybridRanker& ranker = snap->ranker();
+  const RankQuery q = QueryFor(*snap, user, ranker);
+  RankRequest request;
+  request.k = static_cast<size_t>(*k);
+  request.explain = *explain;
+  request.exclude_seen = *exclude;
+  const RankResponse r = ranker.Recommend(q.view(), request);
+  JsonText out(512 + (*explain ? 1024 : 256) * r.items.size());
+  out.BeginObject();
+  AppendRankResponseMembers(out, *snap, r, q.history.size(), *explain);
+  out.Key("user").String(id);
+  out.Key("known").Bool(user.known());
+  out.Key("events_since_training").Number(static_cast<uint64_t>(user.events.size()));
+  out.EndObject();
+  return JsonResponse(200, out.Take());
+}
+
+HttpResponse Api::AnonymousRecommendations(const HttpRequest& req) {
+  auto body = ParseRecommendationsBody(req.body);
+  if (!body.ok()) return ErrorResponse(body.status());
+  const auto snap = state_.Current();
+  auto q = QueryForItemIds(*snap, body->items);
+  if (!q.ok()) return ErrorResponse(q.status());
+  RankRequest request;
+  request.k = static_cast<size_t>(body->k);
+  request.explain = body->explain;
+  request.exclude_seen = body->exclude_seen;
+  const RankResponse r = snap->ranker().Recommend(q->view(), request);
+  JsonText out(512 + (body->explain ? 1024 : 256) * r.items.size());
+  out.BeginObject();
+  AppendRankResponseMembers(out, *snap, r, q->history.size(), body->explain);
+  out.Key("known").Bool(false);
+  out.EndObject();
+  return JsonResponse(200, out.Take());
+}
+
+HttpResponse Api::GetItem(const HttpRequest& req) {
+  const std::string& id = req.PathParam("id");
+  if (const Status s = CheckText("item id", id, kMaxIdBytes); !s.ok()) return ErrorResponse(s);
+  const auto snap = state_.Current();
+  const auto item = snap->FindItem(id);
+  if (!item) return ErrorResponse(404, "unknown item '" + id + "'");
+  return Reply(200, ItemJson(*snap, *item));
+}
+
+HttpResponse Api::Similar(const HttpRequest& req) {
+  const std::string& id = req.PathParam("id");
+  if (const Status s = CheckText("item id", id, kMaxIdBytes); !s.ok()) return ErrorResponse(s);
+  auto k = ParseKParam(req.Query("k"));
+  if (!k.ok()) return ErrorResponse(k.status());
+  const std::string mode_name(req.Query("mode").value_or("hybrid"));
+  const auto mode = ParseSimilarMode(mode_name);
+  if (!mode) return ErrorResponse(400, "field 'mode': must be content, collab or hybrid");
+  const auto snap = state_.Current();
+  const auto item = snap->FindItem(id);
+  if (!item) return ErrorResponse(404, "unknown item '" + id + "'");
+  if (*mode != SimilarMode::kCollab && !snap->has_content())
+    return ErrorResponse(409, "this model has no content layer: use mode=collab");
+  const auto sims = snap->ranker().Similar(*item, static_cast<size_t>(*k), *mode);
+  return JsonResponse(200, SimilarText(*snap, *item, mode_name, sims));
+}
+
+HttpResponse Api::AddItem(const HttpRequest& req) {
+  auto body = ParseNewItemBody(req.body);
+  if (!body.ok()) return ErrorResponse(body.status());
+  auto added = state_.AddItem(*body, NowSeconds());
+  if (!added.ok()) return ErrorResponse(added.status());
+  if (!added->created) return ErrorResponse(409, "item '" + body->id + "' already exists");
+  return Reply(201, ItemJson(*added->snapshot, added->item));
+}
+
+HttpResponse Api::Search(const HttpRequest& req) {
+  const auto q = req.Query("q");
+  if (!q) return ErrorResponse(400, "field 'q': the query text is required");
+  if (const Status s = CheckText("q", *q, kMaxTextBytes); !s.ok()) return ErrorResponse(s);
+  auto k = ParseKParam(req.Query("k"));
+  if (!k.ok()) return ErrorResponse(k.status());
+  const auto snap = state_.Current();
+  if (!snap->has_content()) return ErrorResponse(409, "this model has no content layer: search needs item embeddings");
+  auto hits = SearchByText(*snap->encoder(), *snap->index(), *q, *k);
+  if (!hits.ok()) return ErrorResponse(500, hits.status().message());
+  json items = json::array();
+  for (const ContentHit& h : *hits) items.push_back({{"item", ItemRefJson(*snap, h.item)}, {"score", h.score}});
+  json out = {{"query", std::string(*q)}, {"encoder", snap->encoder()->name()}, {"items", std::move(items)}};
+  // Empty only when the text encodes to a zero vector.
+  if (hits->empty()) out["note"] = "none of the query's words is known to the " + snap->encoder()->name() + " encoder";
+  return Reply(200, out);
+}
+
+HttpResponse Api::Events(const HttpRequest& req) {
+  auto events = ParseEventsBody(req.body);
+  if (!events.ok()) return ErrorResponse(events.status());
+  if (const Status s = state_.RecordEvents(*events, NowSeconds()); !s.ok()) return ErrorResponse(s);
+  return Reply(200, {{"accepted", events->size()}, {"events_stored", state_.events_stored()}});
+}
+
+HttpResponse Api::ReloadRoute(const HttpRequest&) {
+  const Status s = Reload();
+  if (!s.ok()) return ErrorResponse(409, "reload refused, the previous model stays loaded: " + s.message());
+  const auto snap = state_.Current();
+  const ReplayStats st = state_.last_replay();
+  return Reply(200, {{"status", "reloaded"},
+                     {"model_version", snap->version()},
+                     {"items_replayed", st.items_replayed},
+                     {"events_replayed", st.events_replayed},
+                     {"events_skipped", st.events_skipped}});
+}
+
+}  // namespace hybridrec::serve

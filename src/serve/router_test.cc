@@ -1,0 +1,352 @@
+// The router on its own (matching, path parameters, 404/405/415, the static fallback), then the
+// real API handlers (Api) called through it on a tiny trained model: no sockets anywhere.
+#include "serve/router.h"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+#include "content/content_model.h"
+#include "model/test_util.h"
+#include "serve/api.h"
+#include "serve/user_query.h"
+
+namespace hybridrec::serve {
+namespace {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+HttpRequest Request(std::string method, std::string path, std::string body = "",
+                    std::string content_type = "application/json") {
+  HttpRequest r;
+  r.method = std::move(method);
+  const auto q = path.find('?');
+  if (q != std::string::npos) {
+    std::string_view rest = std::string_view(path).substr(q + 1);
+    while (!rest.empty()) {
+      const auto amp = rest.find('&');
+      const std::string_view kv = rest.substr(0, amp);
+      const auto eq = kv.find('=');
+      r.query.emplace(std::string(kv.substr(0, eq)), eq == std::string_view::npos ? "" : std::string(kv.substr(eq + 1)));
+      rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    }
+    path.resize(q);
+  }
+  r.path = std::move(path);
+  r.body = std::move(body);
+  if (!r.body.empty()) r.content_type = std::move(content_type);
+  return r;
+}
+
+// Echoes the route and its parameters.
+RouteHandler Echo(std::string name) {
+  return [name](const HttpRequest& req) {
+    json params = json::object();
+    for (const auto& [k, v] : req.path_params) params[k] = v;
+    return JsonResponse(200, json{{"route", name}, {"params", params}, {"id", req.PathParam("id")}}.dump());
+  };
+}
+
+json Body(const HttpResponse& r) { return json::parse(r.body, nullptr, false); }
+
+class RouterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    router_.Add("GET", "/healthz", Echo("health"));
+    router_.Add("GET", "/v1/users/{id}", Echo("user"));
+    router_.Add("GET", "/v1/users/{id}/recommendations", Echo("recs"));
+    router_.Add("POST", "/v1/users/{id}/recommendations", Echo("recs-post"), {.json_body = true});
+    router_.Add("GET", "/v1/items/{item}/similar/{mode}", Echo("similar"));
+    router_.Add("POST", "/admin/reload", Echo("reload"));
+    router_.Add("GET", "/v1/boom", [](const HttpRequest&) -> HttpResponse { throw std::runtime_error("kaput"); });
+  }
+  Router router_;
+};
+
+TEST_F(RouterTest, MatchesTemplatesAndCapturesParameters) {
+  auto r = router_.Handle(Request("GET", "/v1/users/42/recommendations"));
+  EXPECT_EQ(r.response.status, 200);
+  EXPECT_EQ(r.route, 2u);
+  EXPECT_EQ(Body(r.response)["route"], "recs");
+  EXPECT_EQ(Body(r.response)["id"], "42");
+  r = router_.Handle(Request("GET", "/v1/items/m%203/similar/content"));
+  EXPECT_EQ(Body(r.response)["params"], (json{{"item", "m%203"}, {"mode", "content"}}));
+  EXPECT_EQ(Body(r.response)["id"], "");  // no such placeholder
+  EXPECT_EQ(Body(router_.Handle(Request("GET", "/v1/users/u1")).response)["route"], "user");
+  // HEAD is served as GET.
+  EXPECT_EQ(Body(router_.Handle(Request("HEAD", "/healthz")).response)["route"], "health");
+  EXPECT_EQ(router_.routes().size(), 7u);
+  EXPECT_EQ(router_.routes()[1].path, "/v1/users/{id}");
+}
+
+TEST_F(RouterTest, UnknownPathsAre404AndOtherMethods405WithAllow) {
+  for (const char* path : {"/v1/users", "/v1/users/", "/v1/users//recommendations", "/v1/users/1/x", "/nope"}) {
+    const auto r = router_.Handle(Request("GET", path));
+    EXPECT_EQ(r.response.status, 404) << path;
+    EXPECT_EQ(r.route, router_.unmatched_index()) << path;
+    EXPECT_EQ(r.response.content_type, kJsonContentType);
+    EXPECT_EQ(Body(r.response)["error"]["code"], "not_found") << path;
+  }
+  auto r = router_.Handle(Request("DELETE", "/v1/users/7/recommendations"));
+  EXPECT_EQ(r.response.status, 405);
+  EXPECT_EQ(r.response.Header("allow"), "GET, POST");
+  EXPECT_EQ(r.route, 3u);  // counted for the path's route
+  EXPECT_EQ(Body(r.response)["error"]["code"], "method_not_allowed");
+  r = router_.Handle(Request("GET", "/admin/reload"));
+  EXPECT_EQ(r.response.status, 405);
+  EXPECT_EQ(r.response.Header("Allow"), "POST");
+}
+
+TEST_F(RouterTest, JsonBodiesAndHandlerExceptions) {
+  auto r = router_.Handle(Request("POST", "/v1/users/7/recommendations", "k=1", "application/x-www-form-urlencoded"));
+  EXPECT_EQ(r.response.status, 415);
+  EXPECT_EQ(Body(r.response)["error"]["code"], "unsupported_media_type");
+  r = router_.Handle(Request("POST", "/v1/users/7/recommendations", "{}", "Application/JSON; charset=utf-8"));
+  EXPECT_EQ(r.response.status, 200);
+  // A route without a JSON body takes any content type.
+  EXPECT_EQ(router_.Handle(Request("POST", "/admin/reload", "x", "text/plain")).response.status, 200);
+  r = router_.Handle(Request("GET", "/v1/boom"));
+  EXPECT_EQ(r.response.status, 500);
+  EXPECT_EQ(Body(r.response)["error"]["code"], "internal");
+  EXPECT_NE(Body(r.response)["error"]["message"].get<std::string>().find("kaput"), std::string::npos);
+  EXPECT_EQ(r.route, 6u);
+}
+
+TEST_F(RouterTest, FallbackServesUnreservedGetsOnly) {
+  router_.SetFallback({"/v1", "/admin/"}, [](const HttpRequest& req) {
+    HttpResponse res;
+    res.content_type = "text/plain";
+    res.body = "static " + req.path;
+    return res;
+  });
+  auto r = router_.Handle(Request("GET", "/assets/app.js"));
+  EXPECT_EQ(r.response.body, "static /assets/app.js");
+  EXPECT_EQ(r.route, router_.fallback_index());
+  EXPECT_EQ(router_.Handle(Request("HEAD", "/")).response.body, "static /");
+  for (const char* reserved : {"/v1", "/v1/nope", "/admin/", "/admin/x"}) {
+    EXPECT_EQ(router_.Handle(Request("GET", reserved)).response.status, 404) << reserved;
+  }
+  for (const char* unreserved : {"/v1x", "/admin"})
+    EXPECT_EQ(router_.Handle(Request("GET", unreserved)).response.body, std::string("static ") + unreserved) << unreserved;
+  r = router_.Handle(Request("PUT", "/assets/app.js", "{}"));
+  EXPECT_EQ(r.response.status, 405);
+  EXPECT_EQ(r.response.Header("Allow"), "GET, HEAD");
+  EXPECT_EQ(r.route, router_.unmatched_index());
+}
+
+TEST(RouterTemplateTest, RefusesBadTemplates) {
+  Router router;
+  EXPECT_THROW(router.Add("GET", "healthz", Echo("x")), std::invalid_argument);
+  EXPECT_THROW(router.Add("GET", "/v1/{}", Echo("x")), std::invalid_argument);
+  EXPECT_THROW(router.Add("GET", "/v1/{id", Echo("x")), std::invalid_argument);
+}
+
+TEST(HttpStatusTest, StatusCodesAndErrorBodies) {
+  EXPECT_EQ(HttpStatusOf(Status::InvalidArgument("x")), 400);
+  EXPECT_EQ(HttpStatusOf(Status::NotFound("x")), 404);
+  EXPECT_EQ(HttpStatusOf(Status::Unsupported("x")), 409);
+  EXPECT_EQ(HttpStatusOf(Status::Corruption("x")), 409);
+  EXPECT_EQ(HttpStatusOf(Status::IOError("x")), 500);
+  const HttpResponse r = ErrorResponse(Status::NotFound("unknown item 'z'"));
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(Body(r), (json{{"error", {{"code", "not_found"}, {"message", "unknown item 'z'"}}}}));
+  EXPECT_FALSE(IsJsonContentType("text/json"));
+  EXPECT_TRUE(IsJsonContentType("application/json ; charset=utf-8"));
+}
+
+// ---- the API's handlers on a tiny model (model/test_util.h): items m0..m7, users u0..u5.
+
+class ApiTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    root_ = new fs::path(fs::temp_directory_path() / ("hr_router_test_" + std::to_string(::getpid())));
+    fs::remove_all(*root_);
+    fs::create_directories(*root_);
+    model_testing::TrainTinyModel(*root_ / "model");
+  }
+  static void TearDownTestSuite() {
+    fs::remove_all(*root_);
+    delete root_;
+  }
+  void SetUp() override {
+    auto store = OpenSqliteEventStore(":memory:");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    auto state = LiveState::Open(*root_ / "model", std::move(store).value());
+    ASSERT_TRUE(state.ok()) << state.status().ToString();
+    state_ = std::move(state).value();
+    ApiOptions o;
+    o.web_root = *root_ / "no-web-page";
+    o.compute_slots = 1;
+    o.connections_cut = [] { return uint64_t{3}; };
+    api_ = std::make_unique<Api>(*state_, std::move(o), nullptr);
+  }
+  HttpResponse Call(std::string method, std::string path, std::string body = "") {
+    return api_->Handle(Request(std::move(method), std::move(path), std::move(body)));
+  }
+  json Get(const std::string& path, int status = 200) {
+    const HttpResponse r = Call("GET", path);
+    EXPECT_EQ(r.status, status) << path << ": " << r.body;
+    EXPECT_EQ(r.content_type, kJsonContentType) << path;
+    return Body(r);
+  }
+
+  static fs::path* root_;
+  std::unique_ptr<LiveState> state_;
+  std::unique_ptr<Api> api_;
+};
+fs::path* ApiTest::root_ = nullptr;
+
+TEST_F(ApiTest, TheRouteTableIsTheApis) {
+  EXPECT_EQ(Api::Routes().size(), api_->router().routes().size());
+  EXPECT_GE(Api::Routes().size(), 16u);
+  EXPECT_EQ(Get("/healthz"), (json{{"status", "ok"}}));
+  EXPECT_EQ(Get("/readyz")["status"], "ready");
+  EXPECT_EQ(json::parse(Call("GET", "/openapi.json").body)["openapi"].get<std::string>().substr(0, 2), "3.");
+  const HttpResponse wrong = Call("DELETE", "/v1/items/m1");
+  EXPECT_EQ(wrong.status, 405);
+  EXPECT_EQ(wrong.Header("Allow"), "GET");
+  EXPECT_EQ(Get("/v1/nothing", 404)["error"]["code"], "not_found");
+  // Outside /v1: the web page, which is not built here.
+  const HttpResponse page = Call("GET", "/");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("make web"), std::string::npos);
+  EXPECT_EQ(Get("/v1/report", 404)["error"]["message"].get<std::string>().rfind("no evaluation report", 0), 0u);
+}
+
+TEST_F(ApiTest, UserHistoryIsNewestFirstEventsBeforeTraining) {
+  // u0 trained on m0, m2, m4, m6 at 1000 + i.
+  json u = Get("/v1/users/u0");
+  EXPECT_EQ(u["known"], true);
+  EXPECT_EQ(u["in_training"], true);
+  EXPECT_EQ(u["events_since_training"], 0);
+  ASSERT_EQ(u["history"].size(), 4u);
+  EXPECT_EQ(u["history"][0], (json{{"item", {{"id", "m6"}, {"title", "Casablanca"}, {"genres", {"Drama"}}}},
+                                   {"strength", 3.0},
+                                   {"timestamp", 1006},
+                                   {"source", "train"}}));
+  EXPECT_EQ(u["history"][3]["item"]["id"], "m0");
+
+  const HttpResponse posted = Call("POST", "/v1/events",
+                                   R"({"events": [{"user": "u0", "item": "m1", "timestamp": 5000},
+                                                  {"user": "u0", "item": "m7", "strength": 2, "timestamp": 6000}]})");
+  ASSERT_EQ(posted.status, 200) << posted.body;
+  EXPECT_EQ(Body(posted), (json{{"accepted", 2}, {"events_stored", 2}}));
+  u = Get("/v1/users/u0");
+  EXPECT_EQ(u["events_since_training"], 2);
+  ASSERT_EQ(u["history"].size(), 6u);
+  EXPECT_EQ(u["history"][0]["item"]["id"], "m7");
+  EXPECT_EQ(u["history"][0]["source"], "event");
+  EXPECT_EQ(u["history"][0]["timestamp"], 6000);
+  EXPECT_EQ(u["history"][1]["item"]["id"], "m1");
+  EXPECT_EQ(u["history"][2]["item"]["id"], "m6");
+  EXPECT_EQ(u["history"][2]["source"], "train");
+
+  const json nobody = Get("/v1/users/nobody");
+  EXPECT_EQ(nobody["known"], false);
+  EXPECT_TRUE(nobody["history"].empty());
+}
+
+TEST_F(ApiTest, RecommendationsAreTheRankersAnswerForTheSharedQuery) {
+  const json r = Get("/v1/users/u0/recommendations?k=3");
+  EXPECT_EQ(r["user"], "u0");
+  EXPECT_EQ(r["known"], true);
+  EXPECT_EQ(r["history_size"], 4);
+  const auto snap = state_->Current();
+  const RankQuery q = QueryFor(*snap, FindLiveUser(*snap, "u0"), snap->ranker());
+  const RankResponse want = snap->ranker().Recommend(q.view(), 3, false);
+  ASSERT_EQ(r["items"].size(), want.items.size());
+  ASSERT_FALSE(want.items.empty());
+  for (size_t i = 0; i < want.items.size(); ++i) {
+    EXPECT_EQ(r["items"][i]["item"]["id"], snap->ItemId(want.items[i].item));
+    for (const char* seen : {"m0", "m2", "m4", "m6"}) EXPECT_NE(r["items"][i]["item"]["id"], seen);
+  }
+  EXPECT_EQ(Get("/v1/users/u0/recommendations?k=0", 400)["error"]["code"], "bad_request");
+  EXPECT_EQ(Get("/v1/users/u0/recommendations?explain=yes", 400)["error"]["code"], "bad_request");
+  const json cold = Get("/v1/users/stranger/recommendations?k=2");
+  EXPECT_EQ(cold["path"], "popularity");
+  EXPECT_EQ(cold["known"], false);
+  EXPECT_EQ(cold["items"].size(), 2u);
+
+  HttpResponse anon = Call("POST", "/v1/recommendations", R"({"items": ["m3", {"id": "m4", "strength": 3}], "k": 2})");
+  ASSERT_EQ(anon.status, 200) << anon.body;
+  EXPECT_EQ(Body(anon)["known"], false);
+  EXPECT_EQ(Body(anon)["history_size"], 2);
+  anon = Call("POST", "/v1/recommendations", R"({"items": ["m3", "zzz"]})");
+  EXPECT_EQ(anon.status, 404);
+  EXPECT_EQ(Body(anon)["error"]["message"], "unknown item 'zzz' in items");
+  HttpRequest form = Request("POST", "/v1/recommendations", R"({"items": ["m3"]})", "text/plain");
+  EXPECT_EQ(api_->Handle(std::move(form)).status, 415);
+}
+
+TEST_F(ApiTest, SearchUsesTheContentLayersTextSearch) {
+  const json r = Get("/v1/search?q=die&k=2");
+  EXPECT_EQ(r["query"], "die");
+  EXPECT_EQ(r["encoder"], state_->Current()->encoder()->name());
+  ASSERT_EQ(r["items"].size(), 2u);
+  EXPECT_FALSE(r.contains("note"));
+  const auto hits = SearchByText(*state_->Current()->encoder(), *state_->Current()->index(), "die", 2);
+  ASSERT_TRUE(hits.ok());
+  EXPECT_EQ(r["items"][0]["item"]["id"], state_->Current()->ItemId((*hits)[0].item));
+  EXPECT_EQ(static_cast<float>(r["items"][0]["score"].get<double>()), (*hits)[0].score);
+  // k above the catalogue: every item once.
+  EXPECT_EQ(Get("/v1/search?q=die&k=1000")["items"].size(), 8u);
+  const json none = Get("/v1/search?q=xyzzy");
+  EXPECT_TRUE(none["items"].empty());
+  EXPECT_NE(none["note"].get<std::string>().find("none of the query's words"), std::string::npos);
+  EXPECT_EQ(Get("/v1/search", 400)["error"]["message"], "field 'q': the query text is required");
+}
+
+TEST_F(ApiTest, ItemsSimilarAndAddedItems) {
+  EXPECT_EQ(Get("/v1/items/m3")["title"], "Die Hard");
+  EXPECT_EQ(Get("/v1/items/m9", 404)["error"]["message"], "unknown item 'm9'");
+  const json sim = Get("/v1/items/m3/similar?k=2&mode=content");
+  EXPECT_EQ(sim["mode"], "content");
+  EXPECT_EQ(sim["items"].size(), 2u);
+  EXPECT_EQ(Get("/v1/items/m3/similar?mode=bogus", 400)["error"]["code"], "bad_request");
+  HttpResponse added = Call("POST", "/v1/items", R"({"id": "n1", "title": "Die Hard 3", "genres": ["Action"]})");
+  ASSERT_EQ(added.status, 201) << added.body;
+  EXPECT_EQ(Body(added)["source"], "added");
+  added = Call("POST", "/v1/items", R"({"id": "n1", "title": "Again"})");
+  EXPECT_EQ(added.status, 409);
+  EXPECT_EQ(Get("/v1/items/n1")["title"], "Die Hard 3");
+}
+
+TEST_F(ApiTest, MetricsCountRequestsThroughTheRouter) {
+  Get("/healthz");
+  Get("/healthz");
+  Call("PUT", "/healthz");
+  Get("/v1/nothing", 404);
+  api_->CountUnrouted("POST", 413);
+  const HttpResponse m = Call("GET", "/metrics");
+  EXPECT_EQ(m.status, 200);
+  EXPECT_EQ(m.content_type, "text/plain; version=0.0.4; charset=utf-8");
+  for (const char* line : {"hybridrec_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 2\n",
+                           "hybridrec_http_requests_total{route=\"/healthz\",method=\"PUT\",status=\"405\"} 1\n",
+                           "hybridrec_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"} 1\n",
+                           "hybridrec_http_requests_total{route=\"unmatched\",method=\"POST\",status=\"413\"} 1\n",
+                           "hybridrec_catalogue_items 8\n", "hybridrec_http_connections_cut_total 3\n"})
+    EXPECT_NE(m.body.find(line), std::string::npos) << line << m.body;
+  EXPECT_NE(m.body.find("hybridrec_model_info{version=\"" + state_->Current()->version() + "\"} 1\n"),
+            std::string::npos);
+}
+
+TEST_F(ApiTest, ModelAndReload) {
+  const json m = Get("/v1/model");
+  EXPECT_EQ(m["num_items"], 8);
+  EXPECT_EQ(m["num_users"], 6);
+  EXPECT_EQ(m["model_version"], state_->Current()->version());
+  const HttpResponse r = Call("POST", "/admin/reload");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Body(r)["status"], "reloaded");
+  EXPECT_EQ(state_->reloads(), 1);
+  const json map = Get("/v1/embedding-map");
+  EXPECT_EQ(map["items"].size(), 8u);
+}
+
+}  // namespace
+}  // namespace hybridrec::serve
