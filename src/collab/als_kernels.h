@@ -64,7 +64,4 @@ double Loss(std::span<const float> x, uint32_t num_users, std::span<const float>
             std::span<const float> conf, std::span<const float> reg_users,
             std::span<const float> reg_items, int threads);
 
-// Dot product of two length-k float vectors (float accumulation, SIMD friendly).
-float Dot(const float* a, const float* b, int k);
-
 }  // namespace hybridrec::als
