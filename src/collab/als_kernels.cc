@@ -7,6 +7,7 @@
 
 #include <immintrin.h>
 
+#include "core/cholesky.h"
 #include "core/parallel.h"
 #include "core/vector_kernels.h"
 
@@ -220,40 +221,6 @@ void SolveRowCg(std::span<const float> gram, float reg, std::span<const float> y
   }
 }
 
-bool CholeskySolveInPlace(std::span<double> a, std::span<double> b, int k) {
-  const size_t ks = static_cast<size_t>(k);
-  // a = L L^T, L stored in the lower triangle (row-major).
-  for (size_t j = 0; j < ks; ++j) {
-    double* aj = a.data() + j * ks;
-    double d = aj[j];
-    for (size_t t = 0; t < j; ++t) d -= aj[t] * aj[t];
-    if (!(d > 0.0)) return false;
-    const double ljj = std::sqrt(d);
-    aj[j] = ljj;
-    const double inv = 1.0 / ljj;
-    for (size_t i = j + 1; i < ks; ++i) {
-      double* ai = a.data() + i * ks;
-      double s = ai[j];
-      for (size_t t = 0; t < j; ++t) s -= ai[t] * aj[t];
-      ai[j] = s * inv;
-    }
-  }
-  // Forward: L z = b.
-  for (size_t i = 0; i < ks; ++i) {
-    const double* ai = a.data() + i * ks;
-    double s = b[i];
-    for (size_t t = 0; t < i; ++t) s -= ai[t] * b[t];
-    b[i] = s / ai[i];
-  }
-  // Backward: L^T x = z.
-  for (size_t ii = ks; ii-- > 0;) {
-    double s = b[ii];
-    for (size_t t = ii + 1; t < ks; ++t) s -= a[t * ks + ii] * b[t];
-    b[ii] = s / a[ii * ks + ii];
-  }
-  return true;
-}
-
 void SolveRowCholesky(std::span<const float> gram, float reg, std::span<const float> y, int k,
                       std::span<const uint32_t> indices, std::span<const float> conf,
                       std::span<float> x, RowScratch& scratch) {
@@ -273,10 +240,11 @@ void SolveRowCholesky(std::span<const float> gram, float reg, std::span<const fl
   }
   for (size_t j = 0; j < ks * ks; ++j) scratch.a[j] = af[j];
   for (size_t j = 0; j < ks; ++j) scratch.b[j] = bf[j];
-  if (!CholeskySolveInPlace(scratch.a, scratch.b, k)) {
+  if (!CholeskyFactor(scratch.a, ks)) {
     throw std::invalid_argument("SolveRowCholesky: system not positive definite (regularization " +
                                 std::to_string(reg) + "); use a positive regularization");
   }
+  CholeskySolve(scratch.a, ks, scratch.b);
   for (size_t j = 0; j < ks; ++j) x[j] = static_cast<float>(scratch.b[j]);
 }
 
