@@ -7,74 +7,17 @@
 
 #include <immintrin.h>
 
+#include "core/cholesky.h"
 #include "core/parallel.h"
+#include "core/vector_kernels.h"
 
 namespace hybridrec::als {
 namespace {
 
-// Dot and axpy are the inner loops of every solver. With AVX-512 / AVX2+FMA (the build uses
-// -march=native) they are written with intrinsics: a plain scalar accumulator cannot be
-// vectorised without -ffast-math, and a lane array summed through memory stalls on
-// store-forwarding. The reduction order is fixed, so results never depend on threads.
-inline float DotK(const float* a, const float* b, int k) {
-#if defined(__AVX512F__)
-  __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
-  int i = 0;
-  for (; i + 32 <= k; i += 32) {
-    s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s0);
-    s1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16), s1);
-  }
-  if (i + 16 <= k) {
-    s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s0);
-    i += 16;
-  }
-  if (i < k) {
-    const auto m = static_cast<__mmask16>((1u << (k - i)) - 1u);
-    s1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a + i), _mm512_maskz_loadu_ps(m, b + i), s1);
-  }
-  // Horizontal sum. The masked forms take an explicit pass-through operand: the unmasked
-  // intrinsics (and _mm512_reduce_add_ps) use _mm*_undefined_*, which GCC 12 flags with
-  // -Wuninitialized once inlined.
-  __m512 s = _mm512_add_ps(s0, s1);
-  s = _mm512_add_ps(s, _mm512_mask_shuffle_f32x4(s, 0xFFFF, s, s, 0x4E));  // swap 256-bit halves
-  s = _mm512_add_ps(s, _mm512_mask_shuffle_f32x4(s, 0xFFFF, s, s, 0xB1));  // swap 128-bit pairs
-  __m128 h = _mm512_mask_extractf32x4_ps(_mm_setzero_ps(), 0xF, s, 0);
-  h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-  h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
-  return _mm_cvtss_f32(h);
-#elif defined(__AVX2__) && defined(__FMA__)
-  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
-  int i = 0;
-  for (; i + 16 <= k; i += 16) {
-    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
-    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
-  }
-  if (i + 8 <= k) {
-    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
-    i += 8;
-  }
-  const __m256 s = _mm256_add_ps(s0, s1);
-  __m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
-  h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-  h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
-  float r = _mm_cvtss_f32(h);
-  for (; i < k; ++i) r += a[i] * b[i];
-  return r;
-#else
-  constexpr int kLanes = 8;
-  float acc[kLanes] = {};
-  int i = 0;
-  for (; i + kLanes <= k; i += kLanes) {
-    for (int j = 0; j < kLanes; ++j) acc[j] += a[i + j] * b[i + j];
-  }
-  for (int j = 0; i < k; ++i, ++j) acc[j] += a[i] * b[i];
-  float r = 0.f;
-  for (float v : acc) r += v;
-  return r;
-#endif
-}
-
-// y += a * x over k floats.
+// y += a * x over k floats. Axpy and DotSimd (core/vector_kernels.h) are the inner loops of
+// every solver. With AVX-512 (the build uses -march=native) it is written with intrinsics: the
+// tail is a masked store instead of a scalar loop. The order of every reduction here is fixed,
+// so results never depend on threads.
 inline void Axpy(float a, const float* __restrict x, float* __restrict y, int k) {
 #if defined(__AVX512F__)
   const __m512 va = _mm512_set1_ps(a);
@@ -92,15 +35,6 @@ inline void Axpy(float a, const float* __restrict x, float* __restrict y, int k)
 }
 
 #if defined(__AVX512F__)
-inline float HSum(__m512 s) {
-  s = _mm512_add_ps(s, _mm512_mask_shuffle_f32x4(s, 0xFFFF, s, s, 0x4E));
-  s = _mm512_add_ps(s, _mm512_mask_shuffle_f32x4(s, 0xFFFF, s, s, 0xB1));
-  __m128 h = _mm512_mask_extractf32x4_ps(_mm_setzero_ps(), 0xF, s, 0);
-  h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-  h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
-  return _mm_cvtss_f32(h);
-}
-
 // out += sum_t f(conf[t], y_t . v) y_t over the rows y_t = y[idx[t]], with k = 16 * KV: v and
 // the accumulator stay in registers for the whole row list (a generic axpy would store and
 // reload `out` once per entry, a store-forwarding chain that dominated the CG time).
@@ -132,7 +66,7 @@ void FusedDotAxpyK(const float* y, const uint32_t* idx, const float* conf, size_
         s1 = _mm512_fmadd_ps(yv[j], vv[j], s1);
       }
     }
-    const __m512 w = _mm512_set1_ps(f(conf[t], HSum(_mm512_add_ps(s0, s1))));
+    const __m512 w = _mm512_set1_ps(f(conf[t], HorizontalSum(_mm512_add_ps(s0, s1))));
     for (int j = 0; j < KV; ++j) acc[j] = _mm512_fmadd_ps(w, yv[j], acc[j]);
   }
   for (int j = 0; j < KV; ++j) _mm512_storeu_ps(out + 16 * j, acc[j]);
@@ -157,7 +91,7 @@ void FusedDotAxpy(const float* y, int k, std::span<const uint32_t> idx, const fl
   const size_t ks = static_cast<size_t>(k);
   for (size_t t = 0; t < idx.size(); ++t) {
     const float* yi = y + static_cast<size_t>(idx[t]) * ks;
-    Axpy(f(conf[t], DotK(yi, v, k)), yi, out, k);
+    Axpy(f(conf[t], DotSimd(yi, v, ks)), yi, out, k);
   }
 }
 
@@ -216,8 +150,6 @@ void GramAccumulate(const float* y, size_t begin, size_t end, int k, float* g) {
 
 }  // namespace
 
-float Dot(const float* a, const float* b, int k) { return DotK(a, b, k); }
-
 void ComputeGram(std::span<const float> y, uint32_t n, int k, int threads, std::span<float> out) {
   const size_t kk = static_cast<size_t>(k) * static_cast<size_t>(k);
   if (k <= 0 || y.size() != static_cast<size_t>(n) * static_cast<size_t>(k) || out.size() != kk) {
@@ -266,7 +198,7 @@ void SolveRowCg(std::span<const float> gram, float reg, std::span<const float> y
   for (size_t j = 0; j < ks; ++j) r[j] = -r[j] - reg * xs[j];
   FusedDotAxpy(y.data(), k, indices, conf.data(), xs, r, [](float c, float d) { return c - (c - 1.f) * d; });
   std::copy(r, r + ks, p);
-  float rsold = DotK(r, r, k);
+  float rsold = DotSimd(r, r, ks);
   if (rsold < 1e-20f) return;
 
   for (int it = 0; it < steps; ++it) {
@@ -274,53 +206,19 @@ void SolveRowCg(std::span<const float> gram, float reg, std::span<const float> y
     SymMatVec(g, p, ap, k);
     for (size_t j = 0; j < ks; ++j) ap[j] += reg * p[j];
     FusedDotAxpy(y.data(), k, indices, conf.data(), p, ap, [](float c, float d) { return (c - 1.f) * d; });
-    const float pap = DotK(p, ap, k);
+    const float pap = DotSimd(p, ap, ks);
     if (!(pap > 0.f)) break;  // p is (numerically) in A's null space: nothing left to gain
     const float step = rsold / pap;
     for (size_t j = 0; j < ks; ++j) {
       xs[j] += step * p[j];
       r[j] -= step * ap[j];
     }
-    const float rsnew = DotK(r, r, k);
+    const float rsnew = DotSimd(r, r, ks);
     if (rsnew < 1e-20f) break;
     const float beta = rsnew / rsold;
     for (size_t j = 0; j < ks; ++j) p[j] = r[j] + beta * p[j];
     rsold = rsnew;
   }
-}
-
-bool CholeskySolveInPlace(std::span<double> a, std::span<double> b, int k) {
-  const size_t ks = static_cast<size_t>(k);
-  // a = L L^T, L stored in the lower triangle (row-major).
-  for (size_t j = 0; j < ks; ++j) {
-    double* aj = a.data() + j * ks;
-    double d = aj[j];
-    for (size_t t = 0; t < j; ++t) d -= aj[t] * aj[t];
-    if (!(d > 0.0)) return false;
-    const double ljj = std::sqrt(d);
-    aj[j] = ljj;
-    const double inv = 1.0 / ljj;
-    for (size_t i = j + 1; i < ks; ++i) {
-      double* ai = a.data() + i * ks;
-      double s = ai[j];
-      for (size_t t = 0; t < j; ++t) s -= ai[t] * aj[t];
-      ai[j] = s * inv;
-    }
-  }
-  // Forward: L z = b.
-  for (size_t i = 0; i < ks; ++i) {
-    const double* ai = a.data() + i * ks;
-    double s = b[i];
-    for (size_t t = 0; t < i; ++t) s -= ai[t] * b[t];
-    b[i] = s / ai[i];
-  }
-  // Backward: L^T x = z.
-  for (size_t ii = ks; ii-- > 0;) {
-    double s = b[ii];
-    for (size_t t = ii + 1; t < ks; ++t) s -= a[t * ks + ii] * b[t];
-    b[ii] = s / a[ii * ks + ii];
-  }
-  return true;
 }
 
 void SolveRowCholesky(std::span<const float> gram, float reg, std::span<const float> y, int k,
@@ -342,10 +240,11 @@ void SolveRowCholesky(std::span<const float> gram, float reg, std::span<const fl
   }
   for (size_t j = 0; j < ks * ks; ++j) scratch.a[j] = af[j];
   for (size_t j = 0; j < ks; ++j) scratch.b[j] = bf[j];
-  if (!CholeskySolveInPlace(scratch.a, scratch.b, k)) {
+  if (!CholeskyFactor(scratch.a, ks)) {
     throw std::invalid_argument("SolveRowCholesky: system not positive definite (regularization " +
                                 std::to_string(reg) + "); use a positive regularization");
   }
+  CholeskySolve(scratch.a, ks, scratch.b);
   for (size_t j = 0; j < ks; ++j) x[j] = static_cast<float>(scratch.b[j]);
 }
 

@@ -38,8 +38,8 @@ void SolveRowCg(std::span<const float> gram, float reg, std::span<const float> y
                 std::span<float> x, RowScratch& scratch);
 
 // Exact update of one row: builds A and b (float products accumulated in double) and solves
-// with a Cholesky factorisation in double. Writes x (size k). Throws std::invalid_argument
-// when A is not positive definite (reg = 0 with a rank-deficient Y).
+// with a Cholesky factorisation in double (core/cholesky.h). Writes x (size k). Throws
+// std::invalid_argument when A is not positive definite (reg = 0 with a rank-deficient Y).
 void SolveRowCholesky(std::span<const float> gram, float reg, std::span<const float> y, int k,
                       std::span<const uint32_t> indices, std::span<const float> conf,
                       std::span<float> x, RowScratch& scratch);
@@ -50,10 +50,6 @@ void SolveRowCholesky(std::span<const float> gram, float reg, std::span<const fl
 std::vector<double> SolveRowReference(std::span<const float> y, uint32_t n, int k, float reg,
                                       std::span<const uint32_t> indices, std::span<const float> conf);
 
-// Dense solve of a symmetric positive definite system in place: a (k x k, row-major; destroyed)
-// and b (k; overwritten with the solution). Returns false when a is not positive definite.
-bool CholeskySolveInPlace(std::span<double> a, std::span<double> b, int k);
-
 // The SPEC 3 objective computed exactly over all (u, i) pairs, in double:
 //   sum_{u,i} c_ui (p_ui - x_u.y_i)^2 + sum_u reg_u ||x_u||^2 + sum_i reg_i ||y_i||^2.
 // Unobserved pairs are summed through x_u^T (Y^T Y) x_u (exact algebra, no sampling) and
@@ -63,8 +59,5 @@ double Loss(std::span<const float> x, uint32_t num_users, std::span<const float>
             int k, std::span<const uint64_t> indptr, std::span<const uint32_t> indices,
             std::span<const float> conf, std::span<const float> reg_users,
             std::span<const float> reg_items, int threads);
-
-// Dot product of two length-k float vectors (float accumulation, SIMD friendly).
-float Dot(const float* a, const float* b, int k);
 
 }  // namespace hybridrec::als

@@ -36,13 +36,21 @@ class PopularityModel : public Recommender {
   std::vector<float> scores_;
 };
 
-// Time-decayed popularity (recently popular items; issue 4, temporal protocol): for each item,
-// the sum over its training interactions of 2^(-(t_ref - t) / half_life), with t the
-// interaction's timestamp in `dataset` and t_ref the latest timestamp among the training
-// interactions. Training interactions are the (user, item) pairs present in train.by_user; the
-// timestamps come from dataset.interactions (one per pair after loading). half_life_days <= 0,
-// or a dataset without timestamps, gives the plain counts of PopularityModel (distinct users).
-// REQUIRES: train is num_users x num_items of the dataset. O(nnz log row length).
+// Time-decayed popularity (recently popular items): for each item (column of by_user), the sum
+// over its entries of 2^(-(t_ref - t) / half_life) = exp(-ln 2 (t_ref - t) / (half_life_days *
+// 86400)), with t the entry's timestamp in seconds (`timestamps` is aligned with
+// by_user.indices, as EntryTimestamps gives it) and t_ref the latest of them. Each item's terms
+// are summed in double in entry order (by user, then item) and rounded to float. Throws
+// std::invalid_argument when timestamps.size() != by_user.nnz() or half_life_days is not finite
+// and > 0. O(nnz).
+std::vector<float> DecayedPopularity(const CsrMatrix& by_user, std::span<const int64_t> timestamps,
+                                     double half_life_days);
+
+// The same for a training matrix of `dataset`: the timestamps of train.by_user's entries come
+// from dataset.interactions (one per (user, item) pair after loading; EntryTimestamps).
+// half_life_days <= 0, or a dataset without timestamps, gives the plain counts of
+// PopularityModel (distinct users) instead. REQUIRES: train is num_users x num_items of the
+// dataset. O(nnz log row length).
 std::vector<float> DecayedPopularity(const Dataset& dataset, const InteractionMatrix& train, double half_life_days);
 
 }  // namespace hybridrec

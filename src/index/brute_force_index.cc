@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "core/file_util.h"
+#include "core/vector_kernels.h"
 
 namespace hybridrec {
 namespace {
@@ -18,24 +19,6 @@ bool Better(const SearchHit& a, const SearchHit& b) {
   return a.id < b.id;
 }
 
-// Sixteen independent partial sums: without -ffast-math the compiler may not reorder a single
-// float reduction, but it does vectorise independent lanes (two AVX registers, or one AVX-512).
-float Dot(const float* a, const float* b, int dim) {
-  constexpr int kLanes = 16;
-  float acc[kLanes] = {};
-  int j = 0;
-  for (; j + kLanes <= dim; j += kLanes)
-    for (int l = 0; l < kLanes; ++l) acc[l] += a[j + l] * b[j + l];
-  float s = 0.f;
-  for (; j < dim; ++j) s += a[j] * b[j];
-  for (int l = 0; l < kLanes; ++l) s += acc[l];
-  return s;
-}
-
-}  // namespace
-
-namespace {
-
 // Exact top-k of rows 0..n-1 with ids id_of(i).
 template <typename IdOf>
 void ExactTopKImpl(const float* query, const float* rows, IdOf id_of, int64_t n, int dim, int k, SearchHit* out) {
@@ -45,7 +28,7 @@ void ExactTopKImpl(const float* query, const float* rows, IdOf id_of, int64_t n,
   std::vector<SearchHit> heap;
   heap.reserve(static_cast<size_t>(k));
   for (int64_t i = 0; i < n; ++i) {
-    const SearchHit h{id_of(i), Dot(query, rows + i * dim, dim)};
+    const SearchHit h{id_of(i), DotSimd(query, rows + i * dim, static_cast<size_t>(dim))};
     if (static_cast<int>(heap.size()) < k) {
       heap.push_back(h);
       std::push_heap(heap.begin(), heap.end(), Better);

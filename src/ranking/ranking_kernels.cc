@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/cholesky.h"
 #include "core/scratch.h"
 
 namespace hybridrec {
@@ -222,35 +223,6 @@ void SelectTopN(std::span<const float> scores, size_t n, std::vector<float>& val
   for (uint32_t i = 0; i < size && w < n; ++i)
     if (s[i] == thr) o[w++] = i;
   out.resize(w);
-}
-
-bool CholeskyFactor(std::span<double> a, size_t n) {
-  for (size_t j = 0; j < n; ++j) {
-    double s = a[j * n + j];
-    for (size_t p = 0; p < j; ++p) s -= a[j * n + p] * a[j * n + p];
-    if (!(s > 0.0) || !std::isfinite(s)) return false;
-    const double ljj = std::sqrt(s);
-    a[j * n + j] = ljj;
-    for (size_t i = j + 1; i < n; ++i) {
-      double t = a[i * n + j];
-      for (size_t p = 0; p < j; ++p) t -= a[i * n + p] * a[j * n + p];
-      a[i * n + j] = t / ljj;
-    }
-  }
-  return true;
-}
-
-void CholeskySolve(std::span<const double> l, size_t n, std::span<double> b) {
-  for (size_t i = 0; i < n; ++i) {  // L z = b
-    double s = b[i];
-    for (size_t p = 0; p < i; ++p) s -= l[i * n + p] * b[p];
-    b[i] = s / l[i * n + i];
-  }
-  for (size_t ii = n; ii-- > 0;) {  // L^T x = z
-    double s = b[ii];
-    for (size_t p = ii + 1; p < n; ++p) s -= l[p * n + ii] * b[p];
-    b[ii] = s / l[ii * n + ii];
-  }
 }
 
 std::vector<std::vector<Contribution>> CollabContributions(std::span<const float> y, std::span<const float> gram,

@@ -84,11 +84,6 @@ std::vector<float> FitContentToFactorMap(std::span<const float> embeddings, size
 void ApplyContentToFactorMap(std::span<const float> map, size_t d, int k, std::span<const float> e,
                              std::span<float> out);
 
-// Dense Cholesky helpers in double (row-major n x n): factor in place (lower triangle holds L);
-// false when not positive definite. Solve L L^T x = b in place.
-bool CholeskyFactor(std::span<double> a, size_t n);
-void CholeskySolve(std::span<const double> l, size_t n, std::span<double> b);
-
 // scores[i] = sum_j et[j * n + i] * q[j] for i < n: scoring against a d x n (item-major
 // transposed) copy of the embeddings, which vectorises over items.
 void ScoreTransposed(std::span<const float> et, size_t n, size_t d, std::span<const float> q, std::span<float> scores);

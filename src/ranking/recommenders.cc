@@ -1,7 +1,6 @@
 #include "ranking/recommenders.h"
 
 #include <algorithm>
-#include <cmath>
 #include <stdexcept>
 #include <string>
 
@@ -80,17 +79,12 @@ Status HybridRecommender::Fit(const FitInput& input) {
   HR_RETURN_IF_ERROR(als_->Fit(input));
   HR_RETURN_IF_ERROR(popularity_.Fit(input));
   train_ = input.train->by_user;
-  age_seconds_.clear();
+  entry_timestamps_.clear();
   recent_.clear();
   if (input.dataset != nullptr && input.dataset->has_timestamps) {
     // Timestamp of every training entry (dataset interactions are one per (user, item) pair).
-    const std::vector<int64_t> ts = EntryTimestamps(train_, input.dataset->interactions);
-    if (!ts.empty()) {
-      const int64_t t_ref = *std::max_element(ts.begin(), ts.end());
-      age_seconds_.resize(ts.size());
-      for (size_t t = 0; t < ts.size(); ++t) age_seconds_[t] = static_cast<double>(t_ref - ts[t]);
-      recent_ = RowsMostRecentFirst(train_, ts);
-    }
+    entry_timestamps_ = EntryTimestamps(train_, input.dataset->interactions);
+    if (!entry_timestamps_.empty()) recent_ = RowsMostRecentFirst(train_, entry_timestamps_);
   }
   UpdateRankerPopularity();
   const auto counts = popularity_.item_scores();
@@ -111,11 +105,9 @@ void HybridRecommender::UpdateRankerPopularity() {
   const auto counts = popularity_.item_scores();
   ranker_pop_.assign(counts.begin(), counts.end());
   const double h = options_.ranker.popularity.half_life_days;
-  if (!(h > 0.0) || age_seconds_.empty()) return;
-  const double scale = std::log(2.0) / (h * 86400.0);
-  std::vector<double> acc(train_.cols, 0.0);
-  for (size_t t = 0; t < age_seconds_.size(); ++t) acc[train_.indices[t]] += std::exp(-scale * age_seconds_[t]);
-  for (size_t i = 0; i < acc.size(); ++i) ranker_pop_[i] = static_cast<float>(acc[i]);
+  if (!(h > 0.0) || entry_timestamps_.empty()) return;
+  const std::vector<float> decayed = DecayedPopularity(train_, entry_timestamps_, h);
+  std::copy(decayed.begin(), decayed.end(), ranker_pop_.begin());
 }
 
 std::shared_ptr<const ItemNeighbours> HybridRecommender::NeighboursFor(const RankerOptions& options) {

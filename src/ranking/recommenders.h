@@ -69,8 +69,8 @@ class HybridRecommender : public Recommender {
   void SetRankerOptions(const RankerOptions& options);
 
   // The popularity vector the ranker uses: PopularityModel counts, or with
-  // ranker.popularity.half_life_days > 0 and a dataset with timestamps, DecayedPopularity of the
-  // training interactions (same values as collab/popularity.h computes).
+  // ranker.popularity.half_life_days > 0 and a dataset with timestamps, DecayedPopularity
+  // (collab/popularity.h) of the training entries.
   std::span<const float> ranker_popularity() const { return ranker_pop_; }
 
   // REQUIRES Fit was called.
@@ -85,8 +85,8 @@ class HybridRecommender : public Recommender {
   std::unique_ptr<AlsModel> als_;
   PopularityModel popularity_;
   CsrMatrix train_;  // by_user copy of the training strengths (histories of known users)
-  // Per entry of train_: seconds before the latest training timestamp (empty without timestamps).
-  std::vector<double> age_seconds_;
+  // Per entry of train_: its timestamp (EntryTimestamps; empty without timestamps).
+  std::vector<int64_t> entry_timestamps_;
   // Per entry of train_, re-ordered within each user's row: items most recent first (empty
   // without timestamps).
   std::vector<uint32_t> recent_;

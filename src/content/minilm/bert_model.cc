@@ -16,6 +16,7 @@
 #include "content/minilm/safetensors.h"
 #include "core/parallel.h"
 #include "core/random.h"
+#include "core/vector_kernels.h"
 
 // Declared weak so that linking against a non-OpenBLAS BLAS still works (then it is null).
 extern "C" void openblas_set_num_threads(int num_threads) __attribute__((weak));
@@ -371,12 +372,8 @@ void ForwardGroup(const BertConfig& cfg, const BertWeights& w, std::span<const s
     for (size_t t = offset[s]; t < offset[s + 1]; ++t)
       for (size_t i = 0; i < h; ++i) o[i] += x[t * h + i];
     const float inv_len = 1.0f / static_cast<float>(seqs[s].size());
-    double norm2 = 0.0;
-    for (size_t i = 0; i < h; ++i) {
-      o[i] *= inv_len;
-      norm2 += static_cast<double>(o[i]) * o[i];
-    }
-    const float inv = norm2 > 0.0 ? static_cast<float>(1.0 / std::sqrt(norm2)) : 0.0f;
+    for (size_t i = 0; i < h; ++i) o[i] *= inv_len;
+    const float inv = InvNorm(o, h);
     for (size_t i = 0; i < h; ++i) o[i] *= inv;
   }
 }
