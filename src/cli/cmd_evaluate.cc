@@ -114,9 +114,14 @@ RankerOptions RankerOptionsFromArgs(const EvaluateArgs& a) {
 }
 
 // The tables printed after a tuned run, before its test table.
-void PrintTuning(const TuningOutcome& t, uint64_t seed) {
+void PrintTuning(const TuningOutcome& t, SplitProtocol protocol, uint64_t seed) {
   const TuneResult& als = t.als_tuning;
-  std::cout << "ALS grid search on the validation split, seed " << seed << " (" << als.validation_users << " users, NDCG@" << als.k << "):\n"
+  std::cout << "ALS grid search on ";
+  if (t.als_protocol == protocol)
+    std::cout << "the validation split";
+  else
+    std::cout << "a " << SplitProtocolName(t.als_protocol) << " validation split of train (warm items)";
+  std::cout << ", seed " << seed << " (" << als.validation_users << " users, NDCG@" << als.k << "):\n"
             << als.FormatTable() << "\n";
   const FusionTuneResult& tuned = t.fusion_tuning;
   const RankerOptions& ranker = t.ranker;
@@ -238,7 +243,7 @@ int RunEvaluate(const EvaluateArgs& a) {
     if (!out.ok()) return Fail(out.status().message());
     if (!a.json) {
       if (!save_dir.empty()) std::cout << "split written to " << save_dir << "\n";
-      if (out->tuning) PrintTuning(*out->tuning, seed);
+      if (out->tuning) PrintTuning(*out->tuning, *protocol, seed);
       std::cout << FormatTable(out->result);
       PrintPaired(out->result);
       if (seeds.size() > 1) std::cout << "\n";

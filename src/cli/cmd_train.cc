@@ -63,11 +63,13 @@ Status TuneForTraining(const Dataset& d, SplitProtocol protocol, const TrainArgs
   out = {{"protocol", SplitProtocolName(protocol)},
          {"seed", a.tune_seed},
          {"validation_interactions", split.validation.size()},
-         {"als", nlohmann::json::parse(at.ToJson().dump())},
+         {"als", nlohmann::json::parse(tuned.AlsTuningJson(protocol).dump())},
          {"fusion", nlohmann::json::parse(fused.ToJson().dump())}};
   out["als"].erase("trials");
   if (!a.quiet) {
-    std::cerr << "tuned on a " << SplitProtocolName(protocol) << " validation split: ALS " << als.factors << " factors, lambda " << als.regularization << " (nu " << als.reg_exponent
+    std::cerr << "tuned on a " << SplitProtocolName(protocol) << " validation split: ALS";
+    if (tuned.als_protocol != protocol) std::cerr << " (on a " << SplitProtocolName(tuned.als_protocol) << " split)";
+    std::cerr << " " << als.factors << " factors, lambda " << als.regularization << " (nu " << als.reg_exponent
               << "), alpha " << als.confidence.alpha << " -> NDCG@10 " << at.trials[at.best_index].ndcg
               << "; fusion N=" << ranker.candidates << " T=" << ranker.T << " w_max=" << ranker.w_max
               << " popularity_mix=" << ranker.popularity_mix << " -> " << fused.metric_name << " "

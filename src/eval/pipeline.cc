@@ -5,6 +5,7 @@
 
 #include "collab/als_model.h"
 #include "collab/popularity.h"
+#include "core/random.h"
 #include "eval/history_scorers.h"
 #include "eval/report.h"
 #include "model/trained_model.h"
@@ -13,6 +14,9 @@
 
 namespace hybridrec {
 namespace {
+
+// Seed stream of the warm ALS validation split (apart from the fusion folds' 1000 + i).
+constexpr uint64_t kAlsWarmStream = 2000;
 
 // The fusion options as the model manifest writes them (one list of fields for both).
 nlohmann::ordered_json RankerToJson(const RankerOptions& r) {
@@ -31,7 +35,37 @@ HistoryScoreFn PairHistoryScorer(const Model& model) {
 
 }  // namespace
 
+nlohmann::ordered_json TuningOutcome::AlsTuningJson(SplitProtocol split_protocol) const {
+  nlohmann::ordered_json j = als_tuning.ToJson();
+  if (als_protocol != split_protocol) j["validation_protocol"] = SplitProtocolName(als_protocol);
+  return j;
+}
+
 size_t FusionFolds(SplitProtocol protocol) { return protocol == SplitProtocol::kColdUsers ? 5 : 1; }
+
+Result<Split> AlsTuningSplit(const Dataset& dataset, const Split& split) {
+  if (split.options.protocol != SplitProtocol::kColdItems) return split;
+  // The tuning data: the train part, or (MakeTuningSplit: no train part) all of the dataset,
+  // whose interactions are exactly validation_train + validation, in the dataset's order.
+  const bool tuning_split = split.train.empty() && split.test.empty() &&
+                            split.validation_train.size() + split.validation.size() == dataset.interactions.size();
+  const std::vector<Interaction>& pool = tuning_split ? dataset.interactions : split.train;
+  if (pool.empty()) return Status::InvalidArgument("ALS tuning: the split has no training interactions");
+  SplitOptions so;
+  so.protocol = SplitProtocol::kRandom;
+  so.test_fraction = split.options.test_fraction;
+  so.seed = SplitSeed(split.options.seed, kAlsWarmStream);
+  const uint32_t nu = dataset.num_users(), ni = dataset.num_items();
+  HR_ASSIGN_OR_RETURN(Holdout h, SplitInteractions(pool, nu, ni, dataset.has_timestamps, so));
+  Split s;
+  s.options = so;
+  s.options.validation = true;
+  s.validation_train = std::move(h.train);
+  s.validation = std::move(h.test);
+  s.validation_train_matrix = BuildInteractionMatrix(nu, ni, s.validation_train);
+  s.validation_matrix = BuildInteractionMatrix(nu, ni, s.validation);
+  return s;
+}
 
 Result<TuningOutcome> TuneOnSplit(const Dataset& dataset, const Split& split, std::span<const float> embeddings,
                                   int dim, const TuningOptions& options) {
@@ -41,13 +75,15 @@ Result<TuningOutcome> TuneOnSplit(const Dataset& dataset, const Split& split, st
     return Status::InvalidArgument("tuning: the validation split is empty (too few interactions per user?)");
   TuningOutcome out;
   {
+    HR_ASSIGN_OR_RETURN(Split als_split, AlsTuningSplit(dataset, split));
     TuneOptions to;
     to.grid = options.als_grid;
     to.base = options.als;
     to.eval_threads = options.als.threads;
     to.quiet = options.quiet;
     to.fold_in_regularization = options.fold_in_regularization;
-    HR_ASSIGN_OR_RETURN(out.als_tuning, TuneAls(dataset, split, to));
+    HR_ASSIGN_OR_RETURN(out.als_tuning, TuneAls(dataset, als_split, to));
+    out.als_protocol = als_split.options.protocol;
     out.als = out.als_tuning.best;
   }
   FusionTuneOptions fo;
@@ -113,7 +149,7 @@ Result<PipelineRun> RunEvaluationPipeline(const Dataset& dataset, std::span<cons
   params["content"] = {{"encoder", options.content_encoder}, {"dimension", dim}};
   params["fusion"] = RankerToJson(run.ranker);
   if (run.tuning) {
-    params["tuning"] = run.tuning->als_tuning.ToJson();
+    params["tuning"] = run.tuning->AlsTuningJson(so.protocol);
     params["fusion_tuning"] = run.tuning->fusion_tuning.ToJson();
   }
   return run;

@@ -4,7 +4,10 @@
 //
 // The tuning sequence (TuneOnSplit) runs on a split's validation part only, never on its test
 // part:
-// 1. the ALS grid (eval/tune.h), selected by NDCG@10;
+// 1. the ALS grid (eval/tune.h), selected by NDCG@10. On cold-items the validation targets are
+//    items ALS has never seen, so every setting would score 0 and the first one would win;
+//    there ALS is tuned on a warm objective instead: a random-protocol validation split carved
+//    from the tuning data (AlsTuningSplit), where NDCG@10 tells the settings apart;
 // 2. the fusion grid (eval/fusion_tune.h, DefaultFusionGrid of the split's protocol) with the
 //    chosen ALS options, pooling FusionFolds(protocol) validation folds.
 //
@@ -49,13 +52,25 @@ struct TuningOutcome {
   AlsOptions als;        // chosen: options.als with the winning grid values
   RankerOptions ranker;  // chosen fusion options
   TuneResult als_tuning;
+  // Protocol of the validation split the ALS grid was scored on ("random" for cold-items, else
+  // the split's own protocol).
+  SplitProtocol als_protocol = SplitProtocol::kRandom;
   FusionTuneResult fusion_tuning;
+
+  // TuneResult::ToJson, plus "validation_protocol" when it is not the split's protocol.
+  nlohmann::ordered_json AlsTuningJson(SplitProtocol split_protocol) const;
 };
 
 // Validation folds the fusion grid pools: 5 for cold-users (it validates on 10% of the users
 // only; with 3 folds the picks of the co-occurrence weight and beta changed from seed to seed,
 // with 5 they agree), else 1.
 size_t FusionFolds(SplitProtocol protocol);
+
+// The split the ALS grid is scored on: `split` itself, except on cold-items, where it is a
+// random-protocol split (test_fraction of split.options, a seed derived from split.options.seed)
+// of the tuning data: split.train, or for a MakeTuningSplit split (no train part) the whole
+// dataset.
+Result<Split> AlsTuningSplit(const Dataset& dataset, const Split& split);
 
 // The tuning sequence described above. REQUIRES split.options.validation and a non-empty
 // validation part (InvalidArgument otherwise); embeddings num_items x dim (may be empty:

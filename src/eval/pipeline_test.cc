@@ -117,6 +117,7 @@ TEST(PipelineTest, EvaluatePathTunesWithTheSharedFunction) {
   const auto& params = run->result.params;
   for (const char* key : {"collab", "split", "content", "fusion", "tuning", "fusion_tuning"})
     EXPECT_TRUE(params.contains(key)) << key;
+  EXPECT_FALSE(params["tuning"].contains("validation_protocol"));  // random: ALS on the split itself
   EXPECT_EQ(params["content"]["encoder"], "test");
   ASSERT_EQ(run->result.models.size(), 4u);
 
@@ -156,6 +157,68 @@ TEST(PipelineTest, EvaluateLayoutAndTrainLayoutChooseTheSameOptions) {
     ASSERT_TRUE(train_path.ok()) << train_path.status().ToString();
     ExpectSameChoice(*evaluate_path, *train_path);
   }
+}
+
+TEST(PipelineTest, ColdItemsAlsGridIsScoredOnWarmItems) {
+  const Dataset ds = GroupedDataset();
+  const auto emb = GroupedEmbeddings();
+  SplitOptions so;
+  so.protocol = SplitProtocol::kColdItems;
+  so.cold_item_fraction = 0.2;
+  so.seed = 1;
+  so.validation = true;
+  auto split = MakeSplit(ds, so);
+  ASSERT_TRUE(split.ok()) << split.status().ToString();
+  const TuningOptions o = SmallTuning();
+
+  // On the cold-items validation targets ALS scores 0 for every setting: the grid cannot choose.
+  TuneOptions direct;
+  direct.grid = o.als_grid;
+  direct.base = o.als;
+  direct.eval_threads = 1;
+  auto tied = TuneAls(ds, *split, direct);
+  ASSERT_TRUE(tied.ok()) << tied.status().ToString();
+  for (const auto& t : tied->trials) EXPECT_EQ(t.ndcg, 0.0);
+
+  // The warm split: random protocol over the train part, no cold item in it.
+  auto warm = AlsTuningSplit(ds, *split);
+  ASSERT_TRUE(warm.ok()) << warm.status().ToString();
+  EXPECT_EQ(warm->options.protocol, SplitProtocol::kRandom);
+  EXPECT_EQ(warm->validation_train.size() + warm->validation.size(), split->train.size());
+  for (const Interaction& x : warm->validation)
+    EXPECT_FALSE(std::binary_search(split->cold_items.begin(), split->cold_items.end(), x.item));
+
+  auto tuned = TuneOnSplit(ds, *split, emb, kDim, o);
+  ASSERT_TRUE(tuned.ok()) << tuned.status().ToString();
+  EXPECT_EQ(tuned->als_protocol, SplitProtocol::kRandom);
+  const auto& trials = tuned->als_tuning.trials;
+  ASSERT_EQ(trials.size(), 4u);
+  const auto [lo, hi] = std::minmax_element(trials.begin(), trials.end(),
+                                            [](const TuneTrial& a, const TuneTrial& b) { return a.ndcg < b.ndcg; });
+  EXPECT_GT(hi->ndcg, 0.0);
+  EXPECT_GT(hi->ndcg, lo->ndcg);  // the settings are told apart
+  EXPECT_EQ(tuned->als_tuning.trials[tuned->als_tuning.best_index].ndcg, hi->ndcg);
+  EXPECT_EQ(tuned->AlsTuningJson(SplitProtocol::kColdItems)["validation_protocol"], "random");
+  // The fusion grid still runs on the cold-items validation part, by recall@20.
+  EXPECT_EQ(tuned->fusion_tuning.metric_name, "recall@20");
+}
+
+TEST(PipelineTest, ColdItemsTuningSplitUsesTheWholeDataset) {
+  const Dataset ds = GroupedDataset();
+  SplitOptions so;
+  so.protocol = SplitProtocol::kColdItems;
+  auto split = MakeTuningSplit(ds, so);
+  ASSERT_TRUE(split.ok()) << split.status().ToString();
+  auto warm = AlsTuningSplit(ds, *split);
+  ASSERT_TRUE(warm.ok()) << warm.status().ToString();
+  EXPECT_EQ(warm->validation_train.size() + warm->validation.size(), ds.interactions.size());
+  // Other protocols: the split itself.
+  so.protocol = SplitProtocol::kRandom;
+  auto random = MakeTuningSplit(ds, so);
+  ASSERT_TRUE(random.ok());
+  auto same = AlsTuningSplit(ds, *random);
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(same->validation.size(), random->validation.size());
 }
 
 TEST(PipelineTest, TuningNeedsAValidationPart) {
