@@ -1,13 +1,13 @@
 // `hybridrec evaluate`: split a dataset, (optionally) tune ALS and the fusion on a validation split
 // carved from train, fit popularity, content, collab and hybrid on train and print their ranking
-// metrics on test side by side (SPEC 6), optionally writing a report with charts (--report).
-// Thin: flags -> options structs -> eval/ library calls -> table or JSON.
+// metrics on test side by side, optionally writing a report with charts (--report).
+// Flags -> PipelineOptions -> RunEvaluationPipeline (eval/pipeline.h) per seed -> table or JSON.
 #include <algorithm>
 #include <cstdlib>
-#include <sstream>
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -15,21 +15,13 @@
 #include "cli/commands.h"
 #include "cli/ranker_flags.h"
 #include "collab/als.h"
-#include "collab/als_model.h"
-#include "collab/popularity.h"
 #include "content/content_model.h"
-#include "core/pca.h"
-#include "core/progress.h"
 #include "data/loader.h"
 #include "eval/evaluator.h"
-#include "eval/fusion_tune.h"
-#include "eval/history_scorers.h"
+#include "eval/pipeline.h"
 #include "eval/report.h"
 #include "eval/split.h"
-#include "eval/tune.h"
-#include "model/trained_model.h"
-#include "ranking/fusion_kernels.h"
-#include "ranking/recommenders.h"
+#include "ranking/hybrid_ranker.h"
 
 namespace hybridrec::cli {
 namespace {
@@ -65,25 +57,10 @@ struct EvaluateArgs {
   std::string report;
 };
 
-// The fusion options as the model manifest writes them (one list of fields for both).
-nlohmann::ordered_json RankerToJson(const RankerOptions& r) {
-  return nlohmann::ordered_json::parse(RankerOptionsToJson(r).dump());
-}
-
 std::string Short(double v) {
   std::ostringstream o;
   o << v;
   return o.str();
-}
-
-// A HistoryScoreFn over a ContentRecommender / HybridRecommender (cold-users protocol).
-template <typename Model>
-HistoryScoreFn PairHistoryScorer(const Model& model) {
-  return [&model](std::span<const uint32_t> items, std::span<const float> strengths, std::span<float> scores) {
-    std::vector<std::pair<uint32_t, float>> history(items.size());
-    for (size_t i = 0; i < items.size(); ++i) history[i] = {items[i], strengths[i]};
-    model.ScoreHistory(history, scores);
-  };
 }
 
 int Fail(const std::string& msg, int code = 1) {
@@ -99,104 +76,22 @@ bool Single(const std::vector<T>& values, F& field) {
   return true;
 }
 
-// One split + (tuning) + evaluation for one seed. Prints the tuning table unless --json.
-struct RunOutput {
-  EvaluationResult result;
-  RankerOptions ranker;  // the fusion options used on test
-  AlsOptions als;        // the ALS options used on test
-  Split split;
-};
 
-Result<RunOutput> RunOnce(const Dataset& dataset, const EvaluateArgs& a, const SplitOptions& base_split,
-                          AlsOptions als, const RankerOptions& base_ranker, const ContentModel& content,
-                          uint64_t seed, const std::string& save_dir) {
-  SplitOptions so = base_split;
-  so.seed = seed;
-  HR_ASSIGN_OR_RETURN(Split split, MakeSplit(dataset, so));
-  if (!save_dir.empty()) {
-    HR_RETURN_IF_ERROR(SaveSplit(dataset, split, save_dir));
-    if (!a.json) std::cout << "split written to " << save_dir << "\n";
-  }
-  als.seed = seed;
-  nlohmann::ordered_json tuning;
-  if (a.tune) {
-    TuneOptions to;
-    to.base = als;
-    to.eval_threads = a.threads;
-    to.quiet = a.quiet;
-    to.fold_in_regularization = a.ranker.collab.foldin_regularization;
-    if (!a.factors.empty()) to.grid.factors = a.factors;
-    if (!a.regularization.empty()) to.grid.regularization = a.regularization;
-    if (!a.alpha.empty()) to.grid.alpha = a.alpha;
-    if (!a.iterations.empty()) to.grid.iterations = a.iterations;
-    if (!a.reg_exponent.empty()) to.grid.reg_exponent = a.reg_exponent;
-    HR_ASSIGN_OR_RETURN(TuneResult tuned, TuneAls(dataset, split, to));
-    if (!a.json) {
-      std::cout << "ALS grid search on the validation split, seed " << seed << " (" << tuned.validation_users
-                << " users, NDCG@" << tuned.k << "):\n"
-                << tuned.FormatTable() << "\n";
-    }
-    als = tuned.best;
-    tuning = tuned.ToJson();
-  }
-  RankerOptions ranker = base_ranker;
-  nlohmann::ordered_json fusion_tuning;
-  if (a.tune) {
-    FusionTuneOptions fo;
-    fo.base = ranker;
-    fo.grid = DefaultFusionGrid(so.protocol, ranker);
-    fo.als = als;
-    fo.threads = a.threads;
-    fo.quiet = a.quiet || a.json;
-    // cold-users validates on 10% of the users only: pool five validation folds (with three the
-    // picks of the co-occurrence weight and beta changed from seed to seed; with five they agree).
-    fo.folds = so.protocol == SplitProtocol::kColdUsers ? 5 : 1;
-    HR_ASSIGN_OR_RETURN(FusionTuneResult tuned, TuneFusion(dataset, split, content.embeddings, content.dimension(), fo));
-    ranker = tuned.best_options();
-    fusion_tuning = tuned.ToJson();
-    if (!a.json) {
-      std::cout << "fusion grid on the validation split (" << tuned.trials.size() << " trials, hybrid "
-                << tuned.metric_name << "): flags " << Short(tuned.trials[0].metric) << " -> best "
-                << Short(tuned.trials[tuned.best].metric) << " with " << RankerOptionsToJson(ranker).dump() << "\n\n";
-    }
-  }
-  AlsModel collab(als);  // options validated before the run
-  PopularityModel popularity;
-  ContentRecommender content_model(content.embeddings, content.dimension(), als.confidence);
-  HybridRecommenderOptions ho;
-  ho.als = als;  // the same ALS options as collab
-  ho.ranker = ranker;
-  ho.threads = a.threads;
-  HybridRecommender hybrid(content.embeddings, content.dimension(), ho);
-  // Histories revealed by cold-users are scored by fold-in (the models never saw those users).
-  const std::vector<EvalModel> models = {{&popularity, PopularityHistoryScorer(popularity)},
-                                         {&content_model, PairHistoryScorer(content_model)},
-                                         {&collab, AlsFoldInScorer(collab, a.ranker.collab.foldin_regularization)},
-                                         {&hybrid, PairHistoryScorer(hybrid)}};
-  EvalOptions eo;
-  eo.ks = a.ks;
-  eo.threads = a.threads;
-  eo.quiet = a.quiet;
-  HR_ASSIGN_OR_RETURN(EvaluationResult result, Evaluate(dataset, split, models, eo));
-  result.params["collab"] = AlsOptionsToJson(als);
-  result.params["split"] = {{"test_fraction", a.test_fraction},
-                            {"train_interactions", split.train.size()},
-                            {"test_interactions", split.test.size()}};
-  if (so.protocol == SplitProtocol::kColdUsers) {
-    result.params["split"]["reveal"] = a.reveal;
-    result.params["split"]["revealed_interactions"] = split.revealed.size();
-    result.params["collab"]["fold_in_regularization"] =
-        a.ranker.collab.foldin_regularization < 0 ? als.regularization : a.ranker.collab.foldin_regularization;
-  }
-  result.params["content"] = {{"encoder", content.encoder ? content.encoder->name() : ""},
-                              {"dimension", content.dimension()}};
-  result.params["fusion"] = RankerToJson(ranker);
-  if (a.tune) {
-    result.params["tuning"] = tuning;
-    result.params["fusion_tuning"] = fusion_tuning;
-  }
-  RunOutput out{std::move(result), ranker, als, std::move(split)};
-  return out;
+// The tables printed after a tuned run, before its test table.
+void PrintTuning(const TuningOutcome& t, SplitProtocol protocol, uint64_t seed) {
+  const TuneResult& als = t.als_tuning;
+  std::cout << "ALS grid search on ";
+  if (t.als_protocol == protocol)
+    std::cout << "the validation split";
+  else
+    std::cout << "a " << SplitProtocolName(t.als_protocol) << " validation split of train (warm items)";
+  std::cout << ", seed " << seed << " (" << als.validation_users << " users, NDCG@" << als.k << "):\n"
+            << als.FormatTable() << "\n";
+  const FusionTuneResult& tuned = t.fusion_tuning;
+  const RankerOptions& ranker = t.ranker;
+  std::cout << "fusion grid on the validation split (" << tuned.trials.size() << " trials, hybrid "
+            << tuned.metric_name << "): flags " << Short(tuned.trials[0].metric) << " -> best "
+            << Short(tuned.trials[tuned.best].metric) << " with " << RankerOptionsToJson(ranker).dump() << "\n\n";
 }
 
 // tools/plot_report.py: $HYBRIDREC_PLOT_SCRIPT, else next to the source tree the binary was built
@@ -228,51 +123,6 @@ void PrintPaired(const EvaluationResult& r) {
   }
 }
 
-// Data of the report's charts: adaptive weight curve, item-embedding PCA, ALS loss by iteration.
-nlohmann::ordered_json ChartData(const Dataset& dataset, const RunOutput& run, const ContentModel& content) {
-  nlohmann::ordered_json charts;
-  const InteractionMatrix& train = run.split.train_matrix;
-  std::vector<size_t> sizes;
-  size_t max_size = 0;
-  for (uint32_t u = 0; u < train.num_users(); ++u) {
-    size_t n = train.by_user.RowLength(u);
-    if (n == 0) continue;
-    sizes.push_back(n);
-    max_size = std::max(max_size, n);
-  }
-  std::vector<size_t> xs;
-  std::vector<float> ws;
-  for (size_t n = 0; n <= std::max<size_t>(max_size, 100); ++n) {
-    xs.push_back(n);
-    ws.push_back(AdaptiveWeight(n, run.ranker.T, run.ranker.w_max, true));
-  }
-  charts["weight_curve"] = {{"T", run.ranker.T}, {"w_max", run.ranker.w_max}, {"sizes", xs}, {"w", ws},
-                            {"history_sizes", sizes}};
-  const size_t n = content.num_items();
-  const auto dim = static_cast<size_t>(content.dimension());
-  if (n > 0 && dim > 0) {
-    std::vector<float> p = Pca2D(content.embeddings, n, dim);
-    std::vector<float> x(n), y(n);
-    std::vector<std::string> genre(n);
-    for (size_t i = 0; i < n; ++i) {
-      x[i] = p[2 * i];
-      y[i] = p[2 * i + 1];
-      const auto& g = dataset.item_info[i].genres;
-      genre[i] = g.empty() ? "(none)" : g[0];
-    }
-    charts["pca"] = {{"encoder", content.encoder->name()}, {"x", x}, {"y", y}, {"genre", genre}};
-  }
-  AlsOptions lo = run.als;
-  lo.compute_loss = true;
-  lo.quiet = true;
-  AlsModel model(lo);
-  FitInput in;
-  in.dataset = &dataset;
-  in.train = &train;
-  if (model.Fit(in).ok()) charts["als_loss"] = model.loss_history();
-  return charts;
-}
-
 int RunEvaluate(const EvaluateArgs& a) {
   // Usage checks first, so a bad flag fails fast with exit code 2.
   auto protocol = ParseSplitProtocol(a.protocol);
@@ -301,7 +151,7 @@ int RunEvaluate(const EvaluateArgs& a) {
   } catch (const std::invalid_argument& e) {
     return Fail(e.what(), 2);
   }
-  RankerOptions ranker = a.ranker;
+  const RankerOptions ranker = a.ranker;
   try {
     ranker.Validate();
   } catch (const std::invalid_argument& e) {
@@ -325,25 +175,39 @@ int RunEvaluate(const EvaluateArgs& a) {
   if (!content.ok()) return Fail(content.status().message());
   if (!a.quiet && !a.json && !encoder_message.empty()) std::cerr << encoder_message << "\n";
 
-  SplitOptions so;
-  so.protocol = *protocol;
-  so.test_fraction = a.test_fraction;
-  so.reveal = a.reveal;
-  so.validation = a.tune;
+  PipelineOptions po;
+  po.split.protocol = *protocol;
+  po.split.test_fraction = a.test_fraction;
+  po.split.reveal = a.reveal;
+  po.tune = a.tune;
+  po.ks = a.ks;
+  po.content_encoder = content->encoder ? content->encoder->name() : "";
+  po.tuning.als = als;
+  po.tuning.ranker = ranker;
+  po.tuning.fold_in_regularization = a.ranker.collab.foldin_regularization;
+  po.tuning.quiet = a.quiet;
+  if (!a.factors.empty()) po.tuning.als_grid.factors = a.factors;
+  if (!a.regularization.empty()) po.tuning.als_grid.regularization = a.regularization;
+  if (!a.alpha.empty()) po.tuning.als_grid.alpha = a.alpha;
+  if (!a.iterations.empty()) po.tuning.als_grid.iterations = a.iterations;
+  if (!a.reg_exponent.empty()) po.tuning.als_grid.reg_exponent = a.reg_exponent;
   std::vector<EvaluationResult> runs;
-  std::unique_ptr<RunOutput> first;
+  std::unique_ptr<PipelineRun> first;
   for (uint64_t seed : seeds) {
     std::string save_dir = a.save_split;
     if (!save_dir.empty() && seeds.size() > 1) save_dir += "/seed-" + std::to_string(seed);
-    auto out = RunOnce(*dataset, a, so, als, ranker, *content, seed, save_dir);
+    po.save_split = save_dir;
+    auto out = RunEvaluationPipeline(*dataset, content->embeddings, content->dimension(), po, seed);
     if (!out.ok()) return Fail(out.status().message());
     if (!a.json) {
+      if (!save_dir.empty()) std::cout << "split written to " << save_dir << "\n";
+      if (out->tuning) PrintTuning(*out->tuning, *protocol, seed);
       std::cout << FormatTable(out->result);
       PrintPaired(out->result);
       if (seeds.size() > 1) std::cout << "\n";
     }
     runs.push_back(out->result);
-    if (!first) first = std::make_unique<RunOutput>(std::move(out).value());
+    if (!first) first = std::make_unique<PipelineRun>(std::move(out).value());
   }
   nlohmann::ordered_json summary_json;
   if (runs.size() > 1) {
@@ -355,8 +219,8 @@ int RunEvaluate(const EvaluateArgs& a) {
     nlohmann::ordered_json report;
     report["evaluation"] = runs[0].ToJson();
     if (runs.size() > 1) report["summary"] = summary_json;
-    report["fusion"] = RankerToJson(first->ranker);
-    report["charts"] = ChartData(*dataset, *first, *content);
+    report["fusion"] = first->result.params["fusion"];
+    report["charts"] = ReportChartData(*dataset, *first, *content);
     ReportOptions ro;
     ro.plot_script = FindPlotScript();
     auto files = WriteReport(a.report, report, ro);

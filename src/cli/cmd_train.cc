@@ -1,5 +1,5 @@
 // `hybridrec train`: load a dataset, fit the popularity and ALS models on all of it and write a
-// model directory (SPEC 8). Thin: flags -> options -> library -> summary.
+// model directory. Flags -> options -> library calls (--tune: eval/pipeline.h) -> summary.
 #include <algorithm>
 #include <iostream>
 #include <span>
@@ -15,8 +15,8 @@
 #include "data/loader.h"
 #include "index/index_factory.h"
 #include "eval/fusion_tune.h"
+#include "eval/pipeline.h"
 #include "eval/split.h"
-#include "eval/tune.h"
 #include "model/trained_model.h"
 
 namespace hybridrec::cli {
@@ -36,54 +36,44 @@ struct TrainArgs {
   uint64_t tune_seed = 0;
 };
 
-// --tune: ALS grid (eval/tune.h) then fusion grid (eval/fusion_tune.h) on a validation split of
-// `protocol` carved from the whole dataset; writes the winners into `als` / `ranker` (keeping
-// the flags' threads, solver and seed) and a summary into `out`.
+// --tune: the tuning sequence of `evaluate` (eval/pipeline.h TuneOnSplit) on a validation split
+// of `protocol` carved from the whole dataset; writes the winners into `als` / `ranker` and a
+// summary into `out`.
 Status TuneForTraining(const Dataset& d, SplitProtocol protocol, const TrainArgs& a, const ContentModel* content,
                        AlsOptions& als, RankerOptions& ranker, nlohmann::json& out) {
   SplitOptions so;
   so.protocol = protocol;
   so.seed = a.tune_seed;
   HR_ASSIGN_OR_RETURN(Split split, MakeTuningSplit(d, so));
-  TuneOptions to;
-  to.base = als;
-  to.base.quiet = true;
-  to.eval_threads = als.threads;
+  TuningOptions to;
+  to.als = als;
+  to.ranker = ranker;
+  to.fold_in_regularization = ranker.collab.foldin_regularization;
   to.quiet = a.quiet;
-  HR_ASSIGN_OR_RETURN(TuneResult tuned, TuneAls(d, split, to));
-  const AlsOptions keep = als;
-  als = tuned.best;
-  als.threads = keep.threads;
-  als.quiet = keep.quiet;
-  als.compute_loss = keep.compute_loss;
-  FusionTuneOptions fo;
-  fo.base = ranker;
-  fo.grid = DefaultFusionGrid(protocol, ranker);
-  fo.als = als;
-  fo.threads = als.threads;
-  fo.quiet = a.quiet;
-  fo.folds = protocol == SplitProtocol::kColdUsers ? 5 : 1;  // few validation users: pool 5 folds (as evaluate)
   std::span<const float> emb;
   int dim = 0;
   if (content != nullptr) {
     emb = content->embeddings;
     dim = content->dimension();
   }
-  HR_ASSIGN_OR_RETURN(FusionTuneResult fused, TuneFusion(d, split, emb, dim, fo));
-  ranker = fused.best_options();
+  HR_ASSIGN_OR_RETURN(TuningOutcome tuned, TuneOnSplit(d, split, emb, dim, to));
+  als = tuned.als;
+  ranker = tuned.ranker;
+  const TuneResult& at = tuned.als_tuning;
+  const FusionTuneResult& fused = tuned.fusion_tuning;
   out = {{"protocol", SplitProtocolName(protocol)},
          {"seed", a.tune_seed},
          {"validation_interactions", split.validation.size()},
-         {"als", nlohmann::json::parse(tuned.ToJson().dump())},
+         {"als", nlohmann::json::parse(tuned.AlsTuningJson(protocol).dump())},
          {"fusion", nlohmann::json::parse(fused.ToJson().dump())}};
   out["als"].erase("trials");
   if (!a.quiet) {
-    std::cerr << "tuned on a " << SplitProtocolName(protocol) << " validation split: ALS " << als.factors
-              << " factors, lambda " << als.regularization << " (nu " << als.reg_exponent << "), alpha "
-              << als.confidence.alpha << " -> NDCG@10 " << tuned.trials[tuned.best_index].ndcg << "; fusion N="
-              << ranker.candidates << " T=" << ranker.T << " w_max=" << ranker.w_max << " popularity_mix="
-              << ranker.popularity.mix << " -> " << fused.metric_name << " " << fused.trials[fused.best].metric
-              << " (base " << fused.trials[0].metric << ")\n";
+    std::cerr << "tuned on a " << SplitProtocolName(protocol) << " validation split: ALS";
+    if (tuned.als_protocol != protocol) std::cerr << " (on a " << SplitProtocolName(tuned.als_protocol) << " split)";
+    std::cerr << " " << als.factors << " factors, lambda " << als.regularization << " (nu " << als.reg_exponent
+              << "), alpha " << als.confidence.alpha << " -> NDCG@10 " << at.trials[at.best_index].ndcg
+              << "; fusion " << RankerOptionsToJson(ranker).dump() << " -> " << fused.metric_name << " "
+              << fused.trials[fused.best].metric << " (base " << fused.trials[0].metric << ")\n";
   }
   return Status::Ok();
 }

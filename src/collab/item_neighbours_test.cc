@@ -58,7 +58,9 @@ TEST(ItemNeighbours, WeightsAreCooccurrenceOverPopularityPowers) {
     const auto js = nb.Items(i);
     const auto ws = nb.Weights(i);
     for (size_t q = 0; q < js.size(); ++q) {
-      if (q > 0) EXPECT_LT(js[q - 1], js[q]);  // ascending
+      if (q > 0) {
+        EXPECT_LT(js[q - 1], js[q]);  // ascending
+      }
       EXPECT_NE(js[q], i);
       const double want = c[{i, js[q]}] / std::pow(pop[i], 0.5) / std::pow(pop[js[q]], 0.3);
       EXPECT_NEAR(ws[q], want, 1e-5 * want) << i << " " << js[q];

@@ -1,6 +1,8 @@
-// Progress display for long jobs (training, embedding, evaluation) on an interactive terminal.
-// Writes a single self-overwriting line to stderr when stderr is a TTY and not quiet;
-// otherwise prints nothing. Not thread-safe: call Update from one thread.
+// Progress display for long jobs (training, embedding, evaluation, tuning grids) on stderr.
+// Unless quiet: on a terminal, a single self-overwriting line with a bar; otherwise (a log
+// file, a pipe) a plain line at most every `log_interval_s` seconds, and a final "done" line
+// when a plain line was written, so jobs shorter than the interval leave logs untouched.
+// Not thread-safe: call Update from one thread.
 #pragma once
 
 #include <chrono>
@@ -11,8 +13,10 @@ namespace hybridrec {
 
 class Progress {
  public:
+  static constexpr double kDefaultLogIntervalSeconds = 15.0;
+
   // `total` = 0 means unknown. `quiet` forces silence (e.g. --quiet).
-  Progress(std::string label, size_t total, bool quiet);
+  Progress(std::string label, size_t total, bool quiet, double log_interval_s = kDefaultLogIntervalSeconds);
   ~Progress();
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
@@ -31,6 +35,9 @@ class Progress {
   std::string label_;
   size_t total_;
   bool active_;
+  bool tty_;                  // bar on a terminal, else plain lines
+  double log_interval_s_;
+  bool logged_ = false;       // a plain line was written
   bool finished_ = false;
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_draw_{};

@@ -9,6 +9,7 @@
 
 #include "core/scratch.h"
 #include "core/topk.h"
+#include "core/vector_kernels.h"
 #include "ranking/signal_registry.h"
 
 namespace hybridrec {
@@ -16,12 +17,6 @@ namespace {
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
-
-float InvNorm(const float* v, size_t n) {
-  double n2 = 0.0;
-  for (size_t c = 0; c < n; ++c) n2 += static_cast<double>(v[c]) * v[c];
-  return n2 > 0.0 ? static_cast<float>(1.0 / std::sqrt(n2)) : 0.f;
-}
 
 // order[0, n) = items 0..n-1 by popularity, best first (NaN last; ties by ascending index).
 void SortByPopularity(std::span<const float> pop, uint32_t* order, size_t n) {

@@ -2,21 +2,11 @@
 
 #include <algorithm>
 
+#include "core/vector_kernels.h"
 #include "ranking/ranker_options.h"
 
 namespace hybridrec {
 namespace {
-
-// Eight independent partial sums so the compiler can vectorise.
-float Dot(const float* a, const float* b, size_t n) {
-  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  size_t j = 0;
-  for (; j + 8 <= n; j += 8)
-    for (size_t t = 0; t < 8; ++t) acc[t] += a[j + t] * b[j + t];
-  float s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-  for (; j < n; ++j) s += a[j] * b[j];
-  return s;
-}
 
 class ContentSignal final : public Signal {
  public:

@@ -58,7 +58,9 @@ TEST(HybridRankerCooccurrence, AddsTheZScoredItemKnnScore) {
                 1e-5);
     any_z = any_z || resp.z(a, "cooccurrence") != 0.f;
     for (const auto& b : resp.items)
-      if (want[a.item] > want[b.item] + 1e-6) EXPECT_GT(resp.z(a, "cooccurrence"), resp.z(b, "cooccurrence"));
+      if (want[a.item] > want[b.item] + 1e-6) {
+        EXPECT_GT(resp.z(a, "cooccurrence"), resp.z(b, "cooccurrence"));
+      }
   }
   EXPECT_TRUE(any_z);
   // Fading: g_u = weight x (1 - |history| / cooccurrence_T) = 1.5 x (1 - 3 / 6).

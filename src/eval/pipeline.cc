@@ -1,0 +1,203 @@
+#include "eval/pipeline.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "collab/als_model.h"
+#include "collab/popularity.h"
+#include "core/pca.h"
+#include "core/random.h"
+#include "eval/history_scorers.h"
+#include "eval/report.h"
+#include "model/trained_model.h"
+#include "ranking/fusion_kernels.h"
+#include "ranking/recommenders.h"
+
+namespace hybridrec {
+namespace {
+
+// Seed stream of the warm ALS validation split (apart from the fusion folds' 1000 + i).
+constexpr uint64_t kAlsWarmStream = 2000;
+
+// The fusion options as the model manifest writes them (one list of fields for both).
+nlohmann::ordered_json RankerToJson(const RankerOptions& r) {
+  return nlohmann::ordered_json::parse(RankerOptionsToJson(r).dump());
+}
+
+// A HistoryScoreFn over a ContentRecommender / HybridRecommender (cold-users protocol).
+template <typename Model>
+HistoryScoreFn PairHistoryScorer(const Model& model) {
+  return [&model](std::span<const uint32_t> items, std::span<const float> strengths, std::span<float> scores) {
+    std::vector<std::pair<uint32_t, float>> history(items.size());
+    for (size_t i = 0; i < items.size(); ++i) history[i] = {items[i], strengths[i]};
+    model.ScoreHistory(history, scores);
+  };
+}
+
+}  // namespace
+
+nlohmann::ordered_json TuningOutcome::AlsTuningJson(SplitProtocol split_protocol) const {
+  nlohmann::ordered_json j = als_tuning.ToJson();
+  if (als_protocol != split_protocol) j["validation_protocol"] = SplitProtocolName(als_protocol);
+  return j;
+}
+
+size_t FusionFolds(SplitProtocol protocol) { return protocol == SplitProtocol::kColdUsers ? 5 : 1; }
+
+Result<Split> AlsTuningSplit(const Dataset& dataset, const Split& split) {
+  if (split.options.protocol != SplitProtocol::kColdItems) return split;
+  // The tuning data: the train part, or (MakeTuningSplit: no train part) all of the dataset,
+  // whose interactions are exactly validation_train + validation, in the dataset's order.
+  const bool tuning_split = split.train.empty() && split.test.empty() &&
+                            split.validation_train.size() + split.validation.size() == dataset.interactions.size();
+  const std::vector<Interaction>& pool = tuning_split ? dataset.interactions : split.train;
+  if (pool.empty()) return Status::InvalidArgument("ALS tuning: the split has no training interactions");
+  SplitOptions so;
+  so.protocol = SplitProtocol::kRandom;
+  so.test_fraction = split.options.test_fraction;
+  so.seed = SplitSeed(split.options.seed, kAlsWarmStream);
+  const uint32_t nu = dataset.num_users(), ni = dataset.num_items();
+  HR_ASSIGN_OR_RETURN(Holdout h, SplitInteractions(pool, nu, ni, dataset.has_timestamps, so));
+  Split s;
+  s.options = so;
+  s.options.validation = true;
+  s.validation_train = std::move(h.train);
+  s.validation = std::move(h.test);
+  s.validation_train_matrix = BuildInteractionMatrix(nu, ni, s.validation_train);
+  s.validation_matrix = BuildInteractionMatrix(nu, ni, s.validation);
+  return s;
+}
+
+Result<TuningOutcome> TuneOnSplit(const Dataset& dataset, const Split& split, std::span<const float> embeddings,
+                                  int dim, const TuningOptions& options) {
+  if (!split.options.validation)
+    return Status::InvalidArgument("tuning needs a split with a validation part (SplitOptions::validation)");
+  if (split.validation.empty())
+    return Status::InvalidArgument("tuning: the validation split is empty (too few interactions per user?)");
+  TuningOutcome out;
+  {
+    HR_ASSIGN_OR_RETURN(Split als_split, AlsTuningSplit(dataset, split));
+    TuneOptions to;
+    to.grid = options.als_grid;
+    to.base = options.als;
+    to.eval_threads = options.als.threads;
+    to.quiet = options.quiet;
+    to.fold_in_regularization = options.fold_in_regularization;
+    HR_ASSIGN_OR_RETURN(out.als_tuning, TuneAls(dataset, als_split, to));
+    out.als_protocol = als_split.options.protocol;
+    out.als = out.als_tuning.best;
+  }
+  FusionTuneOptions fo;
+  fo.base = options.ranker;
+  fo.grid = DefaultFusionGrid(split.options.protocol, options.ranker);
+  fo.als = out.als;
+  fo.threads = options.als.threads;
+  fo.quiet = options.quiet;
+  fo.folds = FusionFolds(split.options.protocol);
+  HR_ASSIGN_OR_RETURN(out.fusion_tuning, TuneFusion(dataset, split, embeddings, dim, fo));
+  out.ranker = out.fusion_tuning.best_options();
+  return out;
+}
+
+Result<PipelineRun> RunEvaluationPipeline(const Dataset& dataset, std::span<const float> embeddings, int dim,
+                                          const PipelineOptions& options, uint64_t seed) {
+  SplitOptions so = options.split;
+  so.seed = seed;
+  so.validation = options.tune;
+  PipelineRun run;
+  HR_ASSIGN_OR_RETURN(run.split, MakeSplit(dataset, so));
+  if (!options.save_split.empty()) HR_RETURN_IF_ERROR(SaveSplit(dataset, run.split, options.save_split));
+  const float fold_in = options.tuning.fold_in_regularization;
+  run.als = options.tuning.als;
+  run.als.seed = seed;
+  run.ranker = options.tuning.ranker;
+  if (options.tune) {
+    TuningOptions to = options.tuning;
+    to.als = run.als;
+    HR_ASSIGN_OR_RETURN(run.tuning, TuneOnSplit(dataset, run.split, embeddings, dim, to));
+    run.als = run.tuning->als;
+    run.ranker = run.tuning->ranker;
+  }
+
+  AlsModel collab(run.als);  // options validated by the caller
+  PopularityModel popularity;
+  ContentRecommender content_model(embeddings, dim, run.als.confidence);
+  HybridRecommenderOptions ho;
+  ho.als = run.als;  // the same ALS options as collab
+  ho.ranker = run.ranker;
+  ho.threads = run.als.threads;
+  HybridRecommender hybrid(embeddings, dim, ho);
+  // Histories revealed by cold-users are scored by fold-in (the models never saw those users).
+  const std::vector<EvalModel> models = {{&popularity, PopularityHistoryScorer(popularity)},
+                                         {&content_model, PairHistoryScorer(content_model)},
+                                         {&collab, AlsFoldInScorer(collab, fold_in)},
+                                         {&hybrid, PairHistoryScorer(hybrid)}};
+  EvalOptions eo;
+  eo.ks = options.ks;
+  eo.threads = run.als.threads;
+  eo.quiet = options.tuning.quiet;
+  HR_ASSIGN_OR_RETURN(run.result, Evaluate(dataset, run.split, models, eo));
+  nlohmann::ordered_json& params = run.result.params;
+  params["collab"] = AlsOptionsToJson(run.als);
+  params["split"] = {{"test_fraction", so.test_fraction},
+                     {"train_interactions", run.split.train.size()},
+                     {"test_interactions", run.split.test.size()}};
+  if (so.protocol == SplitProtocol::kColdUsers) {
+    params["split"]["reveal"] = so.reveal;
+    params["split"]["revealed_interactions"] = run.split.revealed.size();
+    params["collab"]["fold_in_regularization"] = fold_in < 0 ? run.als.regularization : fold_in;
+  }
+  params["content"] = {{"encoder", options.content_encoder}, {"dimension", dim}};
+  params["fusion"] = RankerToJson(run.ranker);
+  if (run.tuning) {
+    params["tuning"] = run.tuning->AlsTuningJson(so.protocol);
+    params["fusion_tuning"] = run.tuning->fusion_tuning.ToJson();
+  }
+  return run;
+}
+
+nlohmann::ordered_json ReportChartData(const Dataset& dataset, const PipelineRun& run, const ContentModel& content) {
+  nlohmann::ordered_json charts;
+  const InteractionMatrix& train = run.split.train_matrix;
+  std::vector<size_t> sizes;
+  size_t max_size = 0;
+  for (uint32_t u = 0; u < train.num_users(); ++u) {
+    size_t n = train.by_user.RowLength(u);
+    if (n == 0) continue;
+    sizes.push_back(n);
+    max_size = std::max(max_size, n);
+  }
+  std::vector<size_t> xs;
+  std::vector<float> ws;
+  for (size_t n = 0; n <= std::max<size_t>(max_size, 100); ++n) {
+    xs.push_back(n);
+    ws.push_back(AdaptiveWeight(n, run.ranker.T, run.ranker.w_max, true));
+  }
+  charts["weight_curve"] = {{"T", run.ranker.T}, {"w_max", run.ranker.w_max}, {"sizes", xs}, {"w", ws},
+                            {"history_sizes", sizes}};
+  const size_t n = content.num_items();
+  const auto dim = static_cast<size_t>(content.dimension());
+  if (n > 0 && dim > 0) {
+    std::vector<float> p = Pca2D(content.embeddings, n, dim);
+    std::vector<float> x(n), y(n);
+    std::vector<std::string> genre(n);
+    for (size_t i = 0; i < n; ++i) {
+      x[i] = p[2 * i];
+      y[i] = p[2 * i + 1];
+      const auto& g = dataset.item_info[i].genres;
+      genre[i] = g.empty() ? "(none)" : g[0];
+    }
+    charts["pca"] = {{"encoder", content.encoder->name()}, {"x", x}, {"y", y}, {"genre", genre}};
+  }
+  AlsOptions lo = run.als;
+  lo.compute_loss = true;
+  lo.quiet = true;
+  AlsModel model(lo);
+  FitInput in;
+  in.dataset = &dataset;
+  in.train = &train;
+  if (model.Fit(in).ok()) charts["als_loss"] = model.loss_history();
+  return charts;
+}
+
+}  // namespace hybridrec
