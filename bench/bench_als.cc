@@ -1,4 +1,4 @@
-// ALS benchmarks and the quality experiment of the collaborative layer (issue 2).
+// ALS benchmarks and the quality experiment of the collaborative layer.
 //
 // A plain main printing figures (medians of repeated runs), not Google Benchmark: the figures
 // we need are whole-fit times, per-iteration times, throughput and peak RSS of a process, which

@@ -1,4 +1,4 @@
-// Vector index benchmark (issue 3): build time, recall@10 against exact search and single-query
+// Vector index benchmark: build time, recall@10 against exact search and single-query
 // latency (p50 / p99) for the exact FAISS flat index and HNSW, on synthetic unit vectors.
 //
 // A plain main printing figures, like bench_als: build time is measured once per process and

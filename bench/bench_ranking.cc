@@ -1,4 +1,4 @@
-// Hybrid ranking benchmark on ML-100K with the LSA encoder (issue 4 speed targets, plus a quick
+// Hybrid ranking benchmark on ML-100K with the LSA encoder (speed, plus a quick
 // quality sanity check of the ranking layer on its own).
 //
 //   bench_ranking [data=DIR] [threads=2] [T=20] [w_max=1] [N=200] [mix=0] [foldin_reg=-1]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# HTTP benchmark of `hybridrec serve` (issue 5): wrk on loopback against a trained ML-100K model.
+# HTTP benchmark of `hybridrec serve`: wrk on loopback against a trained ML-100K model.
 #  1. GET /v1/users/{random known user}/recommendations?k=10
 #  2. the same with 10% POST /v1/events (random known user, random item; persisted, synchronous=FULL)
 # Prints requests/s, p50/p99 latency, non-2xx and socket errors, and the server's RSS before and

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Soak test of `hybridrec serve` (issue 6): bounded mixed traffic on loopback against a trained
+# Soak test of `hybridrec serve`: bounded mixed traffic on loopback against a trained
 # ML-100K model, in consecutive slices so latency and memory can be followed over time.
 # Mix per request: 62% GET recommendations of a random known user, 10% POST /v1/events,
 # 0.1% POST /v1/items (a new item each time), 15% GET /v1/search, 7.5% GET similar items,

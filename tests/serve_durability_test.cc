@@ -1,5 +1,5 @@
 // Durability: every event the server acknowledged (2xx) survives a SIGKILL in the middle of a
-// stream of posts and is there after a restart on the same database (SPEC 7, issue 5).
+// stream of posts and is there after a restart on the same database.
 #include <gtest/gtest.h>
 
 #include <atomic>

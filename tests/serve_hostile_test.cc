@@ -1,4 +1,4 @@
-// Hostile HTTP input (issue 6): nothing a client sends crashes the server, leaves a partial write
+// Hostile HTTP input: nothing a client sends crashes the server, leaves a partial write
 // or holds a worker for long; every refusal is a 4xx with the JSON error shape.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

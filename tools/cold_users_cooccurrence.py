@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Research probe for issue 4 (cold users): how far an item co-occurrence signal gets on the
+"""Research probe for cold users: how far an item co-occurrence signal gets on the
 cold-users splits hybridrec evaluates, next to popularity. Not part of the product: the signal it
 found is built into the ranker (RankerOptions::cooccurrence_*, src/collab/item_neighbours.h).
 

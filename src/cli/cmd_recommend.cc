@@ -1,5 +1,5 @@
 // `hybridrec recommend` and `hybridrec similar`: read a trained model directory and print the
-// hybrid ranker's answer (SPEC 5): path taken, weight used, component scores and, on request,
+// hybrid ranker's answer: path taken, weight used, component scores and, on request,
 // the history items that explain each recommendation.
 #include <iomanip>
 #include <iostream>

@@ -1,4 +1,4 @@
-// `hybridrec serve`: the HTTP service (SPEC 7; docs/api.md). Flags -> ServeOptions -> an
+// `hybridrec serve`: the HTTP service (docs/api.md). Flags -> ServeOptions -> an
 // HttpServer (serve/server.h), run as a process: until SIGINT/SIGTERM (graceful stop), with
 // SIGHUP reloading the model.
 #include <malloc.h>

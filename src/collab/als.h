@@ -1,4 +1,4 @@
-// Options of implicit-feedback ALS (Hu, Koren, Volinsky 2008), SPEC 3.
+// Options of implicit-feedback ALS (Hu, Koren, Volinsky 2008),
 //
 // The model itself is collab/als_model.h (AlsModel); the math lives in pure kernels
 // (collab/als_kernels.h). This header only holds the plain option types so that the CLI, the
@@ -21,7 +21,7 @@ enum class AlsSolver {
 Result<AlsSolver> ParseAlsSolver(const std::string& name);  // "cg" | "cholesky"
 std::string AlsSolverName(AlsSolver solver);
 
-// Objective minimised (SPEC 3, with per-row regularisation):
+// Objective minimised (with per-row regularisation):
 //   sum_{u,i} c_ui (p_ui - x_u . y_i)^2 + sum_u lambda_u ||x_u||^2 + sum_i lambda_i ||y_i||^2
 // with p_ui = 1 for observed pairs, c_ui from `confidence` (1 for unobserved pairs) and
 //   lambda_r = regularization * (n_r + reg_offset)^reg_exponent

@@ -50,7 +50,7 @@ void SolveRowCholesky(std::span<const float> gram, float reg, std::span<const fl
 std::vector<double> SolveRowReference(std::span<const float> y, uint32_t n, int k, float reg,
                                       std::span<const uint32_t> indices, std::span<const float> conf);
 
-// The SPEC 3 objective computed exactly over all (u, i) pairs, in double:
+// The ALS objective computed exactly over all (u, i) pairs, in double:
 //   sum_{u,i} c_ui (p_ui - x_u.y_i)^2 + sum_u reg_u ||x_u||^2 + sum_i reg_i ||y_i||^2.
 // Unobserved pairs are summed through x_u^T (Y^T Y) x_u (exact algebra, no sampling) and
 // corrected on the observed pairs. indptr/indices/conf describe the user-major (CSR) matrix of

@@ -1,4 +1,4 @@
-// AlsModel: implicit-feedback matrix factorisation trained with ALS (SPEC 3), a Recommender.
+// AlsModel: implicit-feedback matrix factorisation trained with ALS, a Recommender.
 //
 // Fit runs `iterations` sweeps (all users given Y, then all items given X) with the CG or
 // Cholesky row solvers of collab/als_kernels.h, threads over rows (core/parallel.h). The result

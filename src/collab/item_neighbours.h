@@ -8,7 +8,7 @@
 // Used by the ranker's co-occurrence signal (RankerOptions::cooccurrence_*): a user with history
 // H scores item j as sum_{i in H} w_ij. With a handful of items (the cold-users protocol) this
 // "users who took these also took" signal ranks better than a factor folded in from five items
-// (issue 4 note, session 5). alpha discounts popular history items, beta popular targets.
+// alpha discounts popular history items, beta popular targets.
 //
 // Cost: O(sum over users of |row|^2) time, O(max_neighbours x items) memory. Deterministic
 // whatever the thread count (each row is computed independently). Thread-safety: the table is

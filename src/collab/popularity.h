@@ -1,4 +1,4 @@
-// PopularityModel: the non-personalised baseline (and the cold-start fallback of SPEC 4).
+// PopularityModel: the non-personalised baseline (and the cold-start fallback).
 // score(u, i) = number of distinct training users who interacted with item i (the default,
 // robust to users with huge strengths), or the summed raw strength of item i when
 // `sum_strength` is set. Every user gets the same scores. Immutable after Fit; const methods

@@ -1,4 +1,4 @@
-// ContentModel: the content half of a trained model (SPEC 2): the text encoder, the catalogue's
+// ContentModel: the content half of a trained model: the text encoder, the catalogue's
 // item embeddings (n x d, unit rows) and a vector index over them, plus the item ids and
 // titles needed to answer `search` / `similar`. Built from a Dataset, saved to and reloaded
 // from a model directory.

@@ -1,4 +1,4 @@
-// Choosing a TextEncoder (`--encoder minilm|lsa|auto`, SPEC 2) and reopening a saved one.
+// Choosing a TextEncoder (`--encoder minilm|lsa|auto`) and reopening a saved one.
 // `auto` uses MiniLM when its model folder holds the weights (model.safetensors), else fits
 // LSA on the catalogue, and reports which it used in a one-line message (on fallback, also
 // how to get the MiniLM weights). Stateless and thread-safe.

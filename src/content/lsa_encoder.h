@@ -1,4 +1,4 @@
-// LsaEncoder: the no-download text encoder (SPEC 2 fallback). Latent semantic analysis:
+// LsaEncoder: the no-download text encoder (the fallback). Latent semantic analysis:
 // TF-IDF over word unigrams and bigrams (sublinear tf 1 + log tf, smoothed idf
 // log((1 + n) / (1 + df)) + 1, terms kept when they occur in at least min_df documents, rows
 // L2-normalised), projected onto the top d right singular vectors of the document-term matrix

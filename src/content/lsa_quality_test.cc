@@ -1,4 +1,4 @@
-// Quality sanity of the encoders on the real MovieLens-100K catalogue (SPEC 2, issue 3):
+// Quality sanity of the encoders on the real MovieLens-100K catalogue:
 // Toy Story's nearest items and the query "animated children's adventure" should be
 // animation or children's films. The catalogue is read here directly from u.item so this test
 // does not depend on the data layer; it is skipped when the dataset is not present, and the

@@ -1,5 +1,5 @@
 // TextEncoder: a batch of texts in, an n x d row-major float matrix out, every row
-// L2-normalised (so cosine similarity is a dot product). SPEC 2.
+// L2-normalised (so cosine similarity is a dot product).
 // Implementations: LsaEncoder (TF-IDF + truncated SVD) and MiniLmEncoder (native BERT).
 // Thread-safety: Encode is const and safe to call from several threads at once.
 #pragma once

@@ -1,4 +1,4 @@
-// Confidence transforms of raw interaction strengths (SPEC 1). Pure functions; thread-safe.
+// Confidence transforms of raw interaction strengths. Pure functions; thread-safe.
 //
 // The ALS objective weights each observed pair by c_ui = 1 + alpha * w(r_ui). The kinds differ in w:
 //   linear: w = r                      (Hu, Koren, Volinsky 2008; the default)

@@ -46,7 +46,7 @@ struct Dataset {
   uint32_t num_users() const { return users.size(); }
   uint32_t num_items() const { return items.size(); }
 
-  // Item text for the content layer (SPEC 2): "Title. Genres: A, B. Tags: x, y. <description>".
+  // Item text for the content layer: "Title. Genres: A, B. Tags: x, y. <description>".
   std::string ItemText(uint32_t item) const;
 };
 

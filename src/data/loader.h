@@ -1,4 +1,4 @@
-// Dataset loaders for the three supported on-disk layouts (SPEC 1). Thread-safe (no shared
+// Dataset loaders for the three supported on-disk layouts. Thread-safe (no shared
 // state); each call reads its files once into memory.
 //
 // Layouts, detected from the files present in the directory (or named in LoadOptions::format):
@@ -20,7 +20,7 @@
 // must be UTF-8. Users are indexed in first-seen order of the interaction file.
 //
 // Validation (each failure names the file, line and field and says what to do):
-//   - strength/rating must be a finite number > 0 (SPEC 1: an observed pair has r > 0);
+//   - strength/rating must be a finite number > 0 (an observed pair has r > 0);
 //     timestamps must be integers;
 //   - every row must have the header's column count;
 //   - an interaction (or tag) for an item absent from the item file is an error;

@@ -37,9 +37,9 @@ TEST(EvaluateMl100kTest, CollabClearlyBeatsPopularityOnRandomSplit) {
   EXPECT_EQ(r->users_evaluated(), 943u);
   const double pop = r->model("popularity").at_k[0].ndcg;
   const double als = r->model("collab").at_k[0].ndcg;
-  // Popularity NDCG@10 on per-user random 80/20 splits of ML-100K is about 0.22 (issue 2).
+  // Popularity NDCG@10 on per-user random 80/20 splits of ML-100K is about 0.22.
   EXPECT_NEAR(pop, 0.22, 0.02);
-  EXPECT_GE(als, 0.43) << "issue 2 quality target";
+  EXPECT_GE(als, 0.43) << "collaborative quality target";
   const PairedStat d = PairedDifference(r->model("collab").PerUser(0, MetricKind::kNdcg),
                                         r->model("popularity").PerUser(0, MetricKind::kNdcg));
   EXPECT_GT(d.mean, 5 * d.stderr_);

@@ -1,4 +1,4 @@
-// Offline evaluation harness (SPEC 6): fits named Recommenders on a split's train part and
+// Offline evaluation harness: fits named Recommenders on a split's train part and
 // measures top-K ranking quality on its test part, side by side.
 //
 // For every user with at least one test item (others are skipped and counted), each model

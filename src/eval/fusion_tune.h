@@ -1,6 +1,6 @@
-// Grid search of the hybrid's fusion options (RankerOptions: N, T, w_max, the popularity blend,
-// fold-in lambda, cold-item map) on a validation split carved from train (issue 4: "T, w_max and
-// N on a validation split carved from train, stored in the model and used as defaults").
+// Grid search of the hybrid's fusion options (RankerOptions: N, T, w_max, each signal's options)
+// on a validation split carved from train; `train --tune` stores the winners in the model, where
+// they are the defaults of every request.
 //
 // One HybridRecommender is fitted on Split::validation_train; each trial only rebuilds its ranker
 // (HybridRecommender::SetRankerOptions) and scores Split::validation (never the test part). The

@@ -12,7 +12,7 @@ namespace hybridrec {
 
 // ALS fold-in: solves the user's factor from the history against the trained Y
 // (AlsModel::FoldInUser) and scores x . y_i. `regularization` < 0 uses the training lambda;
-// a larger value pulls new users towards popular items (see issue 4's cold-users note).
+// a larger value pulls new users towards popular items (cold-users protocol).
 HistoryScoreFn AlsFoldInScorer(const AlsModel& model, float regularization = -1.f);
 
 // Popularity ignores the history: every new user gets the item popularity scores.

@@ -1,4 +1,4 @@
-// Ranking metrics at K (SPEC 6): pure functions over one user's ranked recommendation list and
+// Ranking metrics at K: pure functions over one user's ranked recommendation list and
 // the set of that user's held-out (relevant) items, plus the aggregate helpers the evaluator
 // needs (catalogue coverage, paired differences between two models over the same users).
 //

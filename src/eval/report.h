@@ -1,4 +1,4 @@
-// `evaluate --report DIR` (issue 4, "Output"): writes the evaluation as report.json, a Markdown
+// `evaluate --report DIR`: writes the evaluation as report.json, a Markdown
 // summary report.md (metric tables + links to the charts) and PNG charts drawn by
 // tools/plot_report.py (matplotlib, run as an external python3 process).
 //

@@ -1,4 +1,4 @@
-// Train/test splits for offline evaluation (SPEC 6 protocols). Every split is a pure function of
+// Train/test splits for offline evaluation. Every split is a pure function of
 // (dataset, options): the same seed gives the same split on every platform and thread count
 // (core/random.h; no std:: distributions).
 //

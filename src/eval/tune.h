@@ -1,5 +1,5 @@
-// Grid search of ALS hyper-parameters on a validation split (SPEC 6: "a validation split carved
-// from training data tunes ... ALS hyper-parameters; the test split is touched once").
+// Grid search of ALS hyper-parameters on a validation split carved from the training data, so
+// that the test split is touched once.
 //
 // Every combination of the grid is fitted on Split::validation_train and scored on
 // Split::validation (never on the test part); the trial with the best NDCG@k wins (ties: the

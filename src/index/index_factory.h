@@ -1,4 +1,4 @@
-// Choosing, building and reopening a VectorIndex (SPEC 2: exact below a size threshold,
+// Choosing, building and reopening a VectorIndex (exact below a size threshold,
 // approximate above it or when asked). Stateless and thread-safe.
 #pragma once
 

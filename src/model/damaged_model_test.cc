@@ -1,4 +1,4 @@
-// Damaged model directories (issue 6): LoadTrainedModel must refuse each kind of damage with a
+// Damaged model directories: LoadTrainedModel must refuse each kind of damage with a
 // message naming the file at fault, both when the manifest's checksums catch the edit and when
 // the manifest was re-signed after the edit (so only the loader's own checks stand between the
 // damage and the service).

@@ -1,4 +1,4 @@
-// A trained model directory (SPEC 8): one folder per model version holding manifest.json plus
+// A trained model directory: one folder per model version holding manifest.json plus
 // the artefacts (id maps, factor matrices, embeddings, index, ...). The manifest records the
 // format version, creation time, dataset fingerprint, all hyper-parameters and the sha256 and
 // size of every other file.

@@ -1,4 +1,4 @@
-// Pure kernels of the hybrid ranking stage (SPEC 5.2-5.4). No state, no allocation beyond the
+// Pure kernels of the hybrid ranking stage. No state, no allocation beyond the
 // outputs; thread-safe.
 #pragma once
 

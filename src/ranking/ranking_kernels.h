@@ -1,4 +1,4 @@
-// Pure kernels of the hybrid ranker (SPEC 4, 5.5, 5.7): content profiles, candidate union,
+// Pure kernels of the hybrid ranker: content profiles, candidate union,
 // explanation decompositions and the Gantner et al. 2010 content-to-factor map. No state;
 // thread-safe; inputs are row-major float matrices passed as spans.
 #pragma once
@@ -26,8 +26,8 @@ void CanonicalHistory(std::span<const HistoryEntry> history, std::vector<History
 // AlsModel::FoldInUser does: the weights then match the fold-in's.
 float EntryConfidence(const ConfidenceOptions& options, float strength);
 
-// Content profile p_u = L2-normalised weighted mean of the embeddings of the history items
-// (SPEC 4), with weight `weights[t]` for history item items[t]. Items >= num_items or with
+// Content profile p_u = L2-normalised weighted mean of the embeddings of the history items,
+// with weight `weights[t]` for history item items[t]. Items >= num_items or with
 // weight <= 0 are skipped. Writes `out` (size d) and returns false (out all zeros) when nothing
 // usable remains or the mean is the zero vector.
 // REQUIRES: embeddings.size() == num_items * d, out.size() == d, weights.size() == items.size().

@@ -1,4 +1,4 @@
-// EventStore: the durable log of what the service received after training (SPEC 7): events
+// EventStore: the durable log of what the service received after training: events
 // (user, item, strength, timestamp) and added items. The service writes to it before it
 // acknowledges a request and replays it over the trained model on start and on reload.
 // Implementation: SqliteEventStore (embedded default; WAL journal, synchronous=FULL so a

@@ -2,7 +2,7 @@
 //
 // The service runs one worker thread per connection (cpp-httplib); with 64 busy connections on
 // 2 cores the kernel scheduler, not arrival order, decides which request computes next, and
-// unlucky requests wait several rounds (the latency tail of issue 5). Gating the compute part
+// unlucky requests wait several rounds (the latency tail). Gating the compute part
 // of each request (ranking, formatting) to about one holder per core serves requests first come,
 // first served and keeps each core's caches on one request at a time.
 //

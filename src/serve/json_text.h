@@ -1,6 +1,6 @@
 // JsonText: appends JSON text straight into one string, for the service's hot responses
 // (recommendations, similar items), where building an nlohmann::json tree (a std::map node per
-// key, a string per value) cost more CPU than ranking itself (perf, issue 5).
+// key, a string per value) cost more CPU than ranking itself (measured with perf).
 //
 // Strings are escaped by nlohmann's serializer (invalid UTF-8 replaced by U+FFFD, as the
 // service's other responses do); numbers are written with std::to_chars (the shortest text that

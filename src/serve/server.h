@@ -1,4 +1,4 @@
-// HttpServer: the JSON-over-HTTP service of SPEC 7 on cpp-httplib. The API itself (routes,
+// HttpServer: the JSON-over-HTTP service on cpp-httplib. The API itself (routes,
 // handlers, metrics) is Api (api.h), which works without sockets; this is the outer layer: it
 // opens the event store and the model (LiveState), configures httplib, converts its requests
 // and responses to and from HttpRequest / HttpResponse, gives errors httplib raises by itself

@@ -1,5 +1,5 @@
 // BertModel: a BERT encoder (post-LayerNorm, absolute positions, erf-GELU) with mean pooling
-// and L2 normalisation, i.e. the sentence-transformers all-MiniLM-L6-v2 pipeline (SPEC 2),
+// and L2 normalisation, i.e. the sentence-transformers all-MiniLM-L6-v2 pipeline,
 // loaded from a Hugging Face config.json + model.safetensors.
 //
 // The weights are plain structs named after the Hugging Face tensors. Query/key/value are

@@ -1,6 +1,6 @@
 // MiniLmEncoder: the TextEncoder "minilm" — sentence-transformers/all-MiniLM-L6-v2 (or any
 // BERT checkpoint in the same Hugging Face folder layout) run natively: WordPieceTokenizer +
-// BertModel (mean pooling, L2-normalised rows). SPEC 2.
+// BertModel (mean pooling, L2-normalised rows).
 //
 // Model folder: config.json, vocab.txt, model.safetensors (F32/F16/BF16).
 // Thread-safety: immutable after Load; Encode is const and safe to call concurrently.

@@ -1,7 +1,7 @@
 // WordPieceTokenizer: the BERT "uncased" tokenizer used by all-MiniLM-L6-v2, i.e. the basic
 // tokenizer (clean, CJK split, lower-case, NFD + accent strip, whitespace/punctuation split)
 // followed by greedy longest-match-first WordPiece over a vocab.txt (one token per line,
-// id = line index). SPEC 2.
+// id = line index).
 //
 // Invalid UTF-8: every byte that does not start a valid UTF-8 sequence is decoded as U+FFFD,
 // which the cleaning step then drops (as BERT drops U+FFFD), so invalid bytes simply vanish
