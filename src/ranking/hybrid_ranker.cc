@@ -423,10 +423,12 @@ RankResponse HybridRanker::Respond(Scratch& s, RankPath path, const RankRequest&
     }
     return resp;
   }
-  std::vector<size_t> used;  // signal index of each response slot
+  size_t used[kMaxSignals];  // signal index of each response slot
+  size_t num_used = 0;
+  resp.signals.reserve(signals_.size());
   for (size_t i = 0; i < signals_.size(); ++i) {
     if (!s.on[i]) continue;
-    used.push_back(i);
+    used[num_used++] = i;
     resp.signals.push_back({signals_[i]->name(), s.weights[i], s.sig[i].inputs});
   }
   TopKInto(s.fused, k, s.sel);
@@ -436,7 +438,7 @@ RankResponse HybridRanker::Respond(Scratch& s, RankPath path, const RankRequest&
     r.item = s.cand[j];
     r.score = s.fused[j];
     r.raw.fill(kNoScore);
-    for (size_t q = 0; q < used.size(); ++q) {
+    for (size_t q = 0; q < num_used; ++q) {
       r.raw[q] = s.sig[used[q]].raw[j];
       r.z[q] = s.sig[used[q]].z[j];
     }
@@ -445,9 +447,9 @@ RankResponse HybridRanker::Respond(Scratch& s, RankPath path, const RankRequest&
   if (!request.explain || resp.items.empty()) return resp;
   std::vector<uint32_t> items;
   for (const RankedItem& r : resp.items) items.push_back(r.item);
-  for (RankedItem& r : resp.items) r.reasons.resize(used.size());
+  for (RankedItem& r : resp.items) r.reasons.resize(num_used);
   std::vector<std::vector<Contribution>> out;
-  for (size_t q = 0; q < used.size(); ++q) {
+  for (size_t q = 0; q < num_used; ++q) {
     out.assign(items.size(), {});
     signals_[used[q]]->Explain(cat_, s.view, s.sig[used[q]], items, request.explain_items, out);
     for (size_t r = 0; r < items.size(); ++r) resp.items[r].reasons[q] = std::move(out[r]);
