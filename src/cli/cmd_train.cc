@@ -67,13 +67,17 @@ Status TuneForTraining(const Dataset& d, SplitProtocol protocol, const TrainArgs
          {"als", nlohmann::json::parse(tuned.AlsTuningJson(protocol).dump())},
          {"fusion", nlohmann::json::parse(fused.ToJson().dump())}};
   out["als"].erase("trials");
+  // How the saved options reach items without interactions, whatever the tuning protocol.
+  HR_ASSIGN_OR_RETURN(const double cold_recall, ColdItemsValidationRecall(d, emb, dim, als, ranker, a.tune_seed));
+  out["cold_items_recall@20"] = cold_recall;
   if (!a.quiet) {
     std::cerr << "tuned on a " << SplitProtocolName(protocol) << " validation split: ALS";
     if (tuned.als_protocol != protocol) std::cerr << " (on a " << SplitProtocolName(tuned.als_protocol) << " split)";
     std::cerr << " " << als.factors << " factors, lambda " << als.regularization << " (nu " << als.reg_exponent
               << "), alpha " << als.confidence.alpha << " -> NDCG@10 " << at.trials[at.best_index].ndcg
               << "; fusion " << RankerOptionsToJson(ranker).dump() << " -> " << fused.metric_name << " "
-              << fused.trials[fused.best].metric << " (base " << fused.trials[0].metric << ")\n";
+              << fused.trials[fused.best].metric << " (base " << fused.trials[0].metric
+              << "); cold-items Recall@20 of these options " << cold_recall << "\n";
   }
   return Status::Ok();
 }

@@ -68,6 +68,21 @@ Result<Split> AlsTuningSplit(const Dataset& dataset, const Split& split) {
   return s;
 }
 
+Result<double> ColdItemsValidationRecall(const Dataset& dataset, std::span<const float> embeddings, int dim,
+                                         const AlsOptions& als, const RankerOptions& ranker, uint64_t seed) {
+  SplitOptions so;
+  so.protocol = SplitProtocol::kColdItems;
+  so.seed = seed;
+  HR_ASSIGN_OR_RETURN(Split split, MakeTuningSplit(dataset, so));
+  FusionTuneOptions fo;
+  fo.base = ranker;  // no grid: the base alone
+  fo.als = als;
+  fo.threads = als.threads;
+  fo.k = 20;
+  HR_ASSIGN_OR_RETURN(FusionTuneResult r, TuneFusion(dataset, split, embeddings, dim, fo));
+  return r.trials.at(0).recall;
+}
+
 Result<TuningOutcome> TuneOnSplit(const Dataset& dataset, const Split& split, std::span<const float> embeddings,
                                   int dim, const TuningOptions& options) {
   if (!split.options.validation)

@@ -72,6 +72,13 @@ size_t FusionFolds(SplitProtocol protocol);
 // dataset.
 Result<Split> AlsTuningSplit(const Dataset& dataset, const Split& split);
 
+// Recall@20 of a hybrid with these options on a cold-items validation split of the whole
+// dataset (MakeTuningSplit with the cold-items protocol and `seed`): how well the options reach
+// items without interactions, whatever protocol they were tuned on. `train --tune` reports it
+// beside its target metric.
+Result<double> ColdItemsValidationRecall(const Dataset& dataset, std::span<const float> embeddings, int dim,
+                                         const AlsOptions& als, const RankerOptions& ranker, uint64_t seed);
+
 // The tuning sequence described above. REQUIRES split.options.validation and a non-empty
 // validation part (InvalidArgument otherwise); embeddings num_items x dim (may be empty:
 // collab only). Errors of the grids are returned.
