@@ -105,6 +105,13 @@ TEST_F(ServeHostileTest, BadQueriesAndPaths) {
   for (const char* q : {"k=-1", "k=0", "k=1001", "k=99999999999999999999", "k=1e3", "k=", "k=%00", "explain=2",
                         "exclude_seen=nope"})
     Expect4xx(c.Get((std::string("/v1/users/1/recommendations?") + q).c_str()), q);
+  for (const char* q : {"k=-1", "k=0", "k=1001", "k=99999999999999999999", "k=1e3", "k=", "k=%00", "k=2x", "k=%FF"}) {
+    const auto r = c.Get((std::string("/v1/items/fresh?") + q).c_str());
+    Expect4xx(r, std::string("fresh ") + q);
+    if (r) {
+      EXPECT_NE(r->body.find("'k'"), std::string::npos) << q << ": " << r->body;
+    }
+  }
   Expect4xx(c.Get("/v1/users/%FF%FE/recommendations"), "invalid UTF-8 user id");
   Expect4xx(c.Get("/v1/users/%FF"), "invalid UTF-8 user id");
   Expect4xx(c.Get("/v1/items/%C3%28"), "invalid UTF-8 item id");

@@ -49,6 +49,8 @@ const std::vector<Api::RouteDef>& Api::Table() {
       {"GET", "/v1/users/{id}", &Api::User, false, true},
       {"GET", "/v1/users/{id}/recommendations", &Api::UserRecommendations, false, true},
       {"POST", "/v1/recommendations", &Api::AnonymousRecommendations, true, true},
+      // Before /v1/items/{id}: the literal segment wins (POST /v1/items refuses the id "fresh").
+      {"GET", "/v1/items/fresh", &Api::FreshItems, false, true},
       {"GET", "/v1/items/{id}", &Api::GetItem, false, true},
       {"GET", "/v1/items/{id}/similar", &Api::Similar, false, true},
       {"POST", "/v1/items", &Api::AddItem, true, false},
@@ -67,7 +69,12 @@ std::vector<RouteInfo> Api::Routes() {
 }
 
 Api::Api(LiveState& state, ApiOptions options, std::ostream* log)
-    : state_(state), options_(std::move(options)), log_(log), gate_(ComputeSlots(options_.compute_slots)) {
+    : state_(state),
+      options_(std::move(options)),
+      log_(log),
+      gate_(ComputeSlots(options_.compute_slots)),
+      freshness_(options_.freshness),
+      counting_since_(NowSeconds()) {
   for (const RouteDef& r : Table()) {
     const Handler h = r.handler;
     RouteHandler call;
@@ -145,6 +152,17 @@ Status Api::Reload() {
       std::to_string(st.events_replayed) + " events replayed; " + std::to_string(st.events_skipped) +
       " events skipped: unknown item)");
   return s;
+}
+
+void Api::RecordServed(const HttpRequest& req, const Snapshot& snap, const RankResponse& r,
+                       std::optional<std::string_view> user) {
+  if (req.method == "HEAD") return;
+  std::vector<ShownItem> shown;
+  for (size_t i = 0; i < r.items.size(); ++i) {
+    const uint32_t item = r.items[i].item;
+    if (snap.IsAdded(item)) shown.push_back({snap.ItemId(item), static_cast<uint32_t>(i + 1)});
+  }
+  freshness_.RecordList(shown, user);
 }
 
 // ---- handlers
@@ -261,6 +279,7 @@ HttpResponse Api::UserRecommendations(const HttpRequest& req) {
   request.explain = *explain;
   request.exclude_seen = *exclude;
   const RankResponse r = ranker.Recommend(q.view(), request);
+  RecordServed(req, *snap, r, user.known() ? std::optional<std::string_view>(id) : std::nullopt);
   JsonText out(512 + (*explain ? 1024 : 256) * r.items.size());
   out.BeginObject();
   AppendRankResponseMembers(out, *snap, r, q.history.size(), *explain);
@@ -282,12 +301,37 @@ HttpResponse Api::AnonymousRecommendations(const HttpRequest& req) {
   request.explain = body->explain;
   request.exclude_seen = body->exclude_seen;
   const RankResponse r = snap->ranker().Recommend(q->view(), request);
+  RecordServed(req, *snap, r, std::nullopt);
   JsonText out(512 + (body->explain ? 1024 : 256) * r.items.size());
   out.BeginObject();
   AppendRankResponseMembers(out, *snap, r, q->history.size(), body->explain);
   out.Key("known").Bool(false);
   out.EndObject();
   return JsonResponse(200, out.Take());
+}
+
+HttpResponse Api::FreshItems(const HttpRequest& req) {
+  auto k = ParseKParam(req.Query("k"), 20);
+  if (!k.ok()) return ErrorResponse(k.status());
+  const auto snap = state_.Current();
+  json items = json::array();
+  // Added items are indexed in the order they were added: newest last.
+  for (uint32_t i = snap->num_items(); i > snap->num_trained_items() && items.size() < static_cast<size_t>(*k); --i) {
+    const uint32_t item = i - 1;
+    const FreshnessCounts c = freshness_.Get(snap->ItemId(item));
+    items.push_back({{"item", ItemRefJson(*snap, item)},
+                     {"added_at", snap->AddedAt(item)},
+                     {"lists", c.lists},
+                     {"users", c.users},
+                     {"users_capped", c.users_capped},
+                     {"best_rank", c.best_rank > 0 ? json(c.best_rank) : json(nullptr)}});
+  }
+  return Reply(200, {{"model_version", snap->version()},
+                     {"items_added", snap->num_added()},
+                     {"counting_since", counting_since_},
+                     {"lists_served", freshness_.lists_recorded()},
+                     {"max_users_per_item", freshness_.options().max_users_per_item},
+                     {"items", std::move(items)}});
 }
 
 HttpResponse Api::GetItem(const HttpRequest& req) {
@@ -319,6 +363,8 @@ HttpResponse Api::Similar(const HttpRequest& req) {
 HttpResponse Api::AddItem(const HttpRequest& req) {
   auto body = ParseNewItemBody(req.body);
   if (!body.ok()) return ErrorResponse(body.status());
+  if (body->id == "fresh")
+    return ErrorResponse(400, "field 'id': 'fresh' is reserved (GET /v1/items/fresh lists the newest added items)");
   auto added = state_.AddItem(*body, NowSeconds());
   if (!added.ok()) return ErrorResponse(added.status());
   if (!added->created) return ErrorResponse(409, "item '" + body->id + "' already exists");

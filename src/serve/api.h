@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -24,6 +25,7 @@
 
 #include "core/status.h"
 #include "serve/fifo_gate.h"
+#include "serve/freshness.h"
 #include "serve/live_state.h"
 #include "serve/metrics.h"
 #include "serve/router.h"
@@ -36,6 +38,8 @@ struct ApiOptions {
   int compute_slots = -1;            // reads computing at once; 0: no limit, -1: 2 per hardware thread
   // Connections the server cut off for being too slow, for /metrics (empty: 0).
   std::function<uint64_t()> connections_cut;
+  // Bounds of the in-memory counts behind GET /v1/items/fresh (freshness.h).
+  FreshnessOptions freshness;
 };
 
 class Api {
@@ -59,6 +63,8 @@ class Api {
 
   LiveState& state() { return state_; }
   const Router& router() const { return router_; }
+  // How often the added items were served, from the recommendation lists this Api answered.
+  const FreshnessTracker& freshness() const { return freshness_; }
   // The route table (method, path template), for the OpenAPI sync test and the docs.
   static std::vector<RouteInfo> Routes();
 
@@ -73,6 +79,10 @@ class Api {
   };
   static const std::vector<RouteDef>& Table();
   void LoadReport();
+  // Records a recommendation list about to be served in freshness_ (HEAD requests, which send
+  // no list, are not counted). `user`: the known user it is for, std::nullopt otherwise.
+  void RecordServed(const HttpRequest& req, const Snapshot& snap, const RankResponse& r,
+                    std::optional<std::string_view> user);
 
   HttpResponse Healthz(const HttpRequest& req);
   HttpResponse Readyz(const HttpRequest& req);
@@ -84,6 +94,7 @@ class Api {
   HttpResponse User(const HttpRequest& req);
   HttpResponse UserRecommendations(const HttpRequest& req);
   HttpResponse AnonymousRecommendations(const HttpRequest& req);
+  HttpResponse FreshItems(const HttpRequest& req);
   HttpResponse GetItem(const HttpRequest& req);
   HttpResponse Similar(const HttpRequest& req);
   HttpResponse AddItem(const HttpRequest& req);
@@ -101,6 +112,8 @@ class Api {
   std::mutex report_mu_;
   std::shared_ptr<const std::string> report_;  // report.json, compact; null when none
   std::string report_note_;                    // why there is none
+  FreshnessTracker freshness_;
+  const int64_t counting_since_;  // when freshness_ started counting (seconds since the epoch)
 };
 
 // The OpenAPI 3 document served at /openapi.json.

@@ -45,6 +45,10 @@ constexpr const char* kOpenApi = R"JSON({
       "responses": {"201": {"description": "the item", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Item"}}}},
         "400": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"},
         "413": {"$ref": "#/components/responses/Error"}, "415": {"$ref": "#/components/responses/Error"}}}},
+    "/v1/items/fresh": {"get": {"summary": "The newest added items, newest first, with how often the service served them since the process started (in-memory counts, reset on restart): lists that held them, distinct known users, best rank", "parameters": [
+        {"name": "k", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 20}}],
+      "responses": {"200": {"description": "fresh items", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FreshItems"}}}},
+        "400": {"$ref": "#/components/responses/Error"}}}},
     "/v1/items/{id}": {"get": {"summary": "One item", "parameters": [{"$ref": "#/components/parameters/ItemId"}], "responses": {
       "200": {"description": "the item", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Item"}}}},
       "404": {"$ref": "#/components/responses/Error"}}}},
@@ -102,6 +106,13 @@ constexpr const char* kOpenApi = R"JSON({
         "items": {"type": "array", "items": {"type": "object", "properties": {"item": {"$ref": "#/components/schemas/ItemRef"}, "score": {"type": "number"}, "content": {"type": "number", "nullable": true}, "collab": {"type": "number", "nullable": true}}}}}},
       "UserHistory": {"type": "object", "properties": {"user": {"type": "string"}, "known": {"type": "boolean"}, "in_training": {"type": "boolean"}, "events_since_training": {"type": "integer"},
         "history": {"type": "array", "items": {"type": "object", "properties": {"item": {"$ref": "#/components/schemas/ItemRef"}, "strength": {"type": "number"}, "timestamp": {"type": "integer", "nullable": true}, "source": {"type": "string", "enum": ["train", "event"]}}}}}},
+      "FreshItems": {"type": "object", "properties": {"model_version": {"type": "string"}, "items_added": {"type": "integer"},
+        "counting_since": {"type": "integer", "description": "when this process started counting, seconds since the epoch"},
+        "lists_served": {"type": "integer"}, "max_users_per_item": {"type": "integer"},
+        "items": {"type": "array", "items": {"type": "object", "properties": {"item": {"$ref": "#/components/schemas/ItemRef"},
+          "added_at": {"type": "integer", "description": "seconds since the epoch"},
+          "lists": {"type": "integer"}, "users": {"type": "integer", "description": "distinct known users; at least this many when users_capped"},
+          "users_capped": {"type": "boolean"}, "best_rank": {"type": "integer", "nullable": true}}}}}},
       "ModelInfo": {"type": "object", "properties": {"model_version": {"type": "string"}, "created": {"type": "string"}, "dataset_fingerprint": {"type": "string"}, "num_users": {"type": "integer"}, "num_items": {"type": "integer"}, "items_added": {"type": "integer"}, "live_users": {"type": "integer"}, "events_stored": {"type": "integer"}, "encoder": {"type": "object", "nullable": true}, "ranker": {"type": "object"}, "params": {"type": "object"}, "path": {"type": "string"}}}
     }
   }

@@ -6,7 +6,9 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
+#include <set>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -314,6 +316,87 @@ TEST_F(ApiTest, ItemsSimilarAndAddedItems) {
   added = Call("POST", "/v1/items", R"({"id": "n1", "title": "Again"})");
   EXPECT_EQ(added.status, 409);
   EXPECT_EQ(Get("/v1/items/n1")["title"], "Die Hard 3");
+}
+
+// The rank of item `id` in a served recommendation list, 0 when absent.
+uint32_t RankOf(const json& recs, std::string_view id) {
+  for (const auto& it : recs["items"])
+    if (it["item"]["id"] == id) return it["rank"].get<uint32_t>();
+  return 0;
+}
+
+TEST_F(ApiTest, FreshItemsCountTheListsActuallyServed) {
+  const int64_t before = std::chrono::duration_cast<std::chrono::seconds>(
+                             std::chrono::system_clock::now().time_since_epoch()).count();
+  json fresh = Get("/v1/items/fresh");
+  EXPECT_EQ(fresh["items_added"], 0);
+  EXPECT_TRUE(fresh["items"].empty());
+  EXPECT_EQ(fresh["lists_served"], 0);
+  EXPECT_GE(fresh["counting_since"].get<int64_t>(), before - 1);
+
+  ASSERT_EQ(Call("POST", "/v1/items", R"({"id": "n1", "title": "Die Hard 3", "genres": ["Action"]})").status, 201);
+  ASSERT_EQ(Call("POST", "/v1/items", R"({"id": "n2", "title": "Casablanca Again", "genres": ["Drama"]})").status, 201);
+  // The whole catalogue (k above its size, seen items kept) so both added items are in every list.
+  std::vector<std::pair<json, std::optional<std::string>>> served;  // list, known user
+  served.emplace_back(Get("/v1/users/u0/recommendations?k=1000&exclude_seen=false"), "u0");
+  served.emplace_back(Get("/v1/users/u1/recommendations?k=1000&exclude_seen=false"), "u1");
+  served.emplace_back(Get("/v1/users/u0/recommendations?k=3&exclude_seen=false"), "u0");
+  served.emplace_back(Get("/v1/users/stranger/recommendations?k=1000"), std::nullopt);  // unknown id: not a user
+  const HttpResponse anon =
+      Call("POST", "/v1/recommendations", R"({"items": ["m3"], "k": 1000, "exclude_seen": false})");
+  ASSERT_EQ(anon.status, 200) << anon.body;
+  served.emplace_back(Body(anon), std::nullopt);
+  // Neither answers nor 4xx nor HEAD requests count.
+  EXPECT_EQ(api_->Handle(Request("HEAD", "/v1/users/u2/recommendations?k=1000")).status, 200);
+  Get("/v1/users/u2/recommendations?k=0", 400);
+
+  fresh = Get("/v1/items/fresh?k=20");
+  EXPECT_EQ(fresh["items_added"], 2);
+  EXPECT_EQ(fresh["lists_served"], served.size());
+  EXPECT_EQ(fresh["max_users_per_item"], 1024);
+  ASSERT_EQ(fresh["items"].size(), 2u);
+  EXPECT_EQ(fresh["items"][0]["item"], (json{{"id", "n2"}, {"title", "Casablanca Again"}, {"genres", {"Drama"}}}));
+  EXPECT_EQ(fresh["items"][1]["item"]["id"], "n1");  // newest first
+  for (const json& f : fresh["items"]) {
+    const std::string id = f["item"]["id"];
+    uint64_t lists = 0;
+    uint32_t best = 0;
+    std::set<std::string> users;
+    for (const auto& [recs, user] : served) {
+      const uint32_t rank = RankOf(recs, id);
+      if (rank == 0) continue;
+      ++lists;
+      if (best == 0 || rank < best) best = rank;
+      if (user) users.insert(*user);
+    }
+    EXPECT_GE(lists, 3u) << id;  // the whole-catalogue lists hold it
+    EXPECT_EQ(f["lists"], lists) << id;
+    EXPECT_EQ(f["users"], users.size()) << id;
+    EXPECT_GE(users.size(), 1u) << id;
+    EXPECT_EQ(f["users_capped"], false);
+    EXPECT_EQ(f["best_rank"], best) << id;
+    EXPECT_GE(f["added_at"].get<int64_t>(), before - 1);
+    EXPECT_EQ(api_->freshness().Get(id).lists, lists);
+  }
+
+  EXPECT_EQ(Get("/v1/items/fresh?k=1")["items"].size(), 1u);
+  for (const char* bad : {"k=0", "k=1001", "k=x", "k=", "k=-3"})
+    EXPECT_NE(Get(std::string("/v1/items/fresh?") + bad, 400)["error"]["message"].get<std::string>().find("'k'"),
+              std::string::npos)
+        << bad;
+  // An item never served has zero counts and no rank.
+  ASSERT_EQ(Call("POST", "/v1/items", R"({"id": "n3", "title": "Unseen"})").status, 201);
+  const json n3 = Get("/v1/items/fresh?k=1")["items"][0];
+  EXPECT_EQ(n3["item"]["id"], "n3");
+  EXPECT_EQ(n3["lists"], 0);
+  EXPECT_EQ(n3["users"], 0);
+  EXPECT_TRUE(n3["best_rank"].is_null());
+  // The literal route does not hide the items' own route; the id "fresh" is reserved.
+  EXPECT_EQ(Get("/v1/items/n1")["title"], "Die Hard 3");
+  const HttpResponse reserved = Call("POST", "/v1/items", R"({"id": "fresh", "title": "Fresh"})");
+  EXPECT_EQ(reserved.status, 400);
+  EXPECT_NE(Body(reserved)["error"]["message"].get<std::string>().find("'id'"), std::string::npos);
+  EXPECT_EQ(Call("POST", "/v1/items/fresh").status, 405);
 }
 
 TEST_F(ApiTest, MetricsCountRequestsThroughTheRouter) {

@@ -72,6 +72,9 @@ class Snapshot {
   // it in instead of rebuilding it per request.
   std::string_view ItemRefText(uint32_t item) const;
   bool IsAdded(uint32_t item) const { return item >= base_items_; }
+  // When an added item was added (seconds since the epoch, as stored). REQUIRES: IsAdded(item)
+  // and item < num_items(). Added items are indexed in the order they were added.
+  int64_t AddedAt(uint32_t item) const { return Added(item).item.created; }
   float Popularity(uint32_t item) const { return item < popularity_.size() ? popularity_[item] : 0.f; }
   // True when `other` reads this snapshot's catalogue storage and ranker tables (no copy was
   // made to build it); for tests.

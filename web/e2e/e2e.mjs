@@ -274,6 +274,61 @@ flow('embedding map coloured by genre with hover titles', async (page, base) => 
   await page.screenshot({ path: join(OUT, '06-map.png') });
 });
 
+flow('fresh items: an added item reaches served lists', async (page, base) => {
+  const call = async (method, path, body) => {
+    const r = await fetch(new URL(path, base), {
+      method, headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const j = await r.json();
+    assert(r.ok, `${method} ${path}: ${r.status} ${JSON.stringify(j)}`);
+    return j;
+  };
+  const stamp = Date.now().toString(36);
+  const idle = `e2e-idle-${stamp}`;
+  const id = `e2e-fresh-${stamp}`;
+  const user = `e2e-fresh-user-${stamp}`;
+  await call('POST', '/v1/items', { id: idle, title: 'Quiet Lighthouse (e2e, never recommended)', genres: ['Documentary'],
+    description: 'A lighthouse keeper on a remote island.' });
+  await call('POST', '/v1/items', { id, title: 'Star Trek: The Next Voyage (e2e)', genres: ['Action', 'Sci-Fi'],
+    tags: ['space'], description: 'The crew of the starship Enterprise explores a distant galaxy.' });
+  // A known user whose one event is the new item, and an anonymous list built on it.
+  await call('POST', '/v1/events', { user, item: id, strength: 5 });
+  const served = [
+    await call('GET', `/v1/users/${user}/recommendations?k=20&exclude_seen=false`),
+    await call('POST', '/v1/recommendations', { items: [{ id, strength: 5 }], k: 20, exclude_seen: false }),
+  ];
+  const ranks = served.map((r) => r.items.find((x) => x.item.id === id)?.rank).filter((r) => r !== undefined);
+  assert(ranks.length >= 1, `the new item ${id} is in none of the ${served.length} lists requested for it`);
+
+  await page.goto(`${base}#fresh`);
+  const row = page.locator(`${tid('fresh-row')}[data-item-id="${id}"]`);
+  await row.waitFor({ timeout: STEP_MS });
+  const value = async (r, cell) => r.locator(tid(cell)).getAttribute('data-value');
+  const lists = Number(await value(row, 'fresh-lists'));
+  const users = Number(await value(row, 'fresh-users'));
+  const best = Number(await value(row, 'fresh-best-rank'));
+  assert(lists >= 1, `fresh view: ${id} shows lists = ${lists}`);
+  assert(lists === ranks.length, `fresh view: ${id} shows lists = ${lists}, served in ${ranks.length}`);
+  assert(best === Math.min(...ranks), `fresh view: best rank ${best}, served at ranks ${ranks}`);
+  if (served[0].items.some((x) => x.item.id === id)) assert(users === 1, `fresh view: users = ${users}, expected 1 (${user})`);
+  const order = await attrs(page, tid('fresh-row'), 'data-item-id');
+  assert(order[0] === id && order[1] === idle, `fresh view is not newest first: ${order.slice(0, 3)}`);
+  const idleRow = page.locator(`${tid('fresh-row')}[data-item-id="${idle}"]`);
+  assert(Number(await value(idleRow, 'fresh-lists')) === 0, `the never-recommended item ${idle} shows lists > 0`);
+  assert(/not served yet/.test(await idleRow.innerText()), 'the never-recommended item is not marked "not served yet"');
+  const summary = await page.innerText(tid('fresh-summary'));
+  assert(/\d+ items? added/.test(summary) && /lists? served/.test(summary), `summary reads '${summary}'`);
+  await page.screenshot({ path: join(OUT, '07-fresh.png') });
+  // Refresh shows a list served after the view was opened.
+  const more = await call('POST', '/v1/recommendations', { items: [{ id, strength: 5 }], k: 20, exclude_seen: false });
+  const inMore = more.items.some((x) => x.item.id === id) ? 1 : 0;
+  await page.click(tid('fresh-refresh'));
+  await page.locator(`${tid('fresh-row')}[data-item-id="${id}"] ${tid('fresh-lists')}[data-value="${lists + inMore}"]`)
+    .waitFor({ timeout: STEP_MS });
+  log(`fresh: ${id} served at ranks ${ranks.join(',')} → lists ${lists}, users ${users}, best #${best}; ${summary}`);
+});
+
 // ---------------------------------------------------------------- main
 let browser = null;
 let failures = 0;

@@ -35,6 +35,13 @@ export interface Report {
   };
 }
 export interface PickedItem { id: string; strength: number }
+export interface FreshItem {
+  item: ItemRef; added_at: number; lists: number; users: number; users_capped: boolean; best_rank: number | null;
+}
+export interface FreshItems {
+  model_version: string; items_added: number; counting_since: number; lists_served: number;
+  max_users_per_item: number; items: FreshItem[];
+}
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {
@@ -87,4 +94,5 @@ export const api = {
   search: (q: string, k = 10) => request<SearchResult>('GET', `/v1/search?q=${enc(q)}&k=${k}`),
   report: () => request<Report>('GET', '/v1/report'),
   embeddingMap: () => request<{ items: MapPoint[] }>('GET', '/v1/embedding-map'),
+  freshItems: (k = 20) => request<FreshItems>('GET', `/v1/items/fresh?k=${k}`),
 };

@@ -1,9 +1,10 @@
-// Entry point: hash router over the six views and the model line in the header.
+// Entry point: hash router over the seven views and the model line in the header.
 import './style.css';
 import { api } from './api';
 import { disposeCharts } from './charts';
 import { h } from './dom';
 import { renderEval } from './views/eval';
+import { renderFresh } from './views/fresh';
 import { renderItem } from './views/item';
 import { renderMap } from './views/map';
 import { renderNewUser } from './views/newuser';
@@ -31,12 +32,17 @@ function route(): void {
     case 'item': renderItem(app, arg); break;
     case 'eval': renderEval(app); break;
     case 'map': renderMap(app); break;
+    case 'fresh': renderFresh(app); break;
     default: renderUser(app, arg);
   }
   app.setAttribute('data-view', view);
 }
 
 window.addEventListener('hashchange', route);
+// A tab pointing at the view already open loads it again (no hashchange fires for it).
+document.querySelectorAll<HTMLAnchorElement>('.tabs a').forEach((a) => a.addEventListener('click', () => {
+  if (location.hash === a.getAttribute('href')) route();
+}));
 route();
 
 const info = document.querySelector<HTMLElement>('[data-testid="model-info"]')!;
