@@ -166,6 +166,7 @@ HybridRanker::HybridRanker(const AlsModel* als, std::span<const float> embedding
     // Rows without a factor are zeroed so that they cannot leak into scores or the Gram below.
     for (size_t i = 0; i < als_items_; ++i)
       if (!t.has_factor[i]) std::fill_n(t.y.get() + i * ks, ks, 0.f);
+    for (size_t i = 0; i < als_items_; ++i) t.trained[i] = t.has_factor[i];
     t.gram.assign(ks * ks, 0.f);
     std::vector<double> g(ks * ks, 0.0);
     // Gram of the trained Y as AlsModel's fold-in uses it (all rows), so that the explanation
@@ -186,8 +187,10 @@ HybridRanker::HybridRanker(const AlsModel* als, std::span<const float> embedding
     }
   }
   for (size_t i = 0; i < n; ++i) FillRow(t, i);
-  for (uint32_t i = 0; i < n; ++i)
+  for (uint32_t i = 0; i < n; ++i) {
     if (!t.has_factor[i]) t.no_factor[no_factor_count_++] = i;
+    if (!t.trained[i]) ++cold_count_;
+  }
   SortByPopularity(pop_, t.pop_order.get(), n);
   t.tip.Reset(n);
   RefreshCatalogue();
@@ -198,6 +201,7 @@ void HybridRanker::Tables::Allocate(size_t rows, size_t k_factors, size_t d) {
   k = k_factors;
   dim = d;
   has_factor = std::make_unique<uint8_t[]>(rows);  // value-initialised: zeros
+  trained = std::make_unique<uint8_t[]>(rows);
   no_factor = std::make_unique<uint32_t[]>(rows);
   y = std::make_unique<float[]>(rows * k);
   y_t = std::make_unique<float[]>(k * rows);
@@ -211,10 +215,19 @@ void HybridRanker::Tables::Allocate(size_t rows, size_t k_factors, size_t d) {
 // a trained one (map_cold_items), has_factor, the transposed columns and the norms.
 void HybridRanker::FillRow(Tables& t, size_t i) const {
   const size_t ks = t.k;
+  if (emb_items_ > 0) {
+    const float* e = emb_.data() + i * dim_;
+    for (size_t j = 0; j < dim_; ++j) t.e_t[j * t.cap + i] = e[j];
+    t.emb_inv_norm[i] = InvNorm(e, dim_);
+  }
   if (als_ != nullptr) {
     float* yi = t.y.get() + i * ks;
-    if (!t.has_factor[i] && !t.map.empty() && i < emb_items_) {
-      ApplyContentToFactorMap(t.map, dim_, k_, emb_.subspan(i * dim_, dim_), std::span<float>(yi, ks));
+    if (!t.has_factor[i] && i < emb_items_) {
+      if (!t.map.empty()) {
+        ApplyContentToFactorMap(t.map, dim_, k_, emb_.subspan(i * dim_, dim_), std::span<float>(yi, ks));
+      } else if (options_.cold_knn > 0) {
+        EstimateFactorFromNeighbours(t, i, yi);
+      }
       bool nz = false;
       for (size_t j = 0; j < ks; ++j) nz = nz || yi[j] != 0.f;
       t.has_factor[i] = nz ? 1 : 0;
@@ -222,11 +235,35 @@ void HybridRanker::FillRow(Tables& t, size_t i) const {
     for (size_t j = 0; j < ks; ++j) t.y_t[j * t.cap + i] = yi[j];
     t.y_inv_norm[i] = InvNorm(yi, ks);
   }
-  if (emb_items_ > 0) {
-    const float* e = emb_.data() + i * dim_;
-    for (size_t j = 0; j < dim_; ++j) t.e_t[j * t.cap + i] = e[j];
-    t.emb_inv_norm[i] = InvNorm(e, dim_);
+}
+
+// y_i = sum_j c_j^p y_j / (sum_j c_j^p + shrink) over the cold_knn trained items j with the
+// largest embedding cosine c_j > 0 (ties: lower index first). Reads only trained rows.
+void HybridRanker::EstimateFactorFromNeighbours(const Tables& t, size_t i, float* yi) const {
+  const size_t ks = t.k;
+  const float* e = emb_.data() + i * dim_;
+  const float ni = InvNorm(e, dim_);
+  thread_local std::vector<std::pair<float, uint32_t>> sims;
+  sims.clear();
+  for (uint32_t j = 0; j < als_items_; ++j) {
+    if (!t.trained[j]) continue;
+    const float* ej = emb_.data() + static_cast<size_t>(j) * dim_;
+    const float c = Dot(e, ej, dim_) * ni * InvNorm(ej, dim_);
+    if (c > 0.f) sims.emplace_back(c, j);
   }
+  const size_t kk = std::min(options_.cold_knn, sims.size());
+  std::partial_sort(sims.begin(), sims.begin() + static_cast<std::ptrdiff_t>(kk), sims.end(),
+                    [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+  double wsum = 0.0;
+  std::vector<double> acc(ks, 0.0);
+  for (size_t q = 0; q < kk; ++q) {
+    const double w = std::pow(static_cast<double>(sims[q].first), static_cast<double>(options_.cold_knn_power));
+    wsum += w;
+    const float* yj = t.y.get() + static_cast<size_t>(sims[q].second) * ks;
+    for (size_t c = 0; c < ks; ++c) acc[c] += w * yj[c];
+  }
+  const double den = wsum + static_cast<double>(options_.cold_knn_shrink);
+  for (size_t c = 0; c < ks; ++c) yi[c] = den > 0.0 ? static_cast<float>(acc[c] / den) : 0.f;
 }
 
 std::unique_ptr<HybridRanker> HybridRanker::Extended(std::span<const float> embeddings, const VectorIndex* index,
@@ -271,6 +308,7 @@ std::unique_ptr<HybridRanker> HybridRanker::Extended(std::span<const float> embe
     nt->Allocate(GrownCapacity(total), t_->k, t_->dim);
     const Tables& o = *t_;
     std::copy_n(o.has_factor.get(), n, nt->has_factor.get());
+    std::copy_n(o.trained.get(), n, nt->trained.get());
     std::copy_n(o.no_factor.get(), no_factor_count_, nt->no_factor.get());
     std::copy_n(o.y.get(), n * o.k, nt->y.get());
     for (size_t j = 0; j < o.k; ++j) std::copy_n(o.y_t.get() + j * o.cap, n, nt->y_t.get() + j * nt->cap);
@@ -287,8 +325,10 @@ std::unique_ptr<HybridRanker> HybridRanker::Extended(std::span<const float> embe
   for (size_t i = n; i < total; ++i) {
     if (als_ != nullptr) std::fill_n(t.y.get() + i * t.k, t.k, 0.f);
     t.has_factor[i] = 0;
+    t.trained[i] = 0;
     r->FillRow(t, i);
     if (!t.has_factor[i]) t.no_factor[r->no_factor_count_++] = static_cast<uint32_t>(i);
+    ++r->cold_count_;
   }
   if (order_appends) {
     std::iota(t.pop_order.get() + n, t.pop_order.get() + total, static_cast<uint32_t>(n));
@@ -310,6 +350,8 @@ void HybridRanker::RefreshCatalogue() {
   c.y = {t.y.get(), static_cast<size_t>(num_items_) * t.k};
   c.has_factor = {t.has_factor.get(), num_items_};
   c.no_factor = {t.no_factor.get(), no_factor_count_};
+  c.trained = {t.trained.get(), num_items_};
+  c.num_cold = cold_count_;
   c.gram = t.gram;
   c.factors = {t.y_t.get(), t.cap, t.k};
   c.emb = emb_items_ > 0 ? emb_.first(static_cast<size_t>(emb_items_) * dim_) : std::span<const float>();
@@ -386,7 +428,11 @@ RankPath HybridRanker::Finish(Scratch& s) const {
     ss.raw.resize(c);
     ss.z.resize(c);
     signals_[i]->Score(cat_, s.view, ss, s.cand, ss.raw);
-    ZScore(ss.raw, {}, ss.z, options_.sigma_floor);
+    if (signals_[i]->z_scored()) {
+      ZScore(ss.raw, {}, ss.z, options_.sigma_floor);
+    } else {
+      for (size_t j = 0; j < c; ++j) ss.z[j] = std::isfinite(ss.raw[j]) ? ss.raw[j] : 0.f;
+    }
     const float w = s.weights[i];
     for (size_t j = 0; j < c; ++j) s.fused[j] += w * ss.z[j];
   }

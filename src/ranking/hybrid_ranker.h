@@ -21,9 +21,12 @@
 // the constructor.
 //
 // Cold items: items with index >= the ALS model's num_items(), or whose trained y_i is the zero
-// vector (no training interactions), have no collaborative factor; they are reached through the
-// content signal. With RankerOptions::map_cold_items their factor is estimated by the Gantner et
-// al. 2010 ridge map from embeddings to factors (FitContentToFactorMap over the warm items).
+// vector (no training interactions), have no trained factor. Their factor is estimated from
+// their embedding where the tables are built: by default from their content neighbours
+// (RankerOptions::cold_knn: the weighted mean of the factors of the most similar trained items),
+// or with map_cold_items by the Gantner et al. 2010 ridge map from embeddings to factors
+// (FitContentToFactorMap over the warm items). They then compete on the collaborative score, and
+// the fresh-items signal (signal_fresh.h) gives them their content weight and a boost.
 //
 // Ownership: the ranker keeps non-owning pointers/spans to the AlsModel, the embeddings, the
 // index and the popularity scores (they must outlive it) plus derived tables that it shares with
@@ -177,6 +180,8 @@ class HybridRanker {
 
   uint32_t num_items() const { return num_items_; }
   bool has_factor(uint32_t item) const { return item < num_items_ && t_->has_factor[item] != 0; }
+  // False for an item without training interactions (its factor, if any, is an estimate).
+  bool has_trained_factor(uint32_t item) const { return item < num_items_ && t_->trained[item] != 0; }
   const RankerOptions& options() const { return options_; }
   // The signals this ranker fuses, in fusion order.
   std::span<const std::shared_ptr<const Signal>> signals() const { return signals_; }
@@ -208,7 +213,8 @@ class HybridRanker {
   struct Tables {
     size_t cap = 0;
     size_t k = 0, dim = 0;
-    std::unique_ptr<uint8_t[]> has_factor;    // trained or mapped y_i available
+    std::unique_ptr<uint8_t[]> has_factor;    // trained or estimated y_i available
+    std::unique_ptr<uint8_t[]> trained;       // y_i trained (the item had interactions)
     std::unique_ptr<uint32_t[]> no_factor;    // items without one, ascending (a prefix is used)
     std::unique_ptr<float[]> y;               // cap x k: trained Y, mapped estimates, zeros
     std::unique_ptr<float[]> y_t;             // k x cap (Y transposed, row stride cap)
@@ -224,6 +230,7 @@ class HybridRanker {
   HybridRanker() = default;
   // Fills table row i (y row already set for trained items) except pop_order / no_factor.
   void FillRow(Tables& t, size_t i) const;
+  void EstimateFactorFromNeighbours(const Tables& t, size_t i, float* yi) const;
 
   const AlsModel* als_ = nullptr;
   std::span<const float> emb_;
@@ -236,6 +243,7 @@ class HybridRanker {
   uint32_t als_items_ = 0;
   int k_ = 0;
   size_t no_factor_count_ = 0;        // the prefix of t_->no_factor that is this catalogue's
+  size_t cold_count_ = 0;             // items of this catalogue without a trained factor
   std::shared_ptr<Tables> t_;
   std::vector<std::shared_ptr<const Signal>> signals_;
   Catalogue cat_;                     // view of the above for the signals

@@ -199,7 +199,7 @@ TEST(RankingKernels, ContentToFactorMapRecoversLinearMap) {
 
 TEST(HybridRanker, KnownUserIsHybridWithAdaptiveWeight) {
   Fixture f;
-  RankerOptions o;
+  RankerOptions o = PlainOptions();
   o.T = 4.f;
   o.w_max = 0.8f;
   HybridRanker r(&f.als, f.emb, Fixture::d, nullptr, f.pop, o);
@@ -277,7 +277,7 @@ TEST(HybridRanker, NoEmbeddingsIsCollabOnly) {
 
 TEST(HybridRanker, ColdItemReachableThroughContent) {
   Fixture f;
-  RankerOptions o;
+  RankerOptions o = PlainOptions();
   o.w_max = 0.f;  // rank by content only so the twin of the history item must come first
   HybridRanker r(&f.als, f.emb, Fixture::d, nullptr, f.pop, o);
   EXPECT_FALSE(r.has_factor(7));
@@ -292,6 +292,44 @@ TEST(HybridRanker, ColdItemReachableThroughContent) {
   EXPECT_FALSE(resp.raw(resp.items[0], "collab").has_value());
   EXPECT_EQ(resp.z(resp.items[0], "collab"), 0.f);
   EXPECT_EQ(resp.items.size(), 7u);  // every unseen item, k larger than the candidates
+}
+
+TEST(HybridRanker, ColdItemGetsItsNeighboursFactorByDefault) {
+  Fixture f;  // item 7 has no trained factor and the same text as item 2
+  HybridRanker r(&f.als, f.emb, Fixture::d, nullptr, f.pop);
+  EXPECT_TRUE(r.has_factor(7));  // estimated from its content neighbours
+  // Its closest trained neighbour is its twin (cosine 1, weight 1), so y_7 leans to y_2.
+  const auto sims = r.Similar(7, 1, SimilarMode::kCollab);
+  ASSERT_EQ(sims.size(), 1u);
+  EXPECT_EQ(sims[0].item, 2u);
+  EXPECT_GT(sims[0].score, 0.9f);
+  // A known user who took item 2 gets the twin, boosted by the fresh-items signal.
+  std::vector<HistoryEntry> h = {{2, 5.f}, {0, 1.f}, {1, 1.f}};
+  UserQuery q;
+  q.known_user = 0;
+  q.history = h;
+  RankRequest rq;
+  rq.k = 5;
+  rq.explain = true;
+  const auto resp = r.Recommend(q, rq);
+  ASSERT_TRUE(resp.slot("fresh").has_value());
+  bool found = false;
+  for (const auto& it : resp.items) {
+    if (it.item != 7) {
+      EXPECT_EQ(resp.z(it, "fresh"), 0.f);
+      continue;
+    }
+    found = true;
+    EXPECT_GT(resp.z(it, "fresh"), 0.f);
+    const auto why = resp.reasons(it, "fresh");
+    ASSERT_FALSE(why.empty());
+    EXPECT_EQ(why[0].history_item, 2u);  // "like item 2, which you took"
+  }
+  EXPECT_TRUE(found);
+  // Turned off, the twin has no factor and no boost.
+  const HybridRanker plain(&f.als, f.emb, Fixture::d, nullptr, f.pop, PlainOptions());
+  EXPECT_FALSE(plain.has_factor(7));
+  EXPECT_FALSE(plain.Recommend(q, 5).slot("fresh").has_value());
 }
 
 TEST(HybridRanker, MappedColdItemGetsAFactor) {
@@ -518,7 +556,7 @@ TEST(HybridRanker, ExplanationsDecomposeTheFoldInScore) {
 
 TEST(HybridRanker, SimilarItemsInThreeModes) {
   Fixture f;
-  HybridRanker r(&f.als, f.emb, Fixture::d, nullptr, f.pop);
+  HybridRanker r(&f.als, f.emb, Fixture::d, nullptr, f.pop, PlainOptions());
   const auto c = r.Similar(2, 3, SimilarMode::kContent);
   ASSERT_EQ(c.size(), 3u);
   EXPECT_EQ(c[0].item, 7u);

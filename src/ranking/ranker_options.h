@@ -20,6 +20,7 @@
 #include "ranking/option_fields.h"
 #include "ranking/signal_collab.h"
 #include "ranking/signal_cooccurrence.h"
+#include "ranking/signal_fresh.h"
 #include "ranking/signal_popularity.h"
 #include "ranking/signal_recent.h"
 
@@ -35,11 +36,19 @@ struct RankerOptions {
   float sigma_floor = kDefaultSigmaFloor;  // z-score floor (a flatter signal contributes 0)
   bool map_cold_items = false;  // estimate y_i of factor-less items with the content-to-factor map
   float map_ridge = 1.f;        // mu of that ridge regression (>= 0)
+  // Otherwise (the default) a factor-less item's y_i is estimated from its cold_knn nearest
+  // trained items by embedding cosine c_j > 0: sum_j c_j^p y_j / (sum_j c_j^p + shrink), with p =
+  // cold_knn_power. A near copy of a trained item inherits most of its factor; an item with no
+  // close neighbour gets a small one. 0 neighbours = no estimate.
+  size_t cold_knn = 20;
+  float cold_knn_power = 5.f;
+  float cold_knn_shrink = 0.25f;
 
   CollabOptions collab;
   PopularityOptions popularity;
   RecentOptions recent;
   CooccurrenceOptions cooccurrence;
+  FreshOptions fresh;
 
   // Runtime only, never saved: catalogues up to this size are scored by an exact brute-force dot
   // product even when an index is given (faster there, and exact); 0 = always use the index.
@@ -55,10 +64,18 @@ struct RankerOptions {
                 "estimate factors of items without training interactions from their embeddings"},
       o.map_cold_items);
     v(FieldSpec{"map_ridge", "map-ridge", "ridge mu of that content-to-factor map", 0, kInf}, o.map_ridge);
+    v(FieldSpec{"cold_knn", "cold-knn",
+                "otherwise estimate them from this many nearest trained items by embedding (0: no estimate)"},
+      o.cold_knn);
+    v(FieldSpec{"cold_knn_power", "cold-knn-power", "exponent of the neighbours' cosine weights", 0, kInf},
+      o.cold_knn_power);
+    v(FieldSpec{"cold_knn_shrink", "cold-knn-shrink", "shrinkage of that weighted mean towards 0", 0, kInf},
+      o.cold_knn_shrink);
     CollabOptions::VisitFields(o.collab, v);
     PopularityOptions::VisitFields(o.popularity, v);
     RecentOptions::VisitFields(o.recent, v);
     CooccurrenceOptions::VisitFields(o.cooccurrence, v);
+    FreshOptions::VisitFields(o.fresh, v);
   }
 
   // Throws std::invalid_argument naming the offending field.

@@ -111,7 +111,7 @@ TEST(RankerOptions, GridAxesPerProtocol) {
 TEST(SignalRegistry, BuiltinsInFusionOrder) {
   std::vector<std::string_view> names;
   for (const auto& r : BuiltinSignals()) names.push_back(r.name);
-  EXPECT_EQ(names, (std::vector<std::string_view>{"collab", "content", "popularity", "recent", "cooccurrence"}));
+  EXPECT_EQ(names, (std::vector<std::string_view>{"collab", "content", "popularity", "recent", "cooccurrence", "fresh"}));
   // Off by default: only the two primary signals.
   const auto made = MakeSignals({nullptr, true, nullptr}, RankerOptions{});
   ASSERT_EQ(made.size(), 1u);

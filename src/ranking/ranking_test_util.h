@@ -127,6 +127,16 @@ struct TestCatalogue {
   }
 };
 
+// Options without the cold-item policy (no estimated factors, no fresh-items signal): the
+// plain fusion w z_collab + (1 - w) z_content, for tests of that formula.
+inline RankerOptions PlainOptions() {
+  RankerOptions o;
+  o.cold_knn = 0;
+  o.fresh.boost = 0.f;
+  o.fresh.content_floor = 0.f;
+  return o;
+}
+
 // ActiveSignals over a fixed set of names.
 struct NamesActive : ActiveSignals {
   std::vector<std::string_view> names;

@@ -61,6 +61,10 @@ struct Catalogue {
   std::span<const float> y;
   std::span<const uint8_t> has_factor;
   std::span<const uint32_t> no_factor;   // items without a factor, ascending
+  // trained[i]: item i had training interactions (its factor, if any, is not an estimate).
+  // Items without are the catalogue's cold items (held out, or added after training).
+  std::span<const uint8_t> trained;
+  size_t num_cold = 0;                   // items with trained[i] == 0
   std::span<const float> gram;           // Y^T Y over the trained rows (k x k)
   DenseTable factors;                    // Y transposed
   // Content layer (emb empty: none): embeddings row-major (num_items x dim) and transposed, and
@@ -107,6 +111,7 @@ struct SignalScratch {
   std::vector<float> vals;            // selection scratch
   std::vector<uint32_t> sel;
   size_t inputs = 0;                  // items the signal was built from (0: not reported)
+  bool flag = false;                  // signal-specific
   float weight = 0.f;
 };
 
@@ -141,8 +146,13 @@ class Signal {
   // raw[j] = this signal's score of cand[j], NaN when it has none.
   virtual void Score(const Catalogue& cat, const QueryView& q, SignalScratch& s, std::span<const uint32_t> cand,
                      std::span<float> raw) const = 0;
-  virtual float Weight(const Catalogue& cat, const QueryView& q, const SignalScratch& s,
+  // Called after every signal's Prepare, before Score (a signal may keep what it learns here
+  // in its scratch for Score).
+  virtual float Weight(const Catalogue& cat, const QueryView& q, SignalScratch& s,
                        const ActiveSignals& active) const = 0;
+  // Whether the ranker z-scores this signal's raw scores over the candidates (the default), or
+  // adds them as they are (a signal whose scores are already on the z scale, e.g. a boost).
+  virtual bool z_scored() const { return true; }
   // Fills, for each recommended item, the history items behind this signal's share of its
   // score (best first, at most max_items). Default: no explanation.
   virtual void Explain(const Catalogue& cat, const QueryView& q, const SignalScratch& s,

@@ -30,7 +30,7 @@ class CollabSignal final : public FullScoreSignal {
   }
 
 
-  float Weight(const Catalogue&, const QueryView& q, const SignalScratch&, const ActiveSignals& active) const override {
+  float Weight(const Catalogue&, const QueryView& q, SignalScratch&, const ActiveSignals& active) const override {
     return active.active("content") ? AdaptiveWeight(q.history.size(), o_.T, o_.w_max, true) : 1.f;
   }
 

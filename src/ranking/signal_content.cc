@@ -49,7 +49,7 @@ class ContentSignal final : public Signal {
     for (size_t j = 0; j < cand.size(); ++j) raw[j] = Dot(s.query.data(), cat.emb.data() + cand[j] * cat.dim, cat.dim);
   }
 
-  float Weight(const Catalogue&, const QueryView& q, const SignalScratch&, const ActiveSignals& active) const override {
+  float Weight(const Catalogue&, const QueryView& q, SignalScratch&, const ActiveSignals& active) const override {
     if (!active.active("collab")) return 1.f;
     return 1.f - AdaptiveWeight(q.history.size(), o_.T, o_.w_max, true);
   }

@@ -34,7 +34,7 @@ class CooccurrenceSignal final : public FullScoreSignal {
   }
 
 
-  float Weight(const Catalogue&, const QueryView&, const SignalScratch& s, const ActiveSignals&) const override {
+  float Weight(const Catalogue&, const QueryView&, SignalScratch& s, const ActiveSignals&) const override {
     return s.weight;
   }
 

@@ -28,7 +28,7 @@ class PromoteSignal final : public Signal {
              std::span<float> raw) const override {
     for (size_t j = 0; j < cand.size(); ++j) raw[j] = cand[j] == item_ ? 1.f : 0.f;
   }
-  float Weight(const Catalogue&, const QueryView&, const SignalScratch&, const ActiveSignals&) const override {
+  float Weight(const Catalogue&, const QueryView&, SignalScratch&, const ActiveSignals&) const override {
     return weight_;
   }
   void Explain(const Catalogue&, const QueryView& q, const SignalScratch&, std::span<const uint32_t> items, size_t,
@@ -44,7 +44,7 @@ class PromoteSignal final : public Signal {
 
 TEST(SignalExtension, AToySignalJoinsCandidatesFusionAndExplanations) {
   Fixture f;
-  RankerOptions o;
+  RankerOptions o = PlainOptions();
   o.candidates = 1;  // each built-in signal proposes one item only
   const std::vector<HistoryEntry> h = {{0, 1.f}, {3, 2.f}};
   UserQuery q;

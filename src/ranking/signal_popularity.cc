@@ -37,7 +37,7 @@ class PopularitySignal final : public Signal {
     for (size_t j = 0; j < cand.size(); ++j) raw[j] = cat.popularity[cand[j]];
   }
 
-  float Weight(const Catalogue&, const QueryView&, const SignalScratch& s, const ActiveSignals&) const override {
+  float Weight(const Catalogue&, const QueryView&, SignalScratch& s, const ActiveSignals&) const override {
     return s.weight;
   }
 

@@ -48,7 +48,7 @@ TEST(PopularitySignal, FadingShareEntersAsAnEquivalentWeight) {
 
 TEST(PopularitySignal, RankerRanksAsTheBlendOfTheOtherSignals) {
   Fixture f;
-  RankerOptions o;
+  RankerOptions o = PlainOptions();
   o.candidates = 8;
   o.T = 4.f;
   o.popularity.mix = 0.4f;

@@ -38,7 +38,7 @@ class RecentSignal final : public FullScoreSignal {
   }
 
 
-  float Weight(const Catalogue&, const QueryView&, const SignalScratch&, const ActiveSignals&) const override {
+  float Weight(const Catalogue&, const QueryView&, SignalScratch&, const ActiveSignals&) const override {
     return o_.recent.weight;
   }
 

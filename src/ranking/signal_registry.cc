@@ -14,6 +14,7 @@ constexpr SignalRegistration kSignals[] = {
     {"popularity", MakePopularitySignal, PopularityOptions::Grid},
     {"recent", MakeRecentSignal, RecentOptions::Grid},
     {"cooccurrence", MakeCooccurrenceSignal, CooccurrenceOptions::Grid},
+    {"fresh", MakeFreshSignal, NoGrid},
 };
 
 }  // namespace

@@ -86,7 +86,7 @@ constexpr const char* kOpenApi = R"JSON({
         "code": {"type": "string", "enum": ["bad_request", "not_found", "method_not_allowed", "conflict", "payload_too_large", "unsupported_media_type", "unavailable", "internal"]},
         "message": {"type": "string"}}}}},
       "ItemRef": {"type": "object", "properties": {"id": {"type": "string"}, "title": {"type": "string"}, "genres": {"type": "array", "items": {"type": "string"}}}},
-      "Item": {"type": "object", "properties": {"id": {"type": "string"}, "title": {"type": "string"}, "genres": {"type": "array", "items": {"type": "string"}}, "tags": {"type": "array", "items": {"type": "string"}}, "description": {"type": "string"}, "popularity": {"type": "number"}, "has_factor": {"type": "boolean"}, "source": {"type": "string", "enum": ["catalogue", "added"]}}},
+      "Item": {"type": "object", "properties": {"id": {"type": "string"}, "title": {"type": "string"}, "genres": {"type": "array", "items": {"type": "string"}}, "tags": {"type": "array", "items": {"type": "string"}}, "description": {"type": "string"}, "popularity": {"type": "number"}, "has_factor": {"type": "boolean"}, "factor": {"type": "string", "enum": ["trained", "estimated", "none"]}, "source": {"type": "string", "enum": ["catalogue", "added"]}}},
       "NewItem": {"type": "object", "required": ["id", "title"], "properties": {"id": {"type": "string"}, "title": {"type": "string"}, "genres": {"type": "array", "items": {"type": "string"}}, "tags": {"type": "array", "items": {"type": "string"}}, "description": {"type": "string"}}},
       "Event": {"type": "object", "required": ["user", "item"], "properties": {"user": {"type": "string"}, "item": {"type": "string"}, "strength": {"type": "number", "exclusiveMinimum": true, "minimum": 0, "default": 1}, "timestamp": {"type": "integer", "description": "seconds since the epoch; default: time of receipt"}}},
       "RecommendationsRequest": {"type": "object", "required": ["items"], "properties": {
@@ -100,8 +100,8 @@ constexpr const char* kOpenApi = R"JSON({
         "items": {"type": "array", "items": {"type": "object", "properties": {
           "rank": {"type": "integer"}, "item": {"$ref": "#/components/schemas/ItemRef"}, "score": {"type": "number"},
           "collab": {"type": "number", "nullable": true}, "content": {"type": "number", "nullable": true},
-          "z_collab": {"type": "number"}, "z_content": {"type": "number"}, "z_popularity": {"type": "number"}, "z_recent": {"type": "number"}, "z_cooccurrence": {"type": "number"},
-          "explanation": {"type": "object", "properties": {"content": {"type": "array", "items": {"$ref": "#/components/schemas/Contribution"}}, "collab": {"type": "array", "items": {"$ref": "#/components/schemas/Contribution"}}}}}}}}},
+          "z_collab": {"type": "number"}, "z_content": {"type": "number"}, "z_popularity": {"type": "number"}, "z_fresh": {"type": "number"}, "added": {"type": "boolean"}, "z_recent": {"type": "number"}, "z_cooccurrence": {"type": "number"},
+          "explanation": {"type": "object", "properties": {"content": {"type": "array", "items": {"$ref": "#/components/schemas/Contribution"}}, "collab": {"type": "array", "items": {"$ref": "#/components/schemas/Contribution"}}, "fresh": {"type": "array", "items": {"$ref": "#/components/schemas/Contribution"}}}}}}}}},
       "Similar": {"type": "object", "properties": {"item": {"$ref": "#/components/schemas/ItemRef"}, "mode": {"type": "string"}, "model_version": {"type": "string"},
         "items": {"type": "array", "items": {"type": "object", "properties": {"item": {"$ref": "#/components/schemas/ItemRef"}, "score": {"type": "number"}, "content": {"type": "number", "nullable": true}, "collab": {"type": "number", "nullable": true}}}}}},
       "UserHistory": {"type": "object", "properties": {"user": {"type": "string"}, "known": {"type": "boolean"}, "in_training": {"type": "boolean"}, "events_since_training": {"type": "integer"},

@@ -18,6 +18,10 @@ json ItemJson(const Snapshot& snap, uint32_t item) {
   if (!info.description.empty()) j["description"] = info.description;
   j["popularity"] = snap.Popularity(item);
   j["has_factor"] = snap.ranker().has_factor(item);
+  // "trained", "estimated" (from the item's content neighbours: no interactions yet) or "none".
+  j["factor"] = snap.ranker().has_trained_factor(item) ? "trained"
+                : snap.ranker().has_factor(item)       ? "estimated"
+                                                       : "none";
   j["source"] = snap.IsAdded(item) ? "added" : "catalogue";
   return j;
 }
@@ -59,6 +63,7 @@ void AppendRankResponseMembers(JsonText& t, const Snapshot& snap, const RankResp
     t.Key("rank").Number(static_cast<uint64_t>(i + 1));
     t.Key("item").Raw(snap.ItemRefText(it.item));
     t.Key("score").Number(it.score);
+    t.Key("added").Bool(snap.IsAdded(it.item));
     t.Key("collab").Optional(r.raw(it, "collab"));
     t.Key("content").Optional(r.raw(it, "content"));
     // One z-score per built-in signal (0 when it took no part), then any other signal's.
@@ -71,6 +76,10 @@ void AppendRankResponseMembers(JsonText& t, const Snapshot& snap, const RankResp
       AppendReasons(t, snap, r.reasons(it, "content"));
       t.Key("collab");
       AppendReasons(t, snap, r.reasons(it, "collab"));
+      if (const auto fresh = r.reasons(it, "fresh"); !fresh.empty()) {
+        t.Key("fresh");  // an item without a trained factor: the history items it is most like
+        AppendReasons(t, snap, fresh);
+      }
       t.EndObject();
     }
     t.EndObject();
