@@ -137,6 +137,17 @@ inline RankerOptions PlainOptions() {
   return o;
 }
 
+// The Fixture with a TestCatalogue over it, and options with T 4 and w_max 0.8.
+struct SignalFixture : Fixture {
+  RankerOptions o = [] {
+    RankerOptions r;
+    r.T = 4.f;
+    r.w_max = 0.8f;
+    return r;
+  }();
+  TestCatalogue tc{&als, emb, static_cast<size_t>(d), n, pop, o};
+};
+
 // ActiveSignals over a fixed set of names.
 struct NamesActive : ActiveSignals {
   std::vector<std::string_view> names;

@@ -28,6 +28,16 @@ void ProposeTopOfFull(const QueryView& q, SignalScratch& s, std::span<const uint
   out.insert(out.end(), s.sel.begin(), s.sel.end());
 }
 
+void ExplainByContent(const Catalogue& cat, const QueryView& q, std::span<const uint32_t> items, size_t max_items,
+                      bool cold_only, std::vector<std::vector<Contribution>>& out) {
+  if (cat.emb.empty()) return;
+  for (size_t r = 0; r < items.size(); ++r) {
+    if (cold_only && cat.trained[items[r]]) continue;
+    out[r] = ContentContributions(cat.emb, cat.dim, q.items, items[r]);
+    KeepTopContributions(out[r], max_items);
+  }
+}
+
 void ScoreFromFull(const SignalScratch& s, std::span<const uint32_t> cand, std::span<float> raw) {
   for (size_t j = 0; j < cand.size(); ++j) {
     const float v = s.full[cand[j]];

@@ -180,6 +180,10 @@ inline constexpr float kNoScore = std::numeric_limits<float>::quiet_NaN();
 // Top-n of s.full into out, after setting `mask` items and q.seen to -infinity in s.full.
 void ProposeTopOfFull(const QueryView& q, SignalScratch& s, std::span<const uint32_t> mask, size_t n,
                       std::vector<uint32_t>& out);
+// out[r] = the history items most like items[r] by content cosine (best first, at most
+// max_items), for every item, or with cold_only for the items without a trained factor.
+void ExplainByContent(const Catalogue& cat, const QueryView& q, std::span<const uint32_t> items, size_t max_items,
+                      bool cold_only, std::vector<std::vector<Contribution>>& out);
 // raw[j] = s.full[cand[j]] where finite, else NaN.
 void ScoreFromFull(const SignalScratch& s, std::span<const uint32_t> cand, std::span<float> raw);
 

@@ -15,12 +15,9 @@ namespace {
 using namespace hybridrec::ranking_test;  // NOLINT
 
 TEST(CollabSignal, KnownUserScoresItsTrainedRowAndProposesItsTopN) {
-  Fixture f;
-  TestCatalogue tc(&f.als, f.emb, Fixture::d, Fixture::n, f.pop);
-  RankerOptions o;
-  o.T = 4.f;
-  o.w_max = 0.8f;
-  auto sig = MakeCollabSignal({&f.als, true, nullptr}, o);
+  SignalFixture f;
+  const TestCatalogue& tc = f.tc;
+  auto sig = MakeCollabSignal({&f.als, true, nullptr}, f.o);
   ASSERT_NE(sig, nullptr);
   EXPECT_EQ(sig->name(), "collab");
   EXPECT_TRUE(sig->primary());

@@ -56,11 +56,9 @@ class ContentSignal final : public Signal {
 
   void Explain(const Catalogue& cat, const QueryView& q, const SignalScratch&, std::span<const uint32_t> items,
                size_t max_items, std::vector<std::vector<Contribution>>& out) const override {
-    for (size_t r = 0; r < items.size(); ++r) {
-      out[r] = ContentContributions(cat.emb, cat.dim, q.items, items[r]);
-      KeepTopContributions(out[r], max_items);
-    }
+    ExplainByContent(cat, q, items, max_items, false, out);
   }
+
 
  private:
   RankerOptions o_;

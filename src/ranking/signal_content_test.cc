@@ -14,12 +14,9 @@ namespace {
 using namespace hybridrec::ranking_test;  // NOLINT
 
 TEST(ContentSignal, ProfileScoresCandidatesAndTakesTheRestOfTheWeight) {
-  Fixture f;
-  TestCatalogue tc(&f.als, f.emb, Fixture::d, Fixture::n, f.pop);
-  RankerOptions o;
-  o.T = 4.f;
-  o.w_max = 0.8f;
-  auto sig = MakeContentSignal({&f.als, true, nullptr}, o);
+  SignalFixture f;
+  const TestCatalogue& tc = f.tc;
+  auto sig = MakeContentSignal({&f.als, true, nullptr}, f.o);
   ASSERT_NE(sig, nullptr);
   EXPECT_TRUE(sig->primary());
   const std::vector<HistoryEntry> h = {{2, 1.f}};
@@ -48,7 +45,7 @@ TEST(ContentSignal, ProfileScoresCandidatesAndTakesTheRestOfTheWeight) {
   ASSERT_EQ(why[0].size(), 1u);
   EXPECT_EQ(why[0][0].history_item, 2u);
   EXPECT_NEAR(why[0][0].value, 1.f, 1e-5);
-  EXPECT_EQ(MakeContentSignal({&f.als, false, nullptr}, o), nullptr);
+  EXPECT_EQ(MakeContentSignal({&f.als, false, nullptr}, f.o), nullptr);
 }
 
 }  // namespace

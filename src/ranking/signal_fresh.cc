@@ -60,13 +60,9 @@ class FreshSignal final : public Signal {
 
   void Explain(const Catalogue& cat, const QueryView& q, const SignalScratch&, std::span<const uint32_t> items,
                size_t max_items, std::vector<std::vector<Contribution>>& out) const override {
-    if (cat.emb.empty()) return;
-    for (size_t r = 0; r < items.size(); ++r) {
-      if (cat.trained[items[r]]) continue;
-      out[r] = ContentContributions(cat.emb, cat.dim, q.items, items[r]);
-      KeepTopContributions(out[r], max_items);
-    }
+    ExplainByContent(cat, q, items, max_items, true, out);
   }
+
 
  private:
   RankerOptions o_;
