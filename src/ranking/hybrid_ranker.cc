@@ -100,6 +100,13 @@ struct HybridRanker::Scratch : ActiveSignals {
       if (on[i] && (*signals)[i]->name() == name) return true;
     return false;
   }
+  float secondary_weight() const override {
+    float w = 0.f;
+    for (size_t i = 0; i < weighted; ++i)
+      if (on[i] && !(*signals)[i]->primary()) w += weights[i];
+    return w;
+  }
+  size_t weighted = 0;  // signals whose weight is set
 };
 
 HybridRanker::HybridRanker(const AlsModel* als, std::span<const float> embeddings, int dim, const VectorIndex* index,
@@ -398,8 +405,10 @@ bool HybridRanker::Prepare(const UserQuery& query, bool exclude_seen, Scratch& s
     primary = primary || (s.on[i] && signals_[i]->primary());
   }
   if (!primary) return false;
-  for (size_t i = 0; i < ns; ++i)
+  for (size_t i = 0; i < ns; ++i) {
+    s.weighted = i;
     if (s.on[i]) s.weights[i] = signals_[i]->Weight(cat_, s.view, s.sig[i], s);
+  }
   return true;
 }
 

@@ -326,6 +326,21 @@ TEST(HybridRanker, ColdItemGetsItsNeighboursFactorByDefault) {
     EXPECT_EQ(why[0].history_item, 2u);  // "like item 2, which you took"
   }
   EXPECT_TRUE(found);
+  // The boost grows with the weight of the non-primary signals (a new item has no popularity):
+  // with a popularity blend of share m, by 1 + m / (1 - m). |history| 3 < T: no content floor.
+  RankerOptions blend;
+  blend.popularity.mix = 0.4f;
+  const HybridRanker rb(&f.als, f.emb, Fixture::d, nullptr, f.pop, blend);
+  const auto rb_resp = rb.Recommend(q, 8);
+  const auto plain_resp = r.Recommend(q, 8);
+  const float m = 0.4f * (1.f - 3.f / 20.f);
+  auto fresh_z = [](const RankResponse& x) {
+    for (const auto& it : x.items)
+      if (it.item == 7) return x.z(it, "fresh");
+    return 0.f;
+  };
+  ASSERT_GT(fresh_z(plain_resp), 0.f);
+  EXPECT_NEAR(fresh_z(rb_resp) / fresh_z(plain_resp), 1.f + m / (1.f - m), 1e-4);
   // Turned off, the twin has no factor and no boost.
   const HybridRanker plain(&f.als, f.emb, Fixture::d, nullptr, f.pop, PlainOptions());
   EXPECT_FALSE(plain.has_factor(7));

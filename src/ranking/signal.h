@@ -120,6 +120,9 @@ class ActiveSignals {
  public:
   virtual ~ActiveSignals() = default;
   virtual bool active(std::string_view name) const = 0;
+  // Sum of the weights of the active non-primary signals that come before the asking one in
+  // fusion order (their weights are set by then).
+  virtual float secondary_weight() const { return 0.f; }
 };
 
 struct RankedItem;

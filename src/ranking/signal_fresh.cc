@@ -32,6 +32,10 @@ class FreshSignal final : public Signal {
     }
     s.flag = s.flag && active.active("content");
     s.weight = s.flag ? AdaptiveWeight(q.history.size(), o_.T, o_.w_max, true) : 1.f;  // w_u, as collab's
+    // The other signals (popularity, recent items, co-occurrence) add their weight to the sum, and
+    // a new item has no popularity or co-occurrence yet: the boost grows with them.
+    s.entries.resize(1);
+    s.entries[0].second = 1.f + active.secondary_weight();
     return 1.f;
   }
 
@@ -55,7 +59,7 @@ class FreshSignal final : public Signal {
     }
     const float extra = std::max(1.f - w, o_.fresh.content_floor) - (1.f - w);
     for (size_t j = 0; j < cand.size(); ++j)
-      if (!cat.trained[cand[j]]) raw[j] = w * o_.fresh.boost + extra * zc[j];
+      if (!cat.trained[cand[j]]) raw[j] = w * o_.fresh.boost * s.entries[0].second + extra * zc[j];
   }
 
   void Explain(const Catalogue& cat, const QueryView& q, const SignalScratch&, std::span<const uint32_t> items,
