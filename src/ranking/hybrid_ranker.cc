@@ -95,10 +95,16 @@ struct HybridRanker::Scratch : ActiveSignals {
   std::vector<uint32_t> top, cand, sel;
   std::vector<float> fused;
   std::vector<uint8_t> mark;            // per item, all zero between requests
-  bool active(std::string_view name) const override {
-    for (size_t i = 0; i < signals->size(); ++i)
-      if (on[i] && (*signals)[i]->name() == name) return true;
-    return false;
+  // Index of the active signal called `name` among the first `upto`, or -1.
+  int Find(std::string_view name, size_t upto) const {
+    for (size_t i = 0; i < upto && i < signals->size(); ++i)
+      if (on[i] && (*signals)[i]->name() == name) return static_cast<int>(i);
+    return -1;
+  }
+  bool active(std::string_view name) const override { return Find(name, signals->size()) >= 0; }
+  float weight(std::string_view name) const override {
+    const int i = Find(name, weighted);
+    return i >= 0 ? weights[i] : 0.f;
   }
   float secondary_weight() const override {
     float w = 0.f;
@@ -106,7 +112,12 @@ struct HybridRanker::Scratch : ActiveSignals {
       if (on[i] && !(*signals)[i]->primary()) w += weights[i];
     return w;
   }
+  std::span<const float> z(std::string_view name) const override {
+    const int i = Find(name, scored);
+    return i >= 0 ? std::span<const float>(sig[i].z) : std::span<const float>();
+  }
   size_t weighted = 0;  // signals whose weight is set
+  size_t scored = 0;    // signals whose z is set
 };
 
 HybridRanker::HybridRanker(const AlsModel* als, std::span<const float> embeddings, int dim, const VectorIndex* index,
@@ -193,7 +204,8 @@ HybridRanker::HybridRanker(const AlsModel* als, std::span<const float> embedding
                                     options_.map_ridge);
     }
   }
-  for (size_t i = 0; i < n; ++i) FillRow(t, i);
+  for (size_t i = 0; i < n; ++i) FillContentRow(t, i);
+  for (size_t i = 0; i < n; ++i) FillFactorRow(t, i);
   for (uint32_t i = 0; i < n; ++i) {
     if (!t.has_factor[i]) t.no_factor[no_factor_count_++] = i;
     if (!t.trained[i]) ++cold_count_;
@@ -218,30 +230,33 @@ void HybridRanker::Tables::Allocate(size_t rows, size_t k_factors, size_t d) {
   pop_order = std::make_unique<uint32_t[]>(rows);
 }
 
-// Row i of the derived tables from the embeddings and t.y: the mapped factor of an item without
-// a trained one (map_cold_items), has_factor, the transposed columns and the norms.
-void HybridRanker::FillRow(Tables& t, size_t i) const {
+// Row i of the content tables: the transposed embedding column and its norm.
+void HybridRanker::FillContentRow(Tables& t, size_t i) const {
+  if (emb_items_ == 0) return;
+  const float* e = emb_.data() + i * dim_;
+  for (size_t j = 0; j < dim_; ++j) t.e_t[j * t.cap + i] = e[j];
+  t.emb_inv_norm[i] = InvNorm(e, dim_);
+}
+
+// Row i of the factor tables from t.y: the estimated factor of an item without a trained one
+// (the content-to-factor map, or its content neighbours: their content rows must be filled),
+// has_factor, the transposed column and the norm.
+void HybridRanker::FillFactorRow(Tables& t, size_t i) const {
+  if (als_ == nullptr) return;
   const size_t ks = t.k;
-  if (emb_items_ > 0) {
-    const float* e = emb_.data() + i * dim_;
-    for (size_t j = 0; j < dim_; ++j) t.e_t[j * t.cap + i] = e[j];
-    t.emb_inv_norm[i] = InvNorm(e, dim_);
-  }
-  if (als_ != nullptr) {
-    float* yi = t.y.get() + i * ks;
-    if (!t.has_factor[i] && i < emb_items_) {
-      if (!t.map.empty()) {
-        ApplyContentToFactorMap(t.map, dim_, k_, emb_.subspan(i * dim_, dim_), std::span<float>(yi, ks));
-      } else if (options_.cold_knn > 0) {
-        EstimateFactorFromNeighbours(t, i, yi);
-      }
-      bool nz = false;
-      for (size_t j = 0; j < ks; ++j) nz = nz || yi[j] != 0.f;
-      t.has_factor[i] = nz ? 1 : 0;
+  float* yi = t.y.get() + i * ks;
+  if (!t.has_factor[i] && i < emb_items_) {
+    if (!t.map.empty()) {
+      ApplyContentToFactorMap(t.map, dim_, k_, emb_.subspan(i * dim_, dim_), std::span<float>(yi, ks));
+    } else if (options_.cold_knn > 0) {
+      EstimateFactorFromNeighbours(t, i, yi);
     }
-    for (size_t j = 0; j < ks; ++j) t.y_t[j * t.cap + i] = yi[j];
-    t.y_inv_norm[i] = InvNorm(yi, ks);
+    bool nz = false;
+    for (size_t j = 0; j < ks; ++j) nz = nz || yi[j] != 0.f;
+    t.has_factor[i] = nz ? 1 : 0;
   }
+  for (size_t j = 0; j < ks; ++j) t.y_t[j * t.cap + i] = yi[j];
+  t.y_inv_norm[i] = InvNorm(yi, ks);
 }
 
 // y_i = sum_j c_j^p y_j / (sum_j c_j^p + shrink) over the cold_knn trained items j with the
@@ -249,13 +264,13 @@ void HybridRanker::FillRow(Tables& t, size_t i) const {
 void HybridRanker::EstimateFactorFromNeighbours(const Tables& t, size_t i, float* yi) const {
   const size_t ks = t.k;
   const float* e = emb_.data() + i * dim_;
-  const float ni = InvNorm(e, dim_);
+  const float ni = t.emb_inv_norm[i];
   thread_local std::vector<std::pair<float, uint32_t>> sims;
   sims.clear();
   for (uint32_t j = 0; j < als_items_; ++j) {
     if (!t.trained[j]) continue;
     const float* ej = emb_.data() + static_cast<size_t>(j) * dim_;
-    const float c = Dot(e, ej, dim_) * ni * InvNorm(ej, dim_);
+    const float c = Dot(e, ej, dim_) * ni * t.emb_inv_norm[j];
     if (c > 0.f) sims.emplace_back(c, j);
   }
   const size_t kk = std::min(options_.cold_knn, sims.size());
@@ -333,7 +348,8 @@ std::unique_ptr<HybridRanker> HybridRanker::Extended(std::span<const float> embe
     if (als_ != nullptr) std::fill_n(t.y.get() + i * t.k, t.k, 0.f);
     t.has_factor[i] = 0;
     t.trained[i] = 0;
-    r->FillRow(t, i);
+    r->FillContentRow(t, i);
+    r->FillFactorRow(t, i);
     if (!t.has_factor[i]) t.no_factor[r->no_factor_count_++] = static_cast<uint32_t>(i);
     ++r->cold_count_;
   }
@@ -389,8 +405,11 @@ bool HybridRanker::Prepare(const UserQuery& query, bool exclude_seen, Scratch& s
   s.view.items = s.hist_items;
   s.view.confidence = s.hist_conf;
   s.view.seen = exclude_seen ? std::span<const uint32_t>(s.hist_items) : std::span<const uint32_t>();
+  s.view.signals = &s;
   const size_t ns = signals_.size();
   s.signals = &signals_;
+  s.weighted = 0;
+  s.scored = 0;
   if (s.sig.size() < ns) s.sig.resize(ns);
   s.on.assign(ns, 0);
   s.weights.assign(ns, 0.f);
@@ -409,6 +428,7 @@ bool HybridRanker::Prepare(const UserQuery& query, bool exclude_seen, Scratch& s
     s.weighted = i;
     if (s.on[i]) s.weights[i] = signals_[i]->Weight(cat_, s.view, s.sig[i], s);
   }
+  s.weighted = ns;
   return true;
 }
 
@@ -436,6 +456,7 @@ RankPath HybridRanker::Finish(Scratch& s) const {
     SignalScratch& ss = s.sig[i];
     ss.raw.resize(c);
     ss.z.resize(c);
+    s.scored = i;
     signals_[i]->Score(cat_, s.view, ss, s.cand, ss.raw);
     if (signals_[i]->z_scored()) {
       ZScore(ss.raw, {}, ss.z, options_.sigma_floor);
@@ -445,6 +466,7 @@ RankPath HybridRanker::Finish(Scratch& s) const {
     const float w = s.weights[i];
     for (size_t j = 0; j < c; ++j) s.fused[j] += w * ss.z[j];
   }
+  s.scored = ns;
   const bool collab = s.active("collab"), content = s.active("content");
   if (collab && content) return RankPath::kHybrid;
   if (collab) return RankPath::kCollab;

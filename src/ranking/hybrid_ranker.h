@@ -229,7 +229,8 @@ class HybridRanker {
   };
   HybridRanker() = default;
   // Fills table row i (y row already set for trained items) except pop_order / no_factor.
-  void FillRow(Tables& t, size_t i) const;
+  void FillContentRow(Tables& t, size_t i) const;
+  void FillFactorRow(Tables& t, size_t i) const;
   void EstimateFactorFromNeighbours(const Tables& t, size_t i, float* yi) const;
 
   const AlsModel* als_ = nullptr;

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <string_view>
 #include <cstdint>
+#include <map>
+#include <span>
 #include <random>
 #include <vector>
 
@@ -76,7 +78,7 @@ struct Fixture {
 struct TestCatalogue {
   RankerOptions options;
   std::vector<float> y, y_t, e_t, pop, gram;
-  std::vector<uint8_t> has_factor;
+  std::vector<uint8_t> has_factor, trained;
   std::vector<uint32_t> no_factor, order;
   Catalogue cat;
   TestCatalogue(const AlsModel* als, const std::vector<float>& emb, size_t dim, uint32_t n, std::vector<float> p,
@@ -98,6 +100,7 @@ struct TestCatalogue {
         for (size_t b = 0; b < k; ++b) gram[a * k + b] += y[i * k + a] * y[i * k + b];
     for (uint32_t i = 0; i < n; ++i) {
       has_factor.push_back(i < na ? 1 : 0);
+      trained.push_back(i < na ? 1 : 0);
       if (i >= na) no_factor.push_back(i);
       order.push_back(i);
     }
@@ -110,6 +113,8 @@ struct TestCatalogue {
     cat.y = y;
     cat.has_factor = has_factor;
     cat.no_factor = no_factor;
+    cat.trained = trained;
+    cat.num_cold = no_factor.size();
     cat.gram = gram;
     cat.factors = {y_t.data(), n, k};
     cat.emb = emb;
@@ -148,12 +153,24 @@ struct SignalFixture : Fixture {
   TestCatalogue tc{&als, emb, static_cast<size_t>(d), n, pop, o};
 };
 
-// ActiveSignals over a fixed set of names.
+// ActiveSignals over a fixed set of names, with the weights and z a test gives them.
 struct NamesActive : ActiveSignals {
   std::vector<std::string_view> names;
+  std::map<std::string_view, float> weights;
+  std::map<std::string_view, std::vector<float>> zs;
+  float secondary = 0.f;
   explicit NamesActive(std::vector<std::string_view> n) : names(std::move(n)) {}
   bool active(std::string_view name) const override {
     return std::find(names.begin(), names.end(), name) != names.end();
+  }
+  float weight(std::string_view name) const override {
+    const auto it = weights.find(name);
+    return active(name) && it != weights.end() ? it->second : 0.f;
+  }
+  float secondary_weight() const override { return secondary; }
+  std::span<const float> z(std::string_view name) const override {
+    const auto it = zs.find(name);
+    return active(name) && it != zs.end() ? std::span<const float>(it->second) : std::span<const float>();
   }
 };
 

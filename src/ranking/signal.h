@@ -91,6 +91,8 @@ struct UserQuery {
   std::span<const uint32_t> recent;
 };
 
+class ActiveSignals;
+
 // The query as every signal sees it, built once per request by the ranker.
 struct QueryView {
   const UserQuery* query = nullptr;
@@ -98,6 +100,7 @@ struct QueryView {
   std::span<const uint32_t> items;        // history items, ascending
   std::span<const float> confidence;      // ALS confidence of each history item
   std::span<const uint32_t> seen;         // items to leave out of the candidates (ascending)
+  const ActiveSignals* signals = nullptr;  // the other signals of this query (null: none known)
 };
 
 // Per-request, per-signal buffers (owned by the ranker's per-thread scratch; reused).
@@ -111,18 +114,24 @@ struct SignalScratch {
   std::vector<float> vals;            // selection scratch
   std::vector<uint32_t> sel;
   size_t inputs = 0;                  // items the signal was built from (0: not reported)
-  bool flag = false;                  // signal-specific
-  float weight = 0.f;
+  float weight = 0.f;                 // signal-specific (e.g. a weight worked out in Prepare)
+  float coef[2] = {0.f, 0.f};         // signal-specific per-query coefficients
 };
 
-// Which signals are active for the current query, by name.
+// The signals of the current query, by name, as far as the ranker has got with them. Signals
+// run in fusion order (the registry's order, extra signals last), so a signal sees those before
+// it: during its Prepare, which of them are active; during its Weight, their weights too; during
+// its Score, their z over the candidates too. After every Prepare, active() knows all of them.
 class ActiveSignals {
  public:
   virtual ~ActiveSignals() = default;
   virtual bool active(std::string_view name) const = 0;
-  // Sum of the weights of the active non-primary signals that come before the asking one in
-  // fusion order (their weights are set by then).
+  // Weight of an active signal already weighted (else 0).
+  virtual float weight(std::string_view) const { return 0.f; }
+  // Sum of the weights of the active non-primary signals already weighted.
   virtual float secondary_weight() const { return 0.f; }
+  // z of an active signal already scored, over the current candidates (else empty).
+  virtual std::span<const float> z(std::string_view) const { return {}; }
 };
 
 struct RankedItem;
