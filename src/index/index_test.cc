@@ -1,3 +1,5 @@
+#include <faiss/IndexHNSW.h>
+#include <faiss/IndexIDMap.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,9 +14,6 @@
 #include "index/faiss_index.h"
 #include "index/index_factory.h"
 #include "index/simd_flat_ip.h"
-
-#include <faiss/IndexHNSW.h>
-#include <faiss/IndexIDMap.h>
 
 namespace hybridrec {
 namespace {
@@ -138,19 +137,30 @@ TEST(FaissIndex, HnswRecallAt10On10k) {
   for (int r = 0; r < 10; ++r) EXPECT_EQ(one[r].id, approx[r].id);
 }
 
+// n random unit rows of dimension 24 (the masked AVX-512 tail), their ids and a default HNSW
+// index over them.
+struct HnswOverRandomRows {
+  static constexpr int dim = 24;
+  std::vector<float> data;
+  std::vector<int64_t> ids;
+  std::unique_ptr<FaissIndex> hnsw = FaissIndex::NewHnsw(dim, HnswParams{});
+  HnswOverRandomRows(size_t n, uint64_t seed) : data(RandomUnitRows(n, dim, seed)), ids(Ids(n)) {
+    EXPECT_TRUE(hnsw->Add(data, ids).ok());
+  }
+};
+
 TEST(SimdFlatIP, HnswAndExactSearchScoreWithDotSimd) {
-  // Both report DotSimd(query, row) for a hit, so their scores compare exactly. d = 24 takes the
-  // masked AVX-512 tail.
-  const int dim = 24;
-  const size_t n = 400;
-  const auto data = RandomUnitRows(n, dim, 31);
-  const auto ids = Ids(n);
-  auto hnsw = FaissIndex::NewHnsw(dim, HnswParams{});
-  ASSERT_TRUE(hnsw->Add(data, ids).ok());
+  // Both report DotSimd(query, row) for a hit, so their scores compare exactly.
+  const HnswOverRandomRows r(400, 31);
+  const int dim = r.dim;
+  const auto& data = r.data;
+  const auto& ids = r.ids;
+  const auto& hnsw = r.hnsw;
   BruteForceIndex exact(dim);
   ASSERT_TRUE(exact.Add(data, ids).ok());
   const auto queries = RandomUnitRows(20, dim, 32);
-  for (const VectorIndex* index : {static_cast<const VectorIndex*>(hnsw.get()), static_cast<const VectorIndex*>(&exact)}) {
+  for (const VectorIndex* index :
+       {static_cast<const VectorIndex*>(hnsw.get()), static_cast<const VectorIndex*>(&exact)}) {
     std::vector<SearchHit> hits;
     index->Search(queries, 5, hits);
     ASSERT_EQ(hits.size(), 100u);
@@ -164,12 +174,8 @@ TEST(SimdFlatIP, HnswAndExactSearchScoreWithDotSimd) {
 }
 
 TEST(SimdFlatIP, HnswUsesSimdStorageAfterBuildAndAfterLoad) {
-  const int dim = 24;
-  const size_t n = 300;
-  const auto data = RandomUnitRows(n, dim, 21);
-  const auto ids = Ids(n);
-  auto hnsw = FaissIndex::NewHnsw(dim, HnswParams{});
-  ASSERT_TRUE(hnsw->Add(data, ids).ok());
+  HnswOverRandomRows r(300, 21);
+  auto& hnsw = r.hnsw;
   auto storage_of = [](const FaissIndex& index) {
     const auto* map = dynamic_cast<const faiss::IndexIDMap*>(index.faiss_index());
     const auto* inner = dynamic_cast<const faiss::IndexHNSWFlat*>(map->index);
@@ -181,11 +187,11 @@ TEST(SimdFlatIP, HnswUsesSimdStorageAfterBuildAndAfterLoad) {
   auto loaded = FaissIndex::Load(file);
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   EXPECT_NE(dynamic_cast<const SimdFlatIP*>(storage_of(**loaded)), nullptr);
-  EXPECT_EQ((*loaded)->size(), static_cast<int64_t>(n));
+  EXPECT_EQ((*loaded)->size(), static_cast<int64_t>(r.data.size() / r.dim));
   // Same answers as the exact reference for a query equal to a stored vector.
   std::vector<SearchHit> hits;
-  (*loaded)->Search(std::span<const float>(data.data() + 5 * dim, dim), 1, hits);
-  EXPECT_EQ(hits[0].id, ids[5]);
+  (*loaded)->Search(std::span<const float>(r.data.data() + 5 * r.dim, r.dim), 1, hits);
+  EXPECT_EQ(hits[0].id, r.ids[5]);
   EXPECT_NEAR(hits[0].score, 1.f, 1e-5f);
   std::filesystem::remove(file);
 }

@@ -15,8 +15,8 @@
 #include "data/csr_matrix.h"
 #include "index/brute_force_index.h"
 #include "ranking/ranking_kernels.h"
-#include "ranking/recommenders.h"
 #include "ranking/ranking_test_util.h"
+#include "ranking/recommenders.h"
 
 namespace hybridrec {
 namespace {
@@ -113,10 +113,17 @@ TEST(RankingKernels, SelectTopNSampledPathIsExact) {
     std::vector<float> s(1682 + trial);
     for (size_t i = 0; i < s.size(); ++i) {
       switch (trial % 4) {
-        case 0: s[i] = static_cast<float>(g() % 1000000) * 1e-6f; break;
-        case 1: s[i] = static_cast<float>(g() % 5); break;
-        case 2: s[i] = static_cast<float>(i); break;
-        default: s[i] = g() % 10 == 0 ? static_cast<float>(g() % 100) : -std::numeric_limits<float>::infinity();
+        case 0:
+          s[i] = static_cast<float>(g() % 1000000) * 1e-6f;
+          break;
+        case 1:
+          s[i] = static_cast<float>(g() % 5);
+          break;
+        case 2:
+          s[i] = static_cast<float>(i);
+          break;
+        default:
+          s[i] = g() % 10 == 0 ? static_cast<float>(g() % 100) : -std::numeric_limits<float>::infinity();
       }
     }
     s[17] = std::numeric_limits<float>::quiet_NaN();
@@ -215,7 +222,9 @@ TEST(HybridRanker, KnownUserIsHybridWithAdaptiveWeight) {
   for (const auto& it : resp.items) {
     EXPECT_NE(it.item, 0u);
     EXPECT_NE(it.item, 3u);
-    EXPECT_NEAR(it.score, resp.weight("collab") * resp.z(it, "collab") + (1 - resp.weight("collab")) * resp.z(it, "content"), 1e-5);
+    EXPECT_NEAR(it.score,
+                resp.weight("collab") * resp.z(it, "collab") + (1 - resp.weight("collab")) * resp.z(it, "content"),
+                1e-5);
     ASSERT_TRUE(resp.raw(it, "content").has_value());
     if (it.item < 7) {
       ASSERT_TRUE(resp.raw(it, "collab").has_value());
@@ -477,7 +486,8 @@ TEST(HybridRanker, BatchEqualsPerQueryResults) {
   std::vector<std::vector<uint32_t>> recent(nq);
   std::vector<UserQuery> qs(nq);
   for (size_t t = 0; t < nq; ++t) {
-    for (uint32_t j = 0; j < t % 7; ++j) hist[t].push_back({static_cast<uint32_t>((t * 13 + j * 5) % (n - 1)), 1.f + j});
+    for (uint32_t j = 0; j < t % 7; ++j)
+      hist[t].push_back({static_cast<uint32_t>((t * 13 + j * 5) % (n - 1)), 1.f + j});
     if (t == 5) hist[t] = {{69, 2.f}};
     for (auto it = hist[t].rbegin(); it != hist[t].rend() && t % 2 == 1; ++it) recent[t].push_back(it->first);
     qs[t].history = hist[t];
@@ -768,22 +778,30 @@ InteractionMatrix SmallTrain(uint32_t users, uint32_t items, uint64_t seed) {
   return BuildInteractionMatrix(users, items, v);
 }
 
+// Random unit embeddings of dimension d, SmallTrain and the FitInput over it.
+struct SmallFit {
+  std::vector<float> emb;
+  Dataset ds;
+  InteractionMatrix train;
+  FitInput in;
+  SmallFit(uint32_t users, uint32_t items, int d, uint64_t seed)
+      : emb(RandomMatrix(items, d, seed, true)), train(SmallTrain(users, items, seed + 1)) {
+    in.dataset = &ds;
+    in.train = &train;
+  }
+};
+
 TEST(Recommenders, HybridBatchEqualsSingleAndHistory) {
   const uint32_t users = 30, items = 40;
   const int d = 6;
-  const auto emb = RandomMatrix(items, d, 51, true);
-  const auto train = SmallTrain(users, items, 52);
-  Dataset ds;
-  FitInput in;
-  in.dataset = &ds;
-  in.train = &train;
+  const SmallFit fit(users, items, d, 51);
   HybridRecommenderOptions o;
   o.als = SmallAls(4);
   o.als.iterations = 3;
   o.ranker.candidates = 10;
   o.threads = 2;
-  HybridRecommender hr(emb, d, o);
-  ASSERT_TRUE(hr.Fit(in).ok());
+  HybridRecommender hr(fit.emb, d, o);
+  ASSERT_TRUE(hr.Fit(fit.in).ok());
   std::vector<uint32_t> us(users);
   std::iota(us.begin(), us.end(), 0u);
   std::vector<float> batch(users * items), one(items);
@@ -791,7 +809,7 @@ TEST(Recommenders, HybridBatchEqualsSingleAndHistory) {
   for (uint32_t u = 0; u < users; ++u) {
     hr.ScoreUser(u, one);
     for (uint32_t i = 0; i < items; ++i) ASSERT_EQ(batch[u * items + i], one[i]);
-    for (uint32_t i : train.by_user.RowIndices(u)) EXPECT_FALSE(std::isfinite(one[i]));
+    for (uint32_t i : fit.train.by_user.RowIndices(u)) EXPECT_FALSE(std::isfinite(one[i]));
   }
   std::vector<std::pair<uint32_t, float>> h = {{0, 3.f}, {5, 1.f}};
   hr.ScoreHistory(h, one);
@@ -803,38 +821,33 @@ TEST(Recommenders, HybridBatchEqualsSingleAndHistory) {
   for (uint32_t i = 0; i < items; ++i) EXPECT_EQ(one[i], hr.popularity().item_scores()[i]);
   const std::vector<float> short_emb(10, 0.f);
   HybridRecommender bad(short_emb, d, o);
-  EXPECT_FALSE(bad.Fit(in).ok());
+  EXPECT_FALSE(bad.Fit(fit.in).ok());
 }
 
 TEST(Recommenders, ContentScoresAreProfileDots) {
   const uint32_t users = 5, items = 12;
   const int d = 3;
-  const auto emb = RandomMatrix(items, d, 61, true);
-  const auto train = SmallTrain(users, items, 62);
-  Dataset ds;
-  FitInput in;
-  in.dataset = &ds;
-  in.train = &train;
-  ContentRecommender cr(emb, d);
-  ASSERT_TRUE(cr.Fit(in).ok());
+  const SmallFit fit(users, items, d, 61);
+  ContentRecommender cr(fit.emb, d);
+  ASSERT_TRUE(cr.Fit(fit.in).ok());
   std::vector<float> s(items), h(items);
   for (uint32_t u = 0; u < users; ++u) {
     cr.ScoreUser(u, s);
     std::vector<std::pair<uint32_t, float>> hist;
-    for (uint64_t t = train.by_user.indptr[u]; t < train.by_user.indptr[u + 1]; ++t)
-      hist.push_back({train.by_user.indices[t], train.by_user.values[t]});
+    for (uint64_t t = fit.train.by_user.indptr[u]; t < fit.train.by_user.indptr[u + 1]; ++t)
+      hist.push_back({fit.train.by_user.indices[t], fit.train.by_user.values[t]});
     cr.ScoreHistory(hist, h);
     for (uint32_t i = 0; i < items; ++i) EXPECT_NEAR(s[i], h[i], 1e-5);
     // score = E_i . p with p the normalised (1 + r)-weighted mean.
     std::vector<double> p(d, 0.0);
     for (const auto& [i, r] : hist)
-      for (int j = 0; j < d; ++j) p[j] += (1.0 + r) * emb[i * d + j];
+      for (int j = 0; j < d; ++j) p[j] += (1.0 + r) * fit.emb[i * d + j];
     double nrm = 0.0;
     for (double v : p) nrm += v * v;
     nrm = std::sqrt(nrm);
     for (uint32_t i = 0; i < items; ++i) {
       double dot = 0.0;
-      for (int j = 0; j < d; ++j) dot += emb[i * d + j] * p[j] / nrm;
+      for (int j = 0; j < d; ++j) dot += fit.emb[i * d + j] * p[j] / nrm;
       EXPECT_NEAR(s[i], dot, 1e-5);
     }
   }

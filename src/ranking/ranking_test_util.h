@@ -1,17 +1,20 @@
 // Small fixtures shared by the ranking tests.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
-#include <string_view>
 #include <cstdint>
 #include <map>
-#include <span>
 #include <random>
+#include <span>
+#include <string_view>
 #include <vector>
 
 #include "collab/als_model.h"
 #include "data/csr_matrix.h"
+#include "ranking/hybrid_ranker.h"
 #include "ranking/ranker_options.h"
 #include "ranking/signal.h"
 
@@ -57,6 +60,29 @@ inline AlsOptions SmallAls(int k) {
   o.reg_exponent = 0.f;
   o.threads = 1;
   return o;
+}
+
+// n random unit embeddings (d 5) and a random ALS model (k 4) over 6 users and the first
+// `trained` of the n items, for tests of the ranker with one more signal on.
+struct RandomModel {
+  static constexpr int k = 4;
+  static constexpr int d = 5;
+  uint32_t n;
+  std::vector<float> emb;
+  AlsModel als;
+  RandomModel(uint32_t items, uint32_t trained, uint64_t seed)
+      : n(items),
+        emb(RandomMatrix(items, d, seed, true)),
+        als(SmallAls(k), 6, trained, RandomMatrix(6, k, seed + 1), RandomMatrix(trained, k, seed + 2)) {}
+};
+
+// Every returned item's score is the fusion rule over the response: sum of weight x z.
+inline void ExpectFusedScores(const RankResponse& resp, float tol = 1e-5f) {
+  for (const auto& it : resp.items) {
+    float want = 0.f;
+    for (const auto& s : resp.signals) want += s.weight * resp.z(it, s.name);
+    EXPECT_NEAR(it.score, want, tol) << "item " << it.item;
+  }
 }
 
 // 8 items (7 with factors: item 7 is a cold item added after training), d = 4, k = 3.
@@ -151,6 +177,24 @@ struct SignalFixture : Fixture {
     return r;
   }();
   TestCatalogue tc{&als, emb, static_cast<size_t>(d), n, pop, o};
+};
+
+// A query over a history (items ascending) with the given ALS confidences, and the view of it
+// that a signal gets from the ranker.
+struct TestQuery {
+  std::vector<HistoryEntry> h;
+  std::vector<uint32_t> items;
+  std::vector<float> conf;
+  UserQuery uq;
+  QueryView view;
+  TestQuery(std::vector<HistoryEntry> history, std::vector<float> confidence, const ActiveSignals* active = nullptr)
+      : h(std::move(history)), conf(std::move(confidence)) {
+    for (const auto& e : h) items.push_back(e.first);
+    uq.history = h;
+    view = QueryView{&uq, h, items, conf, items, active};
+  }
+  TestQuery(const TestQuery&) = delete;
+  TestQuery& operator=(const TestQuery&) = delete;
 };
 
 // ActiveSignals over a fixed set of names, with the weights and z a test gives them.

@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "core/topk.h"
-#include "ranking/hybrid_ranker.h"
 #include "ranking/ranking_test_util.h"
 
 namespace hybridrec {
@@ -14,20 +13,24 @@ namespace {
 
 using namespace hybridrec::ranking_test;  // NOLINT
 
+// x_u . y_i in the fixture's model.
+float UserItemDot(const Fixture& f, uint32_t u, uint32_t i) {
+  float dot = 0.f;
+  for (int j = 0; j < Fixture::k; ++j)
+    dot += f.als.user_factors()[u * Fixture::k + j] * f.als.item_factors()[i * Fixture::k + j];
+  return dot;
+}
+
 TEST(CollabSignal, KnownUserScoresItsTrainedRowAndProposesItsTopN) {
   SignalFixture f;
-  const TestCatalogue& tc = f.tc;
+  TestCatalogue& tc = f.tc;
   auto sig = MakeCollabSignal({&f.als, true, nullptr}, f.o);
   ASSERT_NE(sig, nullptr);
   EXPECT_EQ(sig->name(), "collab");
   EXPECT_TRUE(sig->primary());
-  const std::vector<HistoryEntry> h = {{0, 1.f}, {3, 2.f}};
-  const std::vector<uint32_t> items = {0, 3};
-  const std::vector<float> conf = {2.f, 3.f};
-  UserQuery uq;
-  uq.known_user = 1;
-  uq.history = h;
-  QueryView q{&uq, h, items, conf, items};
+  TestQuery tq({{0, 1.f}, {3, 2.f}}, {2.f, 3.f});
+  tq.uq.known_user = 1;
+  const QueryView& q = tq.view;
   SignalScratch s;
   ASSERT_TRUE(sig->Prepare(tc.cat, q, s));
   ASSERT_EQ(s.dense, &tc.cat.factors);
@@ -39,9 +42,7 @@ TEST(CollabSignal, KnownUserScoresItsTrainedRowAndProposesItsTopN) {
   std::vector<float> want(Fixture::n, -INFINITY);
   for (uint32_t i = 0; i < 7; ++i) {
     if (i == 0 || i == 3) continue;
-    want[i] = 0.f;
-    for (int j = 0; j < Fixture::k; ++j)
-      want[i] += f.als.user_factors()[Fixture::k + j] * f.als.item_factors()[i * Fixture::k + j];
+    want[i] = UserItemDot(f, 1, i);
   }
   auto top = TopK(want, 3);
   std::sort(top.begin(), top.end());
@@ -62,21 +63,16 @@ TEST(CollabSignal, NewUserIsFoldedInAndNoFactorMeansInactive) {
   Fixture f;
   TestCatalogue tc(&f.als, f.emb, Fixture::d, Fixture::n, f.pop);
   auto sig = MakeCollabSignal({&f.als, true, nullptr}, RankerOptions{});
-  const std::vector<HistoryEntry> h = {{2, 3.f}, {7, 1.f}};
-  const std::vector<uint32_t> items = {2, 7};
-  const std::vector<float> conf = {4.f, 2.f};
-  UserQuery uq;
-  uq.use_trained_factor = false;
-  QueryView q{&uq, h, items, conf, items};
+  TestQuery tq({{2, 3.f}, {7, 1.f}}, {4.f, 2.f});
+  tq.uq.use_trained_factor = false;
   SignalScratch s;
-  ASSERT_TRUE(sig->Prepare(tc.cat, q, s));
+  ASSERT_TRUE(sig->Prepare(tc.cat, tq.view, s));
   const std::vector<HistoryEntry> with_factor = {{2, 3.f}};
   EXPECT_EQ(s.query, f.als.FoldInUser(with_factor, -1.f));
   // Only the factor-less item: nothing to fold in.
-  const std::vector<HistoryEntry> cold = {{7, 1.f}};
-  const std::vector<uint32_t> cold_items = {7};
-  QueryView qc{&uq, cold, cold_items, conf, cold_items};
-  EXPECT_FALSE(sig->Prepare(tc.cat, qc, s));
+  TestQuery cold({{7, 1.f}}, {2.f});
+  cold.uq.use_trained_factor = false;
+  EXPECT_FALSE(sig->Prepare(tc.cat, cold.view, s));
   EXPECT_EQ(MakeCollabSignal({nullptr, true, nullptr}, RankerOptions{}), nullptr);
 }
 

@@ -5,7 +5,6 @@
 #include <cmath>
 #include <vector>
 
-#include "ranking/hybrid_ranker.h"
 #include "ranking/ranking_test_util.h"
 
 namespace hybridrec {
@@ -19,11 +18,8 @@ TEST(ContentSignal, ProfileScoresCandidatesAndTakesTheRestOfTheWeight) {
   auto sig = MakeContentSignal({&f.als, true, nullptr}, f.o);
   ASSERT_NE(sig, nullptr);
   EXPECT_TRUE(sig->primary());
-  const std::vector<HistoryEntry> h = {{2, 1.f}};
-  const std::vector<uint32_t> items = {2};
-  const std::vector<float> conf = {2.f};
-  UserQuery uq;
-  QueryView q{&uq, h, items, conf, items};
+  const TestQuery tq({{2, 1.f}}, {2.f});
+  const QueryView& q = tq.view;
   SignalScratch s;
   ASSERT_TRUE(sig->Prepare(tc.cat, q, s));
   ASSERT_EQ(s.dense, &tc.cat.embeddings);  // no index: exact scoring

@@ -7,7 +7,6 @@
 #include <set>
 #include <vector>
 
-#include "ranking/hybrid_ranker.h"
 #include "ranking/ranking_test_util.h"
 
 namespace hybridrec {
@@ -16,20 +15,16 @@ namespace {
 using namespace hybridrec::ranking_test;  // NOLINT
 
 TEST(HybridRankerCooccurrence, AddsTheZScoredItemKnnScore) {
-  const uint32_t n = 40;
-  const int k = 4, d = 5;
-  const auto emb = RandomMatrix(n, d, 71, true);
-  AlsModel als(SmallAls(k), 6, n, RandomMatrix(6, k, 72), RandomMatrix(n, k, 73));
+  RandomModel m(40, 40, 71);
+  const uint32_t n = m.n;
   const CsrMatrix train = RandomInteractions(50, n, 74);
   RankerOptions o;
   o.candidates = 8;
   o.T = 4.f;
-  o.cooccurrence.weight = 1.5f;
-  o.cooccurrence.neighbours = 12;
-  o.cooccurrence.alpha = 0.5f;
-  o.cooccurrence.beta = 0.3f;
-  const auto nb = std::make_shared<const ItemNeighbours>(BuildItemNeighbours(train, o.cooccurrence.neighbour_options(), 1));
-  HybridRanker r(&als, emb, d, nullptr, {}, o, {}, nb);
+  o.cooccurrence = {.weight = 1.5f, .neighbours = 12, .alpha = 0.5f, .beta = 0.3f};
+  const auto nb =
+      std::make_shared<const ItemNeighbours>(BuildItemNeighbours(train, o.cooccurrence.neighbour_options(), 1));
+  HybridRanker r(&m.als, m.emb, m.d, nullptr, {}, o, {}, nb);
   const std::vector<HistoryEntry> h = {{3, 1.f}, {7, 2.f}, {11, 4.f}};
   UserQuery q;
   q.history = h;
@@ -51,11 +46,9 @@ TEST(HybridRankerCooccurrence, AddsTheZScoredItemKnnScore) {
   std::set<uint32_t> returned;
   for (const auto& it : resp.items) returned.insert(it.item);
   for (size_t t = 0; t < 8; ++t) EXPECT_TRUE(returned.count(order[t])) << order[t];
+  ExpectFusedScores(resp);
   bool any_z = false;
   for (const auto& a : resp.items) {
-    const float w = resp.weight("collab");
-    EXPECT_NEAR(a.score, w * resp.z(a, "collab") + (1 - w) * resp.z(a, "content") + 1.5f * resp.z(a, "cooccurrence"),
-                1e-5);
     any_z = any_z || resp.z(a, "cooccurrence") != 0.f;
     for (const auto& b : resp.items)
       if (want[a.item] > want[b.item] + 1e-6) {
@@ -66,32 +59,28 @@ TEST(HybridRankerCooccurrence, AddsTheZScoredItemKnnScore) {
   // Fading: g_u = weight x (1 - |history| / cooccurrence_T) = 1.5 x (1 - 3 / 6).
   RankerOptions fade = o;
   fade.cooccurrence.T = 6.f;
-  HybridRanker r_fade(&als, emb, d, nullptr, {}, fade, {}, nb);
+  HybridRanker r_fade(&m.als, m.emb, m.d, nullptr, {}, fade, {}, nb);
   const auto faded = r_fade.Recommend(q, 40);
   EXPECT_FLOAT_EQ(faded.weight("cooccurrence"), 0.75f);
-  for (const auto& a : faded.items)
-    EXPECT_NEAR(a.score,
-                faded.weight("collab") * faded.z(a, "collab") + (1 - faded.weight("collab")) * faded.z(a, "content") +
-                    0.75f * faded.z(a, "cooccurrence"),
-                1e-5);
+  ExpectFusedScores(faded);
   fade.cooccurrence.T = 3.f;  // history at the fade-out size: off
-  EXPECT_EQ(HybridRanker(&als, emb, d, nullptr, {}, fade, {}, nb).Recommend(q, 5).weight("cooccurrence"), 0.f);
+  EXPECT_EQ(HybridRanker(&m.als, m.emb, m.d, nullptr, {}, fade, {}, nb).Recommend(q, 5).weight("cooccurrence"), 0.f);
   // Weight 0: the plain hybrid, no table needed.
   RankerOptions off = o;
   off.cooccurrence.weight = 0.f;
-  HybridRanker r_off(&als, emb, d, nullptr, {}, off);
+  HybridRanker r_off(&m.als, m.emb, m.d, nullptr, {}, off);
   const auto base = r_off.Recommend(q, 40);
   EXPECT_FALSE(base.slot("cooccurrence").has_value());
   for (const auto& it : base.items) EXPECT_EQ(base.z(it, "cooccurrence"), 0.f);
   // On without a table, or with a table built for other parameters: refused.
-  EXPECT_THROW(HybridRanker(&als, emb, d, nullptr, {}, o), std::invalid_argument);
+  EXPECT_THROW(HybridRanker(&m.als, m.emb, m.d, nullptr, {}, o), std::invalid_argument);
   RankerOptions other = o;
   other.cooccurrence.beta = 0.f;
-  EXPECT_THROW(HybridRanker(&als, emb, d, nullptr, {}, other, {}, nb), std::invalid_argument);
+  EXPECT_THROW(HybridRanker(&m.als, m.emb, m.d, nullptr, {}, other, {}, nb), std::invalid_argument);
   // A grown catalogue keeps the table; the added item has no neighbours but may be recommended.
   const auto grown_emb = [&] {
-    auto e = emb;
-    const auto extra = RandomMatrix(1, d, 75, true);
+    auto e = m.emb;
+    const auto extra = RandomMatrix(1, m.d, 75, true);
     e.insert(e.end(), extra.begin(), extra.end());
     return e;
   }();
@@ -101,7 +90,6 @@ TEST(HybridRankerCooccurrence, AddsTheZScoredItemKnnScore) {
   o.cooccurrence.alpha = -1.f;
   EXPECT_THROW(o.Validate(), std::invalid_argument);
 }
-
 
 }  // namespace
 }  // namespace hybridrec

@@ -21,7 +21,8 @@ class PromoteSignal final : public Signal {
   PromoteSignal(uint32_t item, float weight) : item_(item), weight_(weight) {}
   std::string_view name() const override { return "promote"; }
   bool Prepare(const Catalogue& cat, const QueryView&, SignalScratch&) const override { return item_ < cat.num_items; }
-  void Propose(const Catalogue&, const QueryView& q, SignalScratch&, size_t, std::vector<uint32_t>& out) const override {
+  void Propose(const Catalogue&, const QueryView& q, SignalScratch&, size_t,
+               std::vector<uint32_t>& out) const override {
     if (!std::binary_search(q.seen.begin(), q.seen.end(), item_)) out.push_back(item_);
   }
   void Score(const Catalogue&, const QueryView&, SignalScratch&, std::span<const uint32_t> cand,
@@ -77,8 +78,8 @@ TEST(SignalExtension, AToySignalJoinsCandidatesFusionAndExplanations) {
   EXPECT_EQ(resp.items[0].item, target);  // a candidate only through the toy signal, and on top
   for (const auto& it : resp.items) {
     const float w = resp.weight("collab");
-    EXPECT_NEAR(it.score,
-                w * resp.z(it, "collab") + (1 - w) * resp.z(it, "content") + 3.f * resp.z(it, "promote"), 1e-5);
+    EXPECT_NEAR(it.score, w * resp.z(it, "collab") + (1 - w) * resp.z(it, "content") + 3.f * resp.z(it, "promote"),
+                1e-5);
     const auto why = resp.reasons(it, "promote");
     if (it.item == target) {
       ASSERT_EQ(why.size(), 1u);

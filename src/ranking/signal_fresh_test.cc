@@ -14,13 +14,11 @@ using namespace hybridrec::ranking_test;  // NOLINT
 // The fixture's item 7 has no trained factor and the text of item 2; the history holds item 2.
 struct FreshFixture : SignalFixture {
   std::shared_ptr<const Signal> sig = MakeFreshSignal({&als, true, nullptr}, o);
-  std::vector<HistoryEntry> h = {{2, 1.f}, {4, 1.f}};
-  std::vector<uint32_t> items = {2, 4};
-  std::vector<float> conf = {2.f, 2.f};
-  UserQuery uq;
+  TestQuery tq{{{2, 1.f}, {4, 1.f}}, {2.f, 2.f}};
   QueryView View(const ActiveSignals* active) {
-    uq.history = h;
-    return QueryView{&uq, h, items, conf, items, active};
+    QueryView v = tq.view;
+    v.signals = active;
+    return v;
   }
 };
 
@@ -84,7 +82,7 @@ TEST(FreshSignal, ExplainsAColdItemByTheHistoryItemsItIsMostLike) {
   f.sig->Explain(f.tc.cat, f.View(&a), s, recommended, 2, out);
   ASSERT_FALSE(out[0].empty());
   EXPECT_EQ(out[0][0].history_item, 2u);  // item 7 has item 2's text
-  EXPECT_TRUE(out[1].empty());    // a trained item: not this signal's to explain
+  EXPECT_TRUE(out[1].empty());            // a trained item: not this signal's to explain
 }
 
 }  // namespace

@@ -4,7 +4,6 @@
 
 #include <vector>
 
-#include "ranking/hybrid_ranker.h"
 #include "ranking/ranking_test_util.h"
 
 namespace hybridrec {
@@ -22,11 +21,8 @@ TEST(PopularitySignal, FadingShareEntersAsAnEquivalentWeight) {
   auto sig = MakePopularitySignal({&f.als, true, nullptr}, o);
   ASSERT_NE(sig, nullptr);
   EXPECT_FALSE(sig->primary());
-  const std::vector<HistoryEntry> h = {{0, 1.f}, {1, 1.f}};
-  const std::vector<uint32_t> items = {0, 1};
-  const std::vector<float> conf = {2.f, 2.f};
-  UserQuery uq;
-  QueryView q{&uq, h, items, conf, items};
+  const TestQuery tq({{0, 1.f}, {1, 1.f}}, {2.f, 2.f});
+  const QueryView& q = tq.view;
   SignalScratch s;
   ASSERT_TRUE(sig->Prepare(tc.cat, q, s));
   // m = 0.5 x (1 - 2 / 8) = 0.375; a blend (1 - m) F + m z ranks as F + m / (1 - m) z.
@@ -40,9 +36,8 @@ TEST(PopularitySignal, FadingShareEntersAsAnEquivalentWeight) {
   sig->Score(tc.cat, q, s, cand, raw);
   EXPECT_EQ(raw, (std::vector<float>{7.f, 2.f}));
   // The blend vanishes at its T.
-  const std::vector<HistoryEntry> long_h(8, HistoryEntry{0, 1.f});
-  QueryView ql{&uq, long_h, items, conf, items};
-  EXPECT_FALSE(sig->Prepare(tc.cat, ql, s));
+  const TestQuery long_h(std::vector<HistoryEntry>(8, HistoryEntry{0, 1.f}), std::vector<float>(8, 2.f));
+  EXPECT_FALSE(sig->Prepare(tc.cat, long_h.view, s));
   EXPECT_EQ(MakePopularitySignal({&f.als, true, nullptr}, RankerOptions{}), nullptr);
 }
 

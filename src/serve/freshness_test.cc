@@ -19,7 +19,7 @@ TEST(FreshnessTrackerTest, CountsListsDistinctKnownUsersAndBestRank) {
   EXPECT_EQ(t.Get("n1").lists, 0u);
   EXPECT_EQ(t.Get("n1").best_rank, 0u);
   Record(t, {{"n1", 7}, {"n2", 3}}, "u1");
-  Record(t, {{"n1", 4}}, "u1");        // same user again: a list, not a user
+  Record(t, {{"n1", 4}}, "u1");          // same user again: a list, not a user
   Record(t, {{"n1", 9}}, std::nullopt);  // anonymous: a list, not a user
   Record(t, {{"n1", 5}}, "u2");
   Record(t, {}, "u3");  // a list without tracked items
@@ -80,28 +80,32 @@ TEST(FreshnessTrackerTest, BeyondMaxItemsTheItemServedLongestAgoIsForgotten) {
   EXPECT_EQ(none.lists_recorded(), 1u);
 }
 
+// Runs body(0) ... body(threads - 1) on as many threads at once.
+template <typename Body>
+void OnThreads(int threads, Body body) {
+  std::vector<std::thread> pool;
+  for (int th = 0; th < threads; ++th) pool.emplace_back(body, th);
+  for (auto& t : pool) t.join();
+}
+
 TEST(FreshnessTrackerTest, ManyThreadsRecordingLoseNothing) {
   FreshnessTracker t(FreshnessOptions{.max_users_per_item = 10000, .max_items = 64});
   constexpr int kThreads = 8;
   constexpr int kLists = 2000;
   constexpr int kUsersPerThread = 50;
-  std::vector<std::thread> threads;
-  for (int th = 0; th < kThreads; ++th) {
-    threads.emplace_back([&t, th] {
-      for (int i = 0; i < kLists; ++i) {
-        const std::string user = "u" + std::to_string(th) + "-" + std::to_string(i % kUsersPerThread);
-        // "shared" in every list, at rank th + 1; 200 other ids churn through the 64 slots
-        // (memory stays bounded while they do).
-        const std::string other = "x" + std::to_string((th * kLists + i) % 200);
-        const std::vector<ShownItem> shown = {{"shared", static_cast<uint32_t>(th + 1)}, {other, 3}};
-        t.RecordList(shown, i % 4 == 0 ? std::nullopt : std::optional<std::string_view>(user));
-        if (i % 64 == 0) {
-          EXPECT_LE(t.tracked_items(), 64u);
-        }
+  OnThreads(kThreads, [&t](int th) {
+    for (int i = 0; i < kLists; ++i) {
+      const std::string user = "u" + std::to_string(th) + "-" + std::to_string(i % kUsersPerThread);
+      // "shared" in every list, at rank th + 1; 200 other ids churn through the 64 slots
+      // (memory stays bounded while they do).
+      const std::string other = "x" + std::to_string((th * kLists + i) % 200);
+      const std::vector<ShownItem> shown = {{"shared", static_cast<uint32_t>(th + 1)}, {other, 3}};
+      t.RecordList(shown, i % 4 == 0 ? std::nullopt : std::optional<std::string_view>(user));
+      if (i % 64 == 0) {
+        EXPECT_LE(t.tracked_items(), 64u);
       }
-    });
-  }
-  for (auto& th : threads) th.join();
+    }
+  });
   EXPECT_EQ(t.lists_recorded(), uint64_t{kThreads * kLists});
   EXPECT_LE(t.tracked_items(), 64u);
   // "shared" is in every list, so it is never the item served longest ago: never evicted.
@@ -115,18 +119,14 @@ TEST(FreshnessTrackerTest, ManyThreadsOnFewItemsCountExactly) {
   FreshnessTracker t;
   constexpr int kThreads = 8;
   constexpr int kLists = 2000;
-  std::vector<std::thread> threads;
-  for (int th = 0; th < kThreads; ++th) {
-    threads.emplace_back([&t, th] {
-      for (int i = 0; i < kLists; ++i) {
-        const std::string user = "u" + std::to_string(th) + "-" + std::to_string(i % 50);
-        const std::vector<ShownItem> shown = {{"n1", static_cast<uint32_t>(th + 2)}, {"n2", 1}};
-        t.RecordList(shown, i % 4 == 0 ? std::nullopt : std::optional<std::string_view>(user));
-        (void)t.Get("n1");
-      }
-    });
-  }
-  for (auto& th : threads) th.join();
+  OnThreads(kThreads, [&t](int th) {
+    for (int i = 0; i < kLists; ++i) {
+      const std::string user = "u" + std::to_string(th) + "-" + std::to_string(i % 50);
+      const std::vector<ShownItem> shown = {{"n1", static_cast<uint32_t>(th + 2)}, {"n2", 1}};
+      t.RecordList(shown, i % 4 == 0 ? std::nullopt : std::optional<std::string_view>(user));
+      (void)t.Get("n1");
+    }
+  });
   const FreshnessCounts n1 = t.Get("n1");
   EXPECT_EQ(n1.lists, uint64_t{kThreads * kLists});
   // i % 4 == 0 is anonymous; i % 50 cycles over all 50 ids among the rest (2000 lists per thread).
