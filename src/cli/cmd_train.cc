@@ -67,6 +67,7 @@ Status TuneForTraining(const Dataset& d, SplitProtocol protocol, const TrainArgs
          {"als", nlohmann::json::parse(tuned.AlsTuningJson(protocol).dump())},
          {"fusion", nlohmann::json::parse(fused.ToJson().dump())}};
   out["als"].erase("trials");
+  if (tuned.cold_guard.ran) out["cold_guard"] = nlohmann::json::parse(tuned.cold_guard.ToJson().dump());
   // How the saved options reach items without interactions, whatever the tuning protocol.
   HR_ASSIGN_OR_RETURN(const double cold_recall, ColdItemsValidationRecall(d, emb, dim, als, ranker, a.tune_seed));
   out["cold_items_recall@20"] = cold_recall;
@@ -78,6 +79,13 @@ Status TuneForTraining(const Dataset& d, SplitProtocol protocol, const TrainArgs
               << "; fusion " << RankerOptionsToJson(ranker).dump() << " -> " << fused.metric_name << " "
               << fused.trials[fused.best].metric << " (base " << fused.trials[0].metric
               << "); cold-items Recall@20 of these options " << cold_recall << "\n";
+    const ColdItemGuard& g = tuned.cold_guard;
+    if (g.raised)
+      std::cerr << "cold-item guard: the winner reached new items at Recall@20 " << g.tuned_recall
+                << " against the base options' " << g.reference_recall << "; fresh-items boost "
+                << ranker.fresh.boost << ", content floor " << ranker.fresh.content_floor << " -> "
+                << g.saved_recall << " (" << fused.metric_name << " " << g.metric_before << " -> " << g.metric_after
+                << ")\n";
   }
   return Status::Ok();
 }

@@ -47,11 +47,13 @@ Result<FusionTuneResult> TuneFusion(const Dataset& dataset, const Split& split, 
     return Status::InvalidArgument(std::string("fusion tuning: ") + e.what());
   }
 
-  // Trial 0 = base, then the grid (last axis varies fastest).
+  // Trial 0 = base, then the grid (last axis varies fastest; no axes: none), then the explicit
+  // trials.
   std::vector<RankerOptions> grid = {options.base};
   const std::vector<GridAxis>& axes = options.grid.axes;
   std::vector<size_t> at(axes.size(), 0);
-  for (size_t t = 0; t < options.grid.size(); ++t) {
+  const size_t combinations = axes.empty() ? 0 : options.grid.size();
+  for (size_t t = 0; t < combinations; ++t) {
     RankerOptions r = options.base;
     for (size_t a = 0; a < axes.size(); ++a)
       if (!axes[a].values.empty()) axes[a].values[at[a]](r);
@@ -65,6 +67,14 @@ Result<FusionTuneResult> TuneFusion(const Dataset& dataset, const Split& split, 
       if (++at[a] < axes[a].values.size()) break;
       at[a] = 0;
     }
+  }
+  for (const RankerOptions& r : options.trials) {
+    try {
+      r.Validate();
+    } catch (const std::invalid_argument& e) {
+      return Status::InvalidArgument(std::string("fusion tuning trial: ") + e.what());
+    }
+    grid.push_back(r);
   }
 
   HybridRecommenderOptions ho;

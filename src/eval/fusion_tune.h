@@ -45,6 +45,7 @@ FusionGrid DefaultFusionGrid(SplitProtocol protocol, const RankerOptions& base);
 struct FusionTuneOptions {
   RankerOptions base;     // trial 0 and the values of the axes the grid leaves empty
   FusionGrid grid;        // e.g. DefaultFusionGrid(protocol, base)
+  std::vector<RankerOptions> trials;  // tried after the grid's trials, as they are
   AlsOptions als;         // the hybrid's collaborative model (fitted once on validation_train)
   int threads = 0;        // ALS and scoring threads (0 = all hardware threads)
   bool quiet = true;      // progress line on a terminal when false

@@ -16,8 +16,12 @@
 namespace hybridrec {
 namespace {
 
-// Seed stream of the warm ALS validation split (apart from the fusion folds' 1000 + i).
+// Seed streams of the warm ALS validation split and of the cold-item guard's split (apart from
+// the fusion folds' 1000 + i).
 constexpr uint64_t kAlsWarmStream = 2000;
+constexpr uint64_t kColdGuardStream = 3000;
+// The guard is satisfied within this share of the base options' cold-items recall.
+constexpr double kColdGuardTolerance = 0.95;
 
 // The fusion options as the model manifest writes them (one list of fields for both).
 nlohmann::ordered_json RankerToJson(const RankerOptions& r) {
@@ -42,20 +46,41 @@ nlohmann::ordered_json TuningOutcome::AlsTuningJson(SplitProtocol split_protocol
   return j;
 }
 
+nlohmann::ordered_json ColdItemGuard::ToJson() const {
+  nlohmann::ordered_json j;
+  j["metric"] = "recall@20";
+  j["base_recall@20"] = reference_recall;
+  j["tuned_recall@20"] = tuned_recall;
+  j["saved_recall@20"] = saved_recall;
+  j["raised"] = raised;
+  j["validation_metric_before"] = metric_before;
+  j["validation_metric_after"] = metric_after;
+  return j;
+}
+
+std::vector<std::pair<float, float>> ColdGuardSettings() {
+  std::vector<std::pair<float, float>> out;
+  for (float boost : {1.5f, 2.f, 3.f, 4.f, 6.f, 8.f})
+    for (float floor : {0.25f, 0.5f}) out.emplace_back(boost, floor);
+  return out;
+}
+
 size_t FusionFolds(SplitProtocol protocol) { return protocol == SplitProtocol::kColdUsers ? 5 : 1; }
 
-Result<Split> AlsTuningSplit(const Dataset& dataset, const Split& split) {
-  if (split.options.protocol != SplitProtocol::kColdItems) return split;
+Result<Split> CarveTuningSplit(const Dataset& dataset, const Split& split, SplitProtocol protocol,
+                                uint64_t stream) {
   // The tuning data: the train part, or (MakeTuningSplit: no train part) all of the dataset,
-  // whose interactions are exactly validation_train + validation, in the dataset's order.
+  // whose interactions are exactly validation_train + validation (+ validation_revealed).
   const bool tuning_split = split.train.empty() && split.test.empty() &&
-                            split.validation_train.size() + split.validation.size() == dataset.interactions.size();
+                            split.validation_train.size() + split.validation.size() +
+                                    split.validation_revealed.size() ==
+                                dataset.interactions.size();
   const std::vector<Interaction>& pool = tuning_split ? dataset.interactions : split.train;
-  if (pool.empty()) return Status::InvalidArgument("ALS tuning: the split has no training interactions");
-  SplitOptions so;
-  so.protocol = SplitProtocol::kRandom;
-  so.test_fraction = split.options.test_fraction;
-  so.seed = SplitSeed(split.options.seed, kAlsWarmStream);
+  if (pool.empty()) return Status::InvalidArgument("tuning: the split has no training interactions");
+  SplitOptions so = split.options;
+  so.protocol = protocol;
+  so.validation = false;
+  so.seed = SplitSeed(split.options.seed, stream);
   const uint32_t nu = dataset.num_users(), ni = dataset.num_items();
   HR_ASSIGN_OR_RETURN(Holdout h, SplitInteractions(pool, nu, ni, dataset.has_timestamps, so));
   Split s;
@@ -63,9 +88,19 @@ Result<Split> AlsTuningSplit(const Dataset& dataset, const Split& split) {
   s.options.validation = true;
   s.validation_train = std::move(h.train);
   s.validation = std::move(h.test);
+  s.validation_revealed = std::move(h.revealed);
+  s.cold_items = std::move(h.cold_items);
+  s.cold_users = std::move(h.cold_users);
   s.validation_train_matrix = BuildInteractionMatrix(nu, ni, s.validation_train);
   s.validation_matrix = BuildInteractionMatrix(nu, ni, s.validation);
+  if (protocol == SplitProtocol::kColdUsers)
+    s.validation_revealed_matrix = BuildInteractionMatrix(nu, ni, s.validation_revealed);
   return s;
+}
+
+Result<Split> AlsTuningSplit(const Dataset& dataset, const Split& split) {
+  if (split.options.protocol != SplitProtocol::kColdItems) return split;
+  return CarveTuningSplit(dataset, split, SplitProtocol::kRandom, kAlsWarmStream);
 }
 
 Result<double> ColdItemsValidationRecall(const Dataset& dataset, std::span<const float> embeddings, int dim,
@@ -81,6 +116,66 @@ Result<double> ColdItemsValidationRecall(const Dataset& dataset, std::span<const
   fo.k = 20;
   HR_ASSIGN_OR_RETURN(FusionTuneResult r, TuneFusion(dataset, split, embeddings, dim, fo));
   return r.trials.at(0).recall;
+}
+
+Result<ColdItemGuard> GuardColdItems(const Dataset& dataset, const Split& split, std::span<const float> embeddings,
+                                     int dim, const AlsOptions& als, const AlsOptions& base_als,
+                                     const RankerOptions& base, double tuned_metric, RankerOptions& tuned) {
+  ColdItemGuard g;
+  g.metric_before = g.metric_after = tuned_metric;
+  HR_ASSIGN_OR_RETURN(Split cold, CarveTuningSplit(dataset, split, SplitProtocol::kColdItems, kColdGuardStream));
+  if (cold.validation.empty()) return g;
+  FusionTuneOptions fo;
+  fo.base = tuned;  // trial 0: the winner
+  fo.als = als;
+  fo.threads = als.threads;
+  fo.quiet = true;
+  fo.k = 20;
+  const std::vector<std::pair<float, float>> settings = ColdGuardSettings();
+  for (const auto& [boost, floor] : settings) {
+    RankerOptions r = tuned;
+    r.fresh.boost = std::max(boost, tuned.fresh.boost);
+    r.fresh.content_floor = std::max(floor, tuned.fresh.content_floor);
+    fo.trials.push_back(r);
+  }
+  HR_ASSIGN_OR_RETURN(FusionTuneResult r, TuneFusion(dataset, cold, embeddings, dim, fo));
+  // The reference: what the untuned options (ALS and fusion) reach.
+  FusionTuneOptions ref;
+  ref.base = base;
+  ref.als = base_als;
+  ref.threads = base_als.threads;
+  ref.quiet = true;
+  ref.k = 20;
+  HR_ASSIGN_OR_RETURN(FusionTuneResult rr, TuneFusion(dataset, cold, embeddings, dim, ref));
+  g.ran = true;
+  g.reference_recall = rr.trials.front().recall;
+  g.tuned_recall = r.trials.front().recall;
+  g.saved_recall = g.tuned_recall;
+  const double target = kColdGuardTolerance * g.reference_recall;
+  if (g.tuned_recall >= target) return g;
+  // The weakest setting that reaches the target, else the one that reaches new items best.
+  size_t pick = 1;
+  for (size_t t = 1; t < r.trials.size(); ++t)
+    if (r.trials[t].recall > r.trials[pick].recall) pick = t;
+  for (size_t t = 1; t < r.trials.size(); ++t)
+    if (r.trials[t].recall >= target) {
+      pick = t;
+      break;
+    }
+  if (!(r.trials[pick].recall > g.tuned_recall)) return g;
+  tuned = r.trials[pick].ranker;
+  g.raised = true;
+  g.saved_recall = r.trials[pick].recall;
+  // What the raised options cost on the protocol's own validation.
+  FusionTuneOptions again;
+  again.base = tuned;
+  again.als = als;
+  again.threads = als.threads;
+  again.quiet = true;
+  again.folds = FusionFolds(split.options.protocol);
+  HR_ASSIGN_OR_RETURN(FusionTuneResult w, TuneFusion(dataset, split, embeddings, dim, again));
+  g.metric_after = w.trials.front().metric;
+  return g;
 }
 
 Result<TuningOutcome> TuneOnSplit(const Dataset& dataset, const Split& split, std::span<const float> embeddings,
@@ -111,6 +206,11 @@ Result<TuningOutcome> TuneOnSplit(const Dataset& dataset, const Split& split, st
   fo.folds = FusionFolds(split.options.protocol);
   HR_ASSIGN_OR_RETURN(out.fusion_tuning, TuneFusion(dataset, split, embeddings, dim, fo));
   out.ranker = out.fusion_tuning.best_options();
+  if (split.options.protocol != SplitProtocol::kColdItems && !embeddings.empty()) {
+    HR_ASSIGN_OR_RETURN(out.cold_guard,
+                        GuardColdItems(dataset, split, embeddings, dim, out.als, options.als, options.ranker,
+                                       out.fusion_tuning.trials[out.fusion_tuning.best].metric, out.ranker));
+  }
   return out;
 }
 
@@ -167,6 +267,7 @@ Result<PipelineRun> RunEvaluationPipeline(const Dataset& dataset, std::span<cons
   if (run.tuning) {
     params["tuning"] = run.tuning->AlsTuningJson(so.protocol);
     params["fusion_tuning"] = run.tuning->fusion_tuning.ToJson();
+    if (run.tuning->cold_guard.ran) params["cold_guard"] = run.tuning->cold_guard.ToJson();
   }
   return run;
 }

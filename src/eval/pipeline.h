@@ -9,7 +9,16 @@
 //    there ALS is tuned on a warm objective instead: a random-protocol validation split carved
 //    from the tuning data (AlsTuningSplit), where NDCG@10 tells the settings apart;
 // 2. the fusion grid (eval/fusion_tune.h, DefaultFusionGrid of the split's protocol) with the
-//    chosen ALS options, pooling FusionFolds(protocol) validation folds.
+//    chosen ALS options, pooling FusionFolds(protocol) validation folds;
+// 3. the cold-item guard (not on cold-items, whose grid already targets new items): options
+//    tuned for warm users may leave items without a trained factor out of every list (a
+//    temporal winner with a popularity blend and the recent-items signal reaches them half as
+//    well as the defaults). On a cold-items validation split carved from the tuning data, the
+//    winner's Recall@20 is compared with the untuned model's (base ALS and fusion options); when
+//    it falls below 95% of it, the fresh-items
+//    signal's boost and content floor are raised (ColdGuardSettings, weakest first) until it
+//    does not, and the winner's metric on the protocol's validation is measured again with
+//    them. Only items without a trained factor are touched, so warm users pay little.
 //
 // Deterministic for a dataset, split and options. Progress of both grids goes to stderr
 // (core/progress.h) unless quiet. Thread-safety: reentrant.
@@ -48,6 +57,22 @@ struct TuningOptions {
   bool quiet = true;     // progress of the grids on stderr when false
 };
 
+// The cold-item guard's outcome (step 3 above).
+struct ColdItemGuard {
+  bool ran = false;
+  double reference_recall = 0;  // base options (untuned ALS and fusion), cold-items validation Recall@20
+  double tuned_recall = 0;      // the fusion grid's winner
+  double saved_recall = 0;      // the winner with the guard's fresh-items options
+  bool raised = false;          // the guard changed the fresh-items options
+  // The winner's selection metric on the protocol's validation before / after the guard.
+  double metric_before = 0, metric_after = 0;
+  nlohmann::ordered_json ToJson() const;
+};
+
+// Fresh-items settings (boost, content floor) the guard tries, weakest first, after the tuned
+// options' own.
+std::vector<std::pair<float, float>> ColdGuardSettings();
+
 struct TuningOutcome {
   AlsOptions als;        // chosen: options.als with the winning grid values
   RankerOptions ranker;  // chosen fusion options
@@ -56,6 +81,7 @@ struct TuningOutcome {
   // the split's own protocol).
   SplitProtocol als_protocol = SplitProtocol::kRandom;
   FusionTuneResult fusion_tuning;
+  ColdItemGuard cold_guard;
 
   // TuneResult::ToJson, plus "validation_protocol" when it is not the split's protocol.
   nlohmann::ordered_json AlsTuningJson(SplitProtocol split_protocol) const;
@@ -72,12 +98,26 @@ size_t FusionFolds(SplitProtocol protocol);
 // dataset.
 Result<Split> AlsTuningSplit(const Dataset& dataset, const Split& split);
 
+// `protocol` applied (seed: SplitSeed(split's seed, stream)) to the split's tuning data: its
+// train part, or for a MakeTuningSplit split (no train part) the whole dataset; the result has
+// only validation parts.
+Result<Split> CarveTuningSplit(const Dataset& dataset, const Split& split, SplitProtocol protocol,
+                               uint64_t stream);
+
 // Recall@20 of a hybrid with these options on a cold-items validation split of the whole
 // dataset (MakeTuningSplit with the cold-items protocol and `seed`): how well the options reach
 // items without interactions, whatever protocol they were tuned on. `train --tune` reports it
 // beside its target metric.
 Result<double> ColdItemsValidationRecall(const Dataset& dataset, std::span<const float> embeddings, int dim,
                                          const AlsOptions& als, const RankerOptions& ranker, uint64_t seed);
+
+// Step 3 above on `tuned` (options chosen on split's protocol, whose selection metric on its
+// validation is tuned_metric), with ALS options `als`, against `base` with ALS options base_als
+// (the untuned model). Sets tuned.fresh when
+// the guard raises it. Errors of the fits are returned.
+Result<ColdItemGuard> GuardColdItems(const Dataset& dataset, const Split& split, std::span<const float> embeddings,
+                                     int dim, const AlsOptions& als, const AlsOptions& base_als,
+                                     const RankerOptions& base, double tuned_metric, RankerOptions& tuned);
 
 // The tuning sequence described above. REQUIRES split.options.validation and a non-empty
 // validation part (InvalidArgument otherwise); embeddings num_items x dim (may be empty:

@@ -78,6 +78,7 @@ void ExpectSameChoice(const TuningOutcome& a, const TuningOutcome& b) {
   EXPECT_EQ(RankerOptionsToJson(a.ranker), RankerOptionsToJson(b.ranker));
   EXPECT_EQ(a.als_tuning.ToJson()["best_ndcg@10"], b.als_tuning.ToJson()["best_ndcg@10"]);
   EXPECT_EQ(a.fusion_tuning.trials[a.fusion_tuning.best].metric, b.fusion_tuning.trials[b.fusion_tuning.best].metric);
+  EXPECT_EQ(a.cold_guard.ToJson(), b.cold_guard.ToJson());
 }
 
 // The layout `train --tune` tunes on (MakeTuningSplit: no train or test part, the dataset is
@@ -219,6 +220,90 @@ TEST(PipelineTest, ColdItemsTuningSplitUsesTheWholeDataset) {
   auto same = AlsTuningSplit(ds, *random);
   ASSERT_TRUE(same.ok());
   EXPECT_EQ(same->validation.size(), random->validation.size());
+}
+
+// A random-protocol validation split of the grouped data set (seed 2) and small ALS options.
+struct GuardSetup {
+  Dataset ds = GroupedDataset();
+  std::vector<float> emb = GroupedEmbeddings();
+  Split split;
+  AlsOptions als = SmallTuning().als;
+  GuardSetup() {
+    SplitOptions so;
+    so.seed = 2;
+    so.validation = true;
+    auto s = MakeSplit(ds, so);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    if (s.ok()) split = std::move(*s);
+    als.factors = 8;
+  }
+};
+
+TEST(PipelineTest, ColdItemGuardRestoresAFreshItemsPathThatTuningLost) {
+  GuardSetup g;
+  // Options that leave items without interactions nothing to be ranked by but their content
+  // weight, which w_max 1 takes away: no estimated factor, no fresh-items signal.
+  RankerOptions lost;
+  lost.w_max = 1.f;
+  lost.T = 1.f;
+  lost.cold_knn = 0;
+  lost.fresh.boost = 0.f;
+  lost.fresh.content_floor = 0.f;
+  RankerOptions tuned = lost;
+  auto guard = GuardColdItems(g.ds, g.split, g.emb, kDim, g.als, g.als, RankerOptions{}, 0.5, tuned);
+  ASSERT_TRUE(guard.ok()) << guard.status().ToString();
+  EXPECT_TRUE(guard->ran);
+  EXPECT_GT(guard->reference_recall, 0.0);
+  EXPECT_LT(guard->tuned_recall, 0.95 * guard->reference_recall);
+  ASSERT_TRUE(guard->raised);
+  EXPECT_GT(guard->saved_recall, guard->tuned_recall);
+  // The weakest setting that reaches 95% of the defaults' recall (or the best there is).
+  EXPECT_GE(tuned.fresh.boost, ColdGuardSettings().front().first);
+  EXPECT_GE(tuned.fresh.content_floor, ColdGuardSettings().front().second);
+  // Nothing else changes, and the validation metric is measured again with the raised options.
+  RankerOptions only_fresh = tuned;
+  only_fresh.fresh = lost.fresh;
+  EXPECT_EQ(RankerOptionsToJson(only_fresh), RankerOptionsToJson(lost));
+  EXPECT_EQ(guard->metric_before, 0.5);
+  EXPECT_GT(guard->metric_after, 0.0);
+  EXPECT_NE(guard->metric_after, 0.5);
+  const auto j = guard->ToJson();
+  EXPECT_EQ(j["raised"], true);
+  EXPECT_EQ(j["saved_recall@20"], guard->saved_recall);
+}
+
+TEST(PipelineTest, ColdItemGuardLeavesOptionsThatReachNewItemsAlone) {
+  GuardSetup g;
+  RankerOptions tuned;
+  auto guard = GuardColdItems(g.ds, g.split, g.emb, kDim, g.als, g.als, RankerOptions{}, 0.25, tuned);
+  ASSERT_TRUE(guard.ok()) << guard.status().ToString();
+  EXPECT_TRUE(guard->ran);
+  EXPECT_FALSE(guard->raised);
+  EXPECT_EQ(guard->tuned_recall, guard->reference_recall);
+  EXPECT_EQ(guard->saved_recall, guard->tuned_recall);
+  EXPECT_EQ(guard->metric_after, 0.25);
+  EXPECT_EQ(RankerOptionsToJson(tuned), RankerOptionsToJson(RankerOptions{}));
+}
+
+TEST(PipelineTest, TuningRunsTheGuardExceptOnColdItems) {
+  GuardSetup g;
+  auto random = TuneOnSplit(g.ds, g.split, g.emb, kDim, SmallTuning());
+  ASSERT_TRUE(random.ok()) << random.status().ToString();
+  EXPECT_TRUE(random->cold_guard.ran);
+  EXPECT_GE(random->cold_guard.saved_recall, random->cold_guard.tuned_recall);
+  SplitOptions so;
+  so.protocol = SplitProtocol::kColdItems;
+  so.seed = 2;
+  so.validation = true;
+  auto cold = MakeSplit(g.ds, so);
+  ASSERT_TRUE(cold.ok());
+  auto tuned = TuneOnSplit(g.ds, *cold, g.emb, kDim, SmallTuning());
+  ASSERT_TRUE(tuned.ok()) << tuned.status().ToString();
+  EXPECT_FALSE(tuned->cold_guard.ran);
+  // Without a content layer there is no fresh-items path to guard.
+  auto collab_only = TuneOnSplit(g.ds, g.split, {}, 0, SmallTuning());
+  ASSERT_TRUE(collab_only.ok());
+  EXPECT_FALSE(collab_only->cold_guard.ran);
 }
 
 TEST(PipelineTest, TuningNeedsAValidationPart) {
