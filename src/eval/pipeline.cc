@@ -60,8 +60,8 @@ nlohmann::ordered_json ColdItemGuard::ToJson() const {
 
 std::vector<std::pair<float, float>> ColdGuardSettings() {
   std::vector<std::pair<float, float>> out;
-  for (float boost : {1.5f, 2.f, 3.f, 4.f, 6.f, 8.f})
-    for (float floor : {0.25f, 0.5f}) out.emplace_back(boost, floor);
+  for (float boost : {1.3f, 1.4f, 1.5f, 1.75f, 2.f, 2.5f, 3.f, 4.f, 6.f, 8.f})
+    for (float floor : {0.25f, 0.35f, 0.5f}) out.emplace_back(boost, floor);
   return out;
 }
 
@@ -153,28 +153,34 @@ Result<ColdItemGuard> GuardColdItems(const Dataset& dataset, const Split& split,
   g.saved_recall = g.tuned_recall;
   const double target = kColdGuardTolerance * g.reference_recall;
   if (g.tuned_recall >= target) return g;
-  // The weakest setting that reaches the target, else the one that reaches new items best.
-  size_t pick = 1;
+  // The settings that reach the target (none: the one that reaches new items best), ...
+  std::vector<size_t> ok;
   for (size_t t = 1; t < r.trials.size(); ++t)
-    if (r.trials[t].recall > r.trials[pick].recall) pick = t;
-  for (size_t t = 1; t < r.trials.size(); ++t)
-    if (r.trials[t].recall >= target) {
-      pick = t;
-      break;
-    }
-  if (!(r.trials[pick].recall > g.tuned_recall)) return g;
-  tuned = r.trials[pick].ranker;
-  g.raised = true;
-  g.saved_recall = r.trials[pick].recall;
-  // What the raised options cost on the protocol's own validation.
+    if (r.trials[t].recall >= target) ok.push_back(t);
+  if (ok.empty()) {
+    size_t best = 1;
+    for (size_t t = 1; t < r.trials.size(); ++t)
+      if (r.trials[t].recall > r.trials[best].recall) best = t;
+    if (!(r.trials[best].recall > g.tuned_recall)) return g;
+    ok.push_back(best);
+  }
+  // ... then, of those, the one that costs the protocol's own validation metric least (ties: the
+  // weakest, which comes first).
   FusionTuneOptions again;
-  again.base = tuned;
+  again.base = tuned;  // trial 0: the winner as it was
+  for (size_t t : ok) again.trials.push_back(r.trials[t].ranker);
   again.als = als;
   again.threads = als.threads;
   again.quiet = true;
   again.folds = FusionFolds(split.options.protocol);
   HR_ASSIGN_OR_RETURN(FusionTuneResult w, TuneFusion(dataset, split, embeddings, dim, again));
-  g.metric_after = w.trials.front().metric;
+  size_t pick = 1;
+  for (size_t t = 1; t < w.trials.size(); ++t)
+    if (w.trials[t].metric > w.trials[pick].metric) pick = t;
+  tuned = w.trials[pick].ranker;
+  g.raised = true;
+  g.saved_recall = r.trials[ok[pick - 1]].recall;
+  g.metric_after = w.trials[pick].metric;
   return g;
 }
 

@@ -15,10 +15,10 @@
 //    temporal winner with a popularity blend and the recent-items signal reaches them half as
 //    well as the defaults). On a cold-items validation split carved from the tuning data, the
 //    winner's Recall@20 is compared with the untuned model's (base ALS and fusion options); when
-//    it falls below 95% of it, the fresh-items
-//    signal's boost and content floor are raised (ColdGuardSettings, weakest first) until it
-//    does not, and the winner's metric on the protocol's validation is measured again with
-//    them. Only items without a trained factor are touched, so warm users pay little.
+//    it falls below 95% of it, the fresh-items signal's boost and content floor are raised:
+//    of the settings (ColdGuardSettings) that reach 95% of it, the one that keeps the winner's
+//    metric on the protocol's own validation highest (none reaches it: the setting that reaches
+//    new items best). Only items without a trained factor are touched, so warm users pay little.
 //
 // Deterministic for a dataset, split and options. Progress of both grids goes to stderr
 // (core/progress.h) unless quiet. Thread-safety: reentrant.
@@ -69,8 +69,8 @@ struct ColdItemGuard {
   nlohmann::ordered_json ToJson() const;
 };
 
-// Fresh-items settings (boost, content floor) the guard tries, weakest first, after the tuned
-// options' own.
+// Fresh-items settings (boost, content floor) the guard tries, weakest first (each at least the
+// tuned options' own).
 std::vector<std::pair<float, float>> ColdGuardSettings();
 
 struct TuningOutcome {

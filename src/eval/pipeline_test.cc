@@ -257,6 +257,7 @@ TEST(PipelineTest, ColdItemGuardRestoresAFreshItemsPathThatTuningLost) {
   EXPECT_LT(guard->tuned_recall, 0.95 * guard->reference_recall);
   ASSERT_TRUE(guard->raised);
   EXPECT_GT(guard->saved_recall, guard->tuned_recall);
+  EXPECT_GE(guard->saved_recall, 0.95 * guard->reference_recall);
   // The weakest setting that reaches 95% of the defaults' recall (or the best there is).
   EXPECT_GE(tuned.fresh.boost, ColdGuardSettings().front().first);
   EXPECT_GE(tuned.fresh.content_floor, ColdGuardSettings().front().second);
