@@ -129,6 +129,29 @@ TEST_F(CliTest, SynthWritesALoadableDataset) {
   EXPECT_EQ(t.code, 0) << t.out;
 }
 
+TEST_F(CliTest, TunedTrainingReportsHowTheSavedOptionsReachNewItems) {
+  ASSERT_EQ(RunCli("synth --users 200 --items 80 --nnz 3000 --seed 3 --out " + (tmp_ / "syn").string()).code, 0);
+  const fs::path model = tmp_ / "m";
+  auto t = RunCli("train --tune --tune-protocol temporal --factors 8 --iterations 3 --data " + (tmp_ / "syn").string() +
+                  " --out " + model.string());
+  ASSERT_EQ(t.code, 0) << t.out;
+  EXPECT_NE(t.out.find("cold-items Recall@20 of these options"), std::string::npos) << t.out;
+  std::ifstream in(model / "manifest.json");
+  const auto m = nlohmann::json::parse(in);
+  const auto& tuning = m["tuning"];
+  EXPECT_EQ(tuning["protocol"], "temporal");
+  const double cold = tuning["cold_items_recall@20"].get<double>();
+  EXPECT_GT(cold, 0.0);
+  EXPECT_LE(cold, 1.0);
+  // The guard ran against the untuned model and saved options that reach new items at least
+  // 95% as well as it does on its validation split (or as well as any setting can).
+  const auto& g = tuning["cold_guard"];
+  ASSERT_TRUE(g.is_object()) << tuning.dump();
+  EXPECT_GE(g["saved_recall@20"].get<double>(), g["tuned_recall@20"].get<double>());
+  if (!g["raised"].get<bool>()) EXPECT_GE(g["tuned_recall@20"].get<double>(), 0.95 * g["base_recall@20"].get<double>());
+  EXPECT_GT(m["params"]["ranker"]["cold_boost"].get<double>(), 0.0);
+}
+
 TEST_F(CliTest, DamagedModelIsRefusedNamingTheFile) {
   const fs::path model = tmp_ / "m";
   ASSERT_EQ(RunCli("train --quiet --factors 4 --iterations 2 --data " + Fixture("ml-100k-mini") + " --out " + model.string()).code, 0);
