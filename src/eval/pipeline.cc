@@ -125,12 +125,18 @@ Result<ColdItemGuard> GuardColdItems(const Dataset& dataset, const Split& split,
   g.metric_before = g.metric_after = tuned_metric;
   HR_ASSIGN_OR_RETURN(Split cold, CarveTuningSplit(dataset, split, SplitProtocol::kColdItems, kColdGuardStream));
   if (cold.validation.empty()) return g;
-  FusionTuneOptions fo;
-  fo.base = tuned;  // trial 0: the winner
-  fo.als = als;
-  fo.threads = als.threads;
-  fo.quiet = true;
-  fo.k = 20;
+  // No grid: trial 0 (the base) and the explicit trials, quietly.
+  auto trials_of = [](const RankerOptions& first, const AlsOptions& a, size_t k, size_t folds) {
+    FusionTuneOptions o;
+    o.base = first;
+    o.als = a;
+    o.threads = a.threads;
+    o.quiet = true;
+    o.k = k;
+    o.folds = folds;
+    return o;
+  };
+  FusionTuneOptions fo = trials_of(tuned, als, 20, 1);  // trial 0: the winner
   const std::vector<std::pair<float, float>> settings = ColdGuardSettings();
   for (const auto& [boost, floor] : settings) {
     RankerOptions r = tuned;
@@ -140,13 +146,8 @@ Result<ColdItemGuard> GuardColdItems(const Dataset& dataset, const Split& split,
   }
   HR_ASSIGN_OR_RETURN(FusionTuneResult r, TuneFusion(dataset, cold, embeddings, dim, fo));
   // The reference: what the untuned options (ALS and fusion) reach.
-  FusionTuneOptions ref;
-  ref.base = base;
-  ref.als = base_als;
-  ref.threads = base_als.threads;
-  ref.quiet = true;
-  ref.k = 20;
-  HR_ASSIGN_OR_RETURN(FusionTuneResult rr, TuneFusion(dataset, cold, embeddings, dim, ref));
+  HR_ASSIGN_OR_RETURN(FusionTuneResult rr,
+                      TuneFusion(dataset, cold, embeddings, dim, trials_of(base, base_als, 20, 1)));
   g.ran = true;
   g.reference_recall = rr.trials.front().recall;
   g.tuned_recall = r.trials.front().recall;
@@ -166,13 +167,8 @@ Result<ColdItemGuard> GuardColdItems(const Dataset& dataset, const Split& split,
   }
   // ... then, of those, the one that costs the protocol's own validation metric least (ties: the
   // weakest, which comes first).
-  FusionTuneOptions again;
-  again.base = tuned;  // trial 0: the winner as it was
+  FusionTuneOptions again = trials_of(tuned, als, 0, FusionFolds(split.options.protocol));  // 0: the winner as it was
   for (size_t t : ok) again.trials.push_back(r.trials[t].ranker);
-  again.als = als;
-  again.threads = als.threads;
-  again.quiet = true;
-  again.folds = FusionFolds(split.options.protocol);
   HR_ASSIGN_OR_RETURN(FusionTuneResult w, TuneFusion(dataset, split, embeddings, dim, again));
   size_t pick = 1;
   for (size_t t = 1; t < w.trials.size(); ++t)
