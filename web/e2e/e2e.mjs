@@ -84,6 +84,16 @@ async function addFirstSearchHit(page, query, skipIds) {
   await page.locator(tid('newuser-add')).nth(idx).click();
   return ids[idx];
 }
+// Opens the new-user view with "store picks as events" on; returns the generated user id.
+async function startEventsUser(page, base) {
+  await page.goto(`${base}#new`);
+  await page.locator(tid('newuser-events-toggle')).check();
+  await page.locator(tid('newuser-nopicks')).waitFor({ timeout: STEP_MS });
+  const label = await page.locator('label.toggle').innerText();
+  const user = (label.match(/user (web-[0-9a-f]+)/) || [])[1];
+  assert(user, `no generated user id in '${label}'`);
+  return user;
+}
 async function canvasIn(page, testid) {
   const c = page.locator(`${tid(testid)} canvas`).first();
   await c.waitFor({ timeout: STEP_MS });
@@ -166,12 +176,7 @@ flow('new user: recommendations change with each pick (POST /v1/recommendations)
 });
 
 flow('new user through /v1/events: becomes a known user', async (page, base) => {
-  await page.goto(`${base}#new`);
-  await page.locator(tid('newuser-events-toggle')).check();
-  await page.locator(tid('newuser-nopicks')).waitFor({ timeout: STEP_MS });
-  const label = await page.locator('label.toggle').innerText();
-  const user = (label.match(/user (web-[0-9a-f]+)/) || [])[1];
-  assert(user, `no generated user id in '${label}'`);
+  const user = await startEventsUser(page, base);
   const picks = [];
   picks.push(await addFirstSearchHit(page, 'star trek', picks));
   await waitPicks(page, 1);
@@ -345,12 +350,7 @@ flow('with --auth: the page asks for a token before storing events', async (page
   const onDialog = (d) => { prompts.push(d.message()); d.accept(token); };
   page.on('dialog', onDialog);
   try {
-    await page.goto(`${base}#new`);
-    await page.locator(tid('newuser-events-toggle')).check();
-    await page.locator(tid('newuser-nopicks')).waitFor({ timeout: STEP_MS });
-    const label = await page.locator('label.toggle').innerText();
-    const user = (label.match(/user (web-[0-9a-f]+)/) || [])[1];
-    assert(user, `no generated user id in '${label}'`);
+    const user = await startEventsUser(page, base);
     const pick = await addFirstSearchHit(page, 'star trek', []);
     await waitPicks(page, 1);
     assert(prompts.length === 1, `asked ${prompts.length} times for a token`);
