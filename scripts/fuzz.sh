@@ -42,6 +42,7 @@ max_len_for() {
     safetensors) echo 8192 ;;
     manifest) echo 4096 ;;
     http_requests) echo 4096 ;;
+    access) echo 4096 ;;
     *) echo 4096 ;;
   esac
 }

@@ -33,6 +33,24 @@ TEST(ServeOpenApiTest, EveryRouteIsDocumentedAndViceVersa) {
   EXPECT_GE(routes.size(), 16u);
 }
 
+// The operations that need a token with --auth declare the bearer scheme and their 401 and 403.
+TEST(ServeOpenApiTest, ProtectedOperationsDeclareBearerAnd401And403) {
+  const auto doc = nlohmann::json::parse(HttpServer::OpenApiDocument());
+  EXPECT_EQ(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+  int protected_ops = 0;
+  for (const auto& [path, ops] : doc["paths"].items())
+    for (const auto& [method, op] : ops.items()) {
+      const bool writes = method == "post" && path != "/v1/recommendations";
+      EXPECT_EQ(op.contains("security"), writes) << method << " " << path;
+      if (!writes) continue;
+      ++protected_ops;
+      EXPECT_EQ(op["security"], nlohmann::json::parse(R"([{"bearer": []}])")) << path;
+      EXPECT_TRUE(op["responses"].contains("401")) << path;
+      EXPECT_TRUE(op["responses"].contains("403")) << path;
+    }
+  EXPECT_EQ(protected_ops, 3);
+}
+
 TEST(ServeOpenApiTest, EveryRefResolves) {
   const auto doc = nlohmann::json::parse(HttpServer::OpenApiDocument());
   std::vector<const nlohmann::json*> stack = {&doc};

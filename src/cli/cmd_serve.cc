@@ -1,6 +1,6 @@
 // `hybridrec serve`: the HTTP service (docs/api.md). Flags -> ServeOptions -> an
 // HttpServer (serve/server.h), run as a process: until SIGINT/SIGTERM (graceful stop), with
-// SIGHUP reloading the model.
+// SIGHUP reloading the model (and the tokens file of --auth).
 #include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
@@ -29,6 +29,11 @@ extern "C" void OnSignal(int sig) {
   errno = saved;
 }
 
+// 127.0.0.0/8, ::1 and localhost: only this machine can connect.
+bool IsLoopback(const std::string& host) {
+  return host.starts_with("127.") || host == "::1" || host == "[::1]" || host == "localhost";
+}
+
 // Runs the service until SIGINT or SIGTERM; SIGHUP reloads the model. Prints exactly one line
 // "hybridrec serve: listening on http://HOST:PORT/" to stdout (flushed) once it accepts
 // connections; notices and errors go to stderr. Returns the process exit code.
@@ -54,6 +59,11 @@ int RunServe(const serve::ServeOptions& options) {
   sa.sa_flags = SA_RESTART;
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &sa, nullptr);
 
+  if (options.auth_file.empty() && !IsLoopback(options.host))
+    std::cerr << "hybridrec serve: warning: listening on " << options.host
+              << " without --auth: anyone who can reach it can add events and items and reload the model"
+                 " (see `hybridrec token` and --auth FILE)"
+              << std::endl;
   auto server = serve::HttpServer::Create(options, &std::cerr);
   if (!server.ok()) {
     std::cerr << "error: " << server.status().message() << "\n";
@@ -99,6 +109,7 @@ void RegisterServe(CLI::App& app, CommandRegistry& reg) {
   auto model = std::make_shared<std::string>();
   auto db = std::make_shared<std::string>(o->db.string());
   auto report = std::make_shared<std::string>();
+  auto auth = std::make_shared<std::string>();
   CLI::App* sub = app.add_subcommand("serve", "Serve a trained model over HTTP (JSON API + web page)");
   sub->add_option("--model", *model, "model directory written by `hybridrec train`")->required();
   sub->add_option("--host", o->host, "address to listen on")->capture_default_str();
@@ -121,11 +132,16 @@ void RegisterServe(CLI::App& app, CommandRegistry& reg) {
                   "seconds a connection may go without completing a request before it is cut off (0: never)")
       ->capture_default_str()
       ->check(CLI::Range(0, 3600));
-  reg.Add(sub, [o, model, db, report] {
+  sub->add_option("--auth", *auth,
+                  "tokens file (one '<role> <sha256-hex> [name]' per line; `hybridrec token` prints one): "
+                  "POST endpoints then need a Bearer token with role write (events, items) or admin (/admin/*); "
+                  "re-read on SIGHUP and POST /admin/reload");
+  reg.Add(sub, [o, model, db, report, auth] {
     serve::ServeOptions opts = *o;
     opts.model_dir = *model;
     opts.db = *db;
     opts.report_dir = *report;
+    opts.auth_file = *auth;
     return RunServe(opts);
   });
 }

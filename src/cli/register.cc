@@ -10,6 +10,7 @@ void RegisterRecommend(CLI::App& app, CommandRegistry& reg);
 void RegisterFetchModel(CLI::App& app, CommandRegistry& reg);
 void RegisterSearch(CLI::App& app, CommandRegistry& reg);
 void RegisterServe(CLI::App& app, CommandRegistry& reg);
+void RegisterToken(CLI::App& app, CommandRegistry& reg);
 
 void RegisterAll(CLI::App& app, CommandRegistry& reg) {
   RegisterFetchData(app, reg);
@@ -20,6 +21,7 @@ void RegisterAll(CLI::App& app, CommandRegistry& reg) {
   RegisterFetchModel(app, reg);
   RegisterSearch(app, reg);
   RegisterServe(app, reg);
+  RegisterToken(app, reg);
 }
 
 }  // namespace hybridrec::cli

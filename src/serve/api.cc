@@ -38,26 +38,27 @@ size_t ComputeSlots(int option) {
 }  // namespace
 
 const std::vector<Api::RouteDef>& Api::Table() {
+  constexpr Role kOpen = Role::kNone, kRead = Role::kRead, kWrite = Role::kWrite, kAdmin = Role::kAdmin;
   static const std::vector<RouteDef> kRoutes = {
-      {"GET", "/healthz", &Api::Healthz, false, true},
-      {"GET", "/readyz", &Api::Readyz, false, true},
-      {"GET", "/metrics", &Api::MetricsText, false, true},
-      {"GET", "/openapi.json", &Api::OpenApi, false, true},
-      {"GET", "/v1/model", &Api::Model, false, true},
-      {"GET", "/v1/report", &Api::Report, false, true},
-      {"GET", "/v1/embedding-map", &Api::EmbeddingMap, false, true},
-      {"GET", "/v1/users/{id}", &Api::User, false, true},
-      {"GET", "/v1/users/{id}/recommendations", &Api::UserRecommendations, false, true},
-      {"POST", "/v1/recommendations", &Api::AnonymousRecommendations, true, true},
+      {"GET", "/healthz", &Api::Healthz, false, true, kOpen},
+      {"GET", "/readyz", &Api::Readyz, false, true, kOpen},
+      {"GET", "/metrics", &Api::MetricsText, false, true, kRead},
+      {"GET", "/openapi.json", &Api::OpenApi, false, true, kRead},
+      {"GET", "/v1/model", &Api::Model, false, true, kRead},
+      {"GET", "/v1/report", &Api::Report, false, true, kRead},
+      {"GET", "/v1/embedding-map", &Api::EmbeddingMap, false, true, kRead},
+      {"GET", "/v1/users/{id}", &Api::User, false, true, kRead},
+      {"GET", "/v1/users/{id}/recommendations", &Api::UserRecommendations, false, true, kRead},
+      {"POST", "/v1/recommendations", &Api::AnonymousRecommendations, true, true, kRead},
       // Before /v1/items/{id}: the literal segment wins (POST /v1/items refuses the id "fresh").
-      {"GET", "/v1/items/fresh", &Api::FreshItems, false, true},
-      {"GET", "/v1/items/{id}", &Api::GetItem, false, true},
-      {"GET", "/v1/items/{id}/similar", &Api::Similar, false, true},
-      {"POST", "/v1/items", &Api::AddItem, true, false},
-      {"GET", "/v1/search", &Api::Search, false, true},
-      {"POST", "/v1/events", &Api::Events, true, false},
+      {"GET", "/v1/items/fresh", &Api::FreshItems, false, true, kRead},
+      {"GET", "/v1/items/{id}", &Api::GetItem, false, true, kRead},
+      {"GET", "/v1/items/{id}/similar", &Api::Similar, false, true, kRead},
+      {"POST", "/v1/items", &Api::AddItem, true, false, kWrite},
+      {"GET", "/v1/search", &Api::Search, false, true, kRead},
+      {"POST", "/v1/events", &Api::Events, true, false, kWrite},
       // Takes no body, so any content type is fine.
-      {"POST", "/admin/reload", &Api::ReloadRoute, false, false},
+      {"POST", "/admin/reload", &Api::ReloadRoute, false, false, kAdmin},
   };
   return kRoutes;
 }
@@ -74,6 +75,7 @@ Api::Api(LiveState& state, ApiOptions options, std::ostream* log)
       log_(log),
       gate_(ComputeSlots(options_.compute_slots)),
       freshness_(options_.freshness),
+      access_(options_.access),
       counting_since_(NowSeconds()) {
   for (const RouteDef& r : Table()) {
     const Handler h = r.handler;
@@ -86,7 +88,14 @@ Api::Api(LiveState& state, ApiOptions options, std::ostream* log)
     } else {
       call = [this, h](const HttpRequest& req) { return (this->*h)(req); };
     }
-    router_.Add(r.method, r.path, std::move(call), Router::RouteOptions{r.json_body});
+    Router::RouteOptions ro;
+    ro.json_body = r.json_body;
+    // Without access control at start there are no guards: a reload cannot turn it on.
+    if (access_ && r.role != Role::kNone) {
+      const Role role = r.role;
+      ro.guard = [this, role](const HttpRequest& req) { return Authorize(*access(), role, req.authorization); };
+    }
+    router_.Add(r.method, r.path, std::move(call), std::move(ro));
   }
   const fs::path web_root = options_.web_root;
   router_.SetFallback({"/v1", "/admin/"},
@@ -140,11 +149,33 @@ void Api::LoadReport() {
   report_note_ = std::move(note);
 }
 
+std::shared_ptr<const AccessTokens> Api::access() const {
+  std::lock_guard lock(access_mu_);
+  return access_;
+}
+
 Status Api::Reload() {
+  std::shared_ptr<const AccessTokens> tokens = access();
+  if (tokens) {
+    auto fresh = LoadAccessTokens(tokens->source);
+    if (!fresh.ok()) {
+      // Corruption: answered 409 like a refused model; the current tokens and model stay.
+      const Status s = Status::Corruption(fresh.status().message() + " (the previous tokens stay)");
+      Log("reload refused: " + s.message());
+      return s;
+    }
+    tokens = std::make_shared<const AccessTokens>(std::move(fresh).value());
+  }
   const Status s = state_.Reload();
   if (!s.ok()) {
     Log("reload refused: " + s.message());
     return s;
+  }
+  if (tokens) {
+    Log("tokens file " + tokens->source + ": " + std::to_string(tokens->entries.size()) + " tokens" +
+        (tokens->require_read ? ", reads need a token" : ""));
+    std::lock_guard lock(access_mu_);
+    access_ = std::move(tokens);
   }
   LoadReport();
   const ReplayStats st = state_.last_replay();

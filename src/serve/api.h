@@ -5,7 +5,8 @@
 // Handle routes a request (the route table is Routes()), records it in the Prometheus metrics
 // and returns the response. Reads (every GET, and POST /v1/recommendations, which only ranks)
 // compute in first-come-first-served turns (fifo_gate.h); writes wait on disk, not CPU, and
-// take no turn. GET paths outside /v1 and /admin are the web page's static files. Every Status
+// take no turn. GET paths outside /v1 and /admin are the web page's static files. With
+// ApiOptions::access, each route asks for its role (auth.h) before anything else. Every Status
 // becomes the documented error body and status code; nothing a client sends throws out of
 // Handle.
 //
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "serve/auth.h"
 #include "serve/fifo_gate.h"
 #include "serve/freshness.h"
 #include "serve/live_state.h"
@@ -40,6 +42,9 @@ struct ApiOptions {
   std::function<uint64_t()> connections_cut;
   // Bounds of the in-memory counts behind GET /v1/items/fresh (freshness.h).
   FreshnessOptions freshness;
+  // Access control (auth.h): null leaves every endpoint open. Reload() reads the file it came
+  // from (AccessTokens::source) again.
+  std::shared_ptr<const AccessTokens> access;
 };
 
 class Api {
@@ -55,8 +60,9 @@ class Api {
   // the metrics, as unmatched.
   void CountUnrouted(std::string_view method, int status);
 
-  // POST /admin/reload and SIGHUP: reloads the model (LiveState::Reload) and the report, and
-  // logs the outcome. A refused model leaves the current one serving.
+  // POST /admin/reload and SIGHUP: reloads the tokens file (with access control), the model
+  // (LiveState::Reload) and the report, and logs the outcome. A refused tokens file or model
+  // changes nothing: the current tokens and model keep serving.
   Status Reload();
   // Writes "hybridrec serve: <line>" to the log, one line at a time.
   void Log(const std::string& line);
@@ -76,6 +82,7 @@ class Api {
     Handler handler;
     bool json_body;  // POST bodies that must be JSON
     bool computes;   // takes a turn at the FIFO gate
+    Role role;       // needed with access control (kRead: only under require-read)
   };
   static const std::vector<RouteDef>& Table();
   void LoadReport();
@@ -101,6 +108,7 @@ class Api {
   HttpResponse Search(const HttpRequest& req);
   HttpResponse Events(const HttpRequest& req);
   HttpResponse ReloadRoute(const HttpRequest& req);
+  std::shared_ptr<const AccessTokens> access() const;
 
   LiveState& state_;
   const ApiOptions options_;
@@ -113,6 +121,8 @@ class Api {
   std::shared_ptr<const std::string> report_;  // report.json, compact; null when none
   std::string report_note_;                    // why there is none
   FreshnessTracker freshness_;
+  mutable std::mutex access_mu_;
+  std::shared_ptr<const AccessTokens> access_;  // null: no access control
   const int64_t counting_since_;  // when freshness_ started counting (seconds since the epoch)
 };
 

@@ -31,6 +31,8 @@ Metrics::Metrics(std::vector<std::string> routes)
 
 void Metrics::Observe(size_t route, std::string_view method, int status, double seconds) {
   if (route >= routes_.size()) return;
+  if (status == 401) unauthenticated_.fetch_add(1, std::memory_order_relaxed);
+  if (status == 403) forbidden_.fetch_add(1, std::memory_order_relaxed);
   size_t m = kMethods.size() - 1;
   for (size_t i = 0; i + 1 < kMethods.size(); ++i)
     if (kMethods[i] == method) m = i;
@@ -82,6 +84,11 @@ std::string Metrics::Render(const ServiceGauges& g) const {
            Num(static_cast<double>(data_[r].sum_ns.load(std::memory_order_relaxed)) * 1e-9) + "\n";
     out += "hybridrec_http_request_duration_seconds_count{route=\"" + route + "\"} " + std::to_string(cum) + "\n";
   }
+  out += "# HELP hybridrec_http_requests_rejected_total Requests refused by access control: unauthenticated (401: no, "
+         "malformed or unknown token), forbidden (403: the token's role is too small).\n";
+  out += "# TYPE hybridrec_http_requests_rejected_total counter\n";
+  out += "hybridrec_http_requests_rejected_total{reason=\"unauthenticated\"} " + std::to_string(unauthenticated()) + "\n";
+  out += "hybridrec_http_requests_rejected_total{reason=\"forbidden\"} " + std::to_string(forbidden()) + "\n";
   const auto metric = [&out](std::string_view name, std::string_view type, std::string_view help,
                              std::string_view labels, const std::string& value) {
     out.append("# HELP ").append(name).append(" ").append(help).append("\n");

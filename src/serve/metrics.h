@@ -2,7 +2,8 @@
 // Debian for C++): request counters by (route, method, status) and a latency histogram per
 // route with fixed buckets, all lock-free atomics. Render writes everything GET /metrics serves
 // in the text exposition format 0.0.4: those counters and histograms, then the service's gauges
-// (ServiceGauges, read by the caller at scrape time). Routes are registered up front (by index);
+// (ServiceGauges, read by the caller at scrape time). Requests refused by access control
+// (401, 403) are also counted on their own, hybridrec_http_requests_rejected_total{reason}. Routes are registered up front (by index);
 // statuses outside the tracked list count as "other".
 // Thread-safety: Observe and Render are safe from many threads at once.
 #pragma once
@@ -32,8 +33,8 @@ class Metrics {
  public:
   static constexpr std::array<double, 13> kBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
                                                       0.025,  0.05,    0.1,    0.25,  1.0,   5.0};
-  static constexpr std::array<int, 14> kStatuses = {200, 201, 204, 304, 400, 404, 405,
-                                                    409, 413, 415, 431, 500, 503, 0 /* other */};
+  static constexpr std::array<int, 16> kStatuses = {200, 201, 204, 304, 400, 401, 403, 404,
+                                                    405, 409, 413, 415, 431, 500, 503, 0 /* other */};
   static constexpr std::array<std::string_view, 8> kMethods = {"GET",  "POST", "PUT",     "DELETE",
                                                                "HEAD", "PATCH", "OPTIONS", "other"};
 
@@ -45,6 +46,9 @@ class Metrics {
   std::string Render(const ServiceGauges& gauges) const;
   size_t num_routes() const { return routes_.size(); }
   uint64_t total_requests() const;
+  // Requests answered 401 (no or unknown token) and 403 (too small a role).
+  uint64_t unauthenticated() const { return unauthenticated_.load(std::memory_order_relaxed); }
+  uint64_t forbidden() const { return forbidden_.load(std::memory_order_relaxed); }
 
  private:
   struct Route {
@@ -54,6 +58,8 @@ class Metrics {
   };
   std::vector<std::string> routes_;
   std::unique_ptr<Route[]> data_;
+  std::atomic<uint64_t> unauthenticated_{0};
+  std::atomic<uint64_t> forbidden_{0};
 };
 
 }  // namespace hybridrec::serve

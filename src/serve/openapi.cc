@@ -10,7 +10,7 @@ constexpr const char* kOpenApi = R"JSON({
   "info": {
     "title": "hybridrec",
     "version": "1",
-    "description": "Hybrid (content + collaborative) top-K recommender over one trained model. Errors: {\"error\": {\"code\", \"message\"}} with 400 (malformed JSON, wrong types, k out of 1..1000, empty item list), 404 (unknown item or route), 405, 409, 413 (body over 1 MiB), 415 (POST without application/json). Unknown users are not an error: they get the cold-start path."
+    "description": "Hybrid (content + collaborative) top-K recommender over one trained model. Errors: {\"error\": {\"code\", \"message\"}} with 400 (malformed JSON, wrong types, k out of 1..1000, empty item list), 404 (unknown item or route), 405, 409, 413 (body over 1 MiB), 415 (POST without application/json). Unknown users are not an error: they get the cold-start path. Access control (hybridrec serve --auth FILE): POST /v1/events and POST /v1/items then need a bearer token with the role write or admin, POST /admin/reload one with the role admin; no, malformed or unknown token: 401 with WWW-Authenticate: Bearer; too small a role: 403. The other endpoints stay open, unless the tokens file has the line require-read: then they need a token with any role too, except /healthz, /readyz and the web page."
   },
   "paths": {
     "/healthz": {"get": {"summary": "Liveness", "responses": {"200": {"description": "alive", "content": {"application/json": {"schema": {"type": "object", "properties": {"status": {"type": "string", "enum": ["ok"]}}}}}}}}},
@@ -40,11 +40,11 @@ constexpr const char* kOpenApi = R"JSON({
       "responses": {"200": {"description": "recommendations", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Recommendations"}}}},
         "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"},
         "413": {"$ref": "#/components/responses/Error"}, "415": {"$ref": "#/components/responses/Error"}}}},
-    "/v1/items": {"post": {"summary": "Add an item: embedded with the model's encoder, indexed, persisted, recommendable at once (cold item)",
+    "/v1/items": {"post": {"summary": "Add an item: embedded with the model's encoder, indexed, persisted, recommendable at once (cold item)", "security": [{"bearer": []}],
       "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewItem"}}}},
       "responses": {"201": {"description": "the item", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Item"}}}},
-        "400": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"},
-        "413": {"$ref": "#/components/responses/Error"}, "415": {"$ref": "#/components/responses/Error"}}}},
+        "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"},
+        "409": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"}, "415": {"$ref": "#/components/responses/Error"}}}},
     "/v1/items/fresh": {"get": {"summary": "The newest added items, newest first, with how often the service served them since the process started (in-memory counts, reset on restart): lists that held them, distinct known users, best rank", "parameters": [
         {"name": "k", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 20}}],
       "responses": {"200": {"description": "fresh items", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FreshItems"}}}},
@@ -61,15 +61,16 @@ constexpr const char* kOpenApi = R"JSON({
         {"name": "q", "in": "query", "required": true, "schema": {"type": "string"}}, {"$ref": "#/components/parameters/K"}],
       "responses": {"200": {"description": "hits", "content": {"application/json": {"schema": {"type": "object", "properties": {"query": {"type": "string"}, "encoder": {"type": "string"}, "note": {"type": "string"}, "items": {"type": "array", "items": {"type": "object", "properties": {"item": {"$ref": "#/components/schemas/ItemRef"}, "score": {"type": "number"}}}}}}}}},
         "400": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}}}},
-    "/v1/events": {"post": {"summary": "Record one event or a batch (at most 1000); validated as a whole and persisted before the reply",
+    "/v1/events": {"post": {"summary": "Record one event or a batch (at most 1000); validated as a whole and persisted before the reply", "security": [{"bearer": []}],
       "requestBody": {"required": true, "content": {"application/json": {"schema": {"oneOf": [
         {"$ref": "#/components/schemas/Event"},
         {"type": "object", "required": ["events"], "properties": {"events": {"type": "array", "minItems": 1, "maxItems": 1000, "items": {"$ref": "#/components/schemas/Event"}}}}]}}}},
       "responses": {"200": {"description": "stored", "content": {"application/json": {"schema": {"type": "object", "properties": {"accepted": {"type": "integer"}, "events_stored": {"type": "integer"}}}}}},
-        "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"},
+        "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"}, "404": {"$ref": "#/components/responses/Error"},
         "413": {"$ref": "#/components/responses/Error"}, "415": {"$ref": "#/components/responses/Error"}}}},
-    "/admin/reload": {"post": {"summary": "Reload the model directory and replay the stored items and events (also on SIGHUP); requests in flight finish on the old model",
+    "/admin/reload": {"post": {"summary": "Reload the model directory (and the tokens file of --auth) and replay the stored items and events (also on SIGHUP); requests in flight finish on the old model", "security": [{"bearer": []}],
       "responses": {"200": {"description": "reloaded", "content": {"application/json": {"schema": {"type": "object", "properties": {"status": {"type": "string"}, "model_version": {"type": "string"}, "items_replayed": {"type": "integer"}, "events_replayed": {"type": "integer"}, "events_skipped": {"type": "integer"}}}}}},
+        "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"},
         "409": {"$ref": "#/components/responses/Error"}, "415": {"$ref": "#/components/responses/Error"}}}}
   },
   "components": {
@@ -78,12 +79,17 @@ constexpr const char* kOpenApi = R"JSON({
       "ItemId": {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
       "K": {"name": "k", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 10}}
     },
+    "securitySchemes": {
+      "bearer": {"type": "http", "scheme": "bearer", "description": "A token from hybridrec token, listed (as its SHA-256) in the tokens file given to hybridrec serve --auth FILE. Only checked when the server runs with --auth."}
+    },
     "responses": {
-      "Error": {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+      "Error": {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "Unauthorized": {"description": "no, malformed or unknown bearer token (with --auth)", "headers": {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer realm=\"hybridrec\""}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "Forbidden": {"description": "the token's role is too small for this endpoint (with --auth)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     },
     "schemas": {
       "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
-        "code": {"type": "string", "enum": ["bad_request", "not_found", "method_not_allowed", "conflict", "payload_too_large", "unsupported_media_type", "unavailable", "internal"]},
+        "code": {"type": "string", "enum": ["bad_request", "unauthorized", "forbidden", "not_found", "method_not_allowed", "conflict", "payload_too_large", "unsupported_media_type", "unavailable", "internal"]},
         "message": {"type": "string"}}}}},
       "ItemRef": {"type": "object", "properties": {"id": {"type": "string"}, "title": {"type": "string"}, "genres": {"type": "array", "items": {"type": "string"}}}},
       "Item": {"type": "object", "properties": {"id": {"type": "string"}, "title": {"type": "string"}, "genres": {"type": "array", "items": {"type": "string"}}, "tags": {"type": "array", "items": {"type": "string"}}, "description": {"type": "string"}, "popularity": {"type": "number"}, "has_factor": {"type": "boolean"}, "factor": {"type": "string", "enum": ["trained", "estimated", "none"]}, "source": {"type": "string", "enum": ["catalogue", "added"]}}},

@@ -28,6 +28,8 @@ bool IsPlaceholder(std::string_view seg) { return seg.size() > 2 && seg.front() 
 const char* ErrorCode(int status) {
   switch (status) {
     case 400: return "bad_request";
+    case 401: return "unauthorized";
+    case 403: return "forbidden";
     case 404: return "not_found";
     case 405: return "method_not_allowed";
     case 409: return "conflict";
@@ -109,7 +111,7 @@ void Router::Add(std::string method, std::string path_template, RouteHandler han
     r.segments.emplace_back(seg);
   }
   r.handler = std::move(handler);
-  r.options = options;
+  r.options = std::move(options);
   routes_.push_back(std::move(r));
   infos_.push_back({std::move(method), std::move(path_template)});
 }
@@ -128,6 +130,8 @@ bool Router::IsReserved(std::string_view path) const {
 }
 
 HttpResponse Router::Call(const Route& route, HttpRequest& request) const {
+  if (route.options.guard)
+    if (std::optional<HttpResponse> refused = route.options.guard(request)) return std::move(*refused);
   if (route.options.json_body && !IsJsonContentType(request.content_type))
     return ErrorResponse(415, "POST bodies must be JSON: send the header 'Content-Type: application/json'");
   return route.handler(request);

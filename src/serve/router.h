@@ -7,6 +7,8 @@
 // reaches the handler as a path parameter (HttpRequest::PathParam("id")). The router answers by
 // itself:
 //  - 405 with an Allow header for a known path under another method (HEAD is served as GET);
+//  - a route's guard (RouteOptions::guard, e.g. access control) answers before anything else the
+//    route checks: its refusal is the response;
 //  - 415 for a route declared to take a JSON body when the Content-Type is not application/json;
 //  - requests outside the reserved prefixes go to the fallback (static files) when GET or HEAD,
 //    and get 405 (Allow: GET, HEAD) otherwise; anything else is 404;
@@ -36,6 +38,7 @@ struct HttpRequest {
   std::multimap<std::string, std::string> query;  // decoded query parameters
   std::string body;
   std::string content_type;  // the Content-Type header ("" when absent)
+  std::string authorization;  // the Authorization header ("" when absent)
   // Filled by the router: the values of the route template's {placeholders}, by name.
   std::vector<std::pair<std::string, std::string>> path_params;
 
@@ -59,8 +62,8 @@ inline constexpr std::string_view kJsonContentType = "application/json; charset=
 
 // A JSON response with `body` as its text.
 HttpResponse JsonResponse(int status, std::string body);
-// {"error": {"code", "message"}}, the code named after the status (400 "bad_request", 404
-// "not_found", 405 "method_not_allowed", 409 "conflict", 413 "payload_too_large", 415
+// {"error": {"code", "message"}}, the code named after the status (400 "bad_request", 401
+// "unauthorized", 403 "forbidden", 404 "not_found", 405 "method_not_allowed", 409 "conflict", 413 "payload_too_large", 415
 // "unsupported_media_type", 503 "unavailable", 5xx "internal", ...).
 HttpResponse ErrorResponse(int status, std::string_view message);
 // The same for a Status: InvalidArgument 400, NotFound 404, Unsupported and Corruption 409,
@@ -81,6 +84,9 @@ class Router {
  public:
   struct RouteOptions {
     bool json_body = false;  // the body must be sent as application/json (415 otherwise)
+    // Runs first once the route matched; a response it returns is the answer (the handler does
+    // not run). Empty: none.
+    std::function<std::optional<HttpResponse>(const HttpRequest&)> guard;
   };
 
   // Registers a route. Throws std::invalid_argument for a template that does not start with

@@ -8,12 +8,14 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
 #include "content/content_model.h"
+#include "core/file_util.h"
 #include "model/test_util.h"
 #include "serve/api.h"
 #include "serve/user_query.h"
@@ -62,7 +64,7 @@ class RouterTest : public ::testing::Test {
     router_.Add("GET", "/healthz", Echo("health"));
     router_.Add("GET", "/v1/users/{id}", Echo("user"));
     router_.Add("GET", "/v1/users/{id}/recommendations", Echo("recs"));
-    router_.Add("POST", "/v1/users/{id}/recommendations", Echo("recs-post"), {.json_body = true});
+    router_.Add("POST", "/v1/users/{id}/recommendations", Echo("recs-post"), {.json_body = true, .guard = {}});
     router_.Add("GET", "/v1/items/{item}/similar/{mode}", Echo("similar"));
     router_.Add("POST", "/admin/reload", Echo("reload"));
     router_.Add("GET", "/v1/boom", [](const HttpRequest&) -> HttpResponse { throw std::runtime_error("kaput"); });
@@ -429,6 +431,157 @@ TEST_F(ApiTest, ModelAndReload) {
   EXPECT_EQ(state_->reloads(), 1);
   const json map = Get("/v1/embedding-map");
   EXPECT_EQ(map["items"].size(), 8u);
+}
+
+
+TEST_F(RouterTest, AGuardAnswersBeforeTheContentTypeCheck) {
+  Router r;
+  r.Add("POST", "/v1/x", Echo("x"),
+        {.json_body = true, .guard = [](const HttpRequest& req) -> std::optional<HttpResponse> {
+           if (req.authorization == "ok") return std::nullopt;
+           return ErrorResponse(401, "no");
+         }});
+  HttpRequest req = Request("POST", "/v1/x", "k=1", "text/plain");
+  EXPECT_EQ(r.Handle(req).response.status, 401);
+  req.authorization = "ok";
+  EXPECT_EQ(r.Handle(req).response.status, 415);
+  EXPECT_EQ(Body(r.Handle(Request("POST", "/v1/x", "{}")).response)["error"]["code"], "unauthorized");
+}
+
+// ---- access control (auth.h) through the API's route table: tokens r (read), w (write),
+// a (admin).
+
+class ApiAuthTest : public ApiTest {
+ protected:
+  void SetUp() override {
+    ApiTest::SetUp();
+    tokens_file_ = *root_ / ("tokens-" + std::to_string(::getpid()) + ".txt");
+    WriteTokens("");
+    ApiOptions o;
+    o.web_root = *root_ / "no-web-page";
+    o.compute_slots = 1;
+    auto tokens = LoadAccessTokens(tokens_file_);
+    ASSERT_TRUE(tokens.ok()) << tokens.status().message();
+    o.access = std::make_shared<const AccessTokens>(std::move(tokens).value());
+    api_ = std::make_unique<Api>(*state_, std::move(o), nullptr);
+  }
+  void TearDown() override { fs::remove(tokens_file_); }
+  void WriteTokens(const std::string& extra) {
+    std::ofstream(tokens_file_) << "# test tokens\nread " << Sha256Hex("r") << " reader\nwrite " << Sha256Hex("w")
+                                << "\nadmin " << Sha256Hex("a") << " ops\n"
+                                << extra;
+  }
+  HttpResponse CallAs(const std::string& authorization, std::string method, std::string path, std::string body = "") {
+    HttpRequest req = Request(std::move(method), std::move(path), std::move(body));
+    req.authorization = authorization;
+    return api_->Handle(std::move(req));
+  }
+  fs::path tokens_file_;
+  int next_item_ = 0;
+
+  // A protected endpoint and a body it accepts.
+  struct Endpoint {
+    std::string path;
+    Role role;
+    int ok_status;
+  };
+  std::string BodyFor(const std::string& path) {
+    if (path == "/v1/events") return R"({"user": "u9", "item": "m1"})";
+    if (path == "/v1/items") return R"({"id": "added-)" + std::to_string(next_item_++) + R"(", "title": "A new film"})";
+    return "";
+  }
+};
+
+TEST_F(ApiAuthTest, ProtectedEndpointsAnswer401403Or200ByRole) {
+  const std::vector<Endpoint> endpoints = {
+      {"/v1/events", Role::kWrite, 200}, {"/v1/items", Role::kWrite, 201}, {"/admin/reload", Role::kAdmin, 200}};
+  const std::pair<std::string, Role> tokens[] = {{"r", Role::kRead}, {"w", Role::kWrite}, {"a", Role::kAdmin}};
+  for (const Endpoint& e : endpoints) {
+    for (const std::string h : {"", "Bearer unknown-token", "Basic YTph", "Bearer"}) {
+      const HttpResponse r = CallAs(h, "POST", e.path, BodyFor(e.path));
+      EXPECT_EQ(r.status, 401) << e.path << " '" << h << "': " << r.body;
+      EXPECT_EQ(r.Header("WWW-Authenticate").substr(0, 7), "Bearer ") << e.path;
+      EXPECT_EQ(Body(r)["error"]["code"], "unauthorized");
+    }
+    for (const auto& [tok, role] : tokens) {
+      const HttpResponse r = CallAs("Bearer " + tok, "POST", e.path, BodyFor(e.path));
+      if (role < e.role) {
+        EXPECT_EQ(r.status, 403) << e.path << " as " << tok << ": " << r.body;
+        EXPECT_EQ(Body(r)["error"]["code"], "forbidden");
+        EXPECT_NE(Body(r)["error"]["message"].get<std::string>().find(std::string(RoleName(e.role))),
+                  std::string::npos)
+            << r.body;
+      } else {
+        EXPECT_EQ(r.status, e.ok_status) << e.path << " as " << tok << ": " << r.body;
+      }
+    }
+  }
+  // Refused before the content-type check: no hint about what the endpoint takes.
+  EXPECT_EQ(CallAs("", "POST", "/v1/events", "x=1").status, 401);
+  // 401 and 403 counted on their own and by route.
+  const std::string m = CallAs("", "GET", "/metrics").body;
+  for (const char* line : {"hybridrec_http_requests_rejected_total{reason=\"unauthenticated\"} 13\n",
+                           "hybridrec_http_requests_rejected_total{reason=\"forbidden\"} 4\n",
+                           "hybridrec_http_requests_total{route=\"/admin/reload\",method=\"POST\",status=\"403\"} 2\n",
+                           "hybridrec_http_requests_total{route=\"/v1/events\",method=\"POST\",status=\"401\"} 5\n"})
+    EXPECT_NE(m.find(line), std::string::npos) << line << m;
+}
+
+TEST_F(ApiAuthTest, ReadsHealthAndTheWebPageStayOpen) {
+  for (const char* path : {"/healthz", "/readyz", "/metrics", "/openapi.json", "/v1/model", "/v1/users/u0",
+                           "/v1/users/u0/recommendations", "/v1/items/m1", "/v1/items/m1/similar", "/v1/items/fresh",
+                           "/v1/search?q=space", "/v1/embedding-map", "/"})
+    EXPECT_EQ(CallAs("", "GET", path).status, 200) << path;
+  EXPECT_EQ(CallAs("", "POST", "/v1/recommendations", R"({"items": [{"id": "m1"}]})").status, 200);
+  // A bad header on an open endpoint does not matter.
+  EXPECT_EQ(CallAs("Bearer nope", "GET", "/v1/model").status, 200);
+  // Unknown routes and methods answer as without access control.
+  EXPECT_EQ(CallAs("", "POST", "/admin/nothing").status, 404);
+  EXPECT_EQ(CallAs("", "GET", "/admin/reload").status, 405);
+}
+
+TEST_F(ApiAuthTest, HeaderEdgeCases) {
+  const auto post = [this](const std::string& h) { return CallAs(h, "POST", "/v1/events", BodyFor("/v1/events")).status; };
+  EXPECT_EQ(post("bearer w"), 200);
+  EXPECT_EQ(post("BEARER w"), 200);
+  EXPECT_EQ(post("  Bearer    w  "), 200);
+  EXPECT_EQ(post("Bearer\tw"), 200);
+  EXPECT_EQ(post("Bearer w w"), 401);
+  EXPECT_EQ(post("Bearer  "), 401);
+  EXPECT_EQ(post("Basic dzp3"), 401);
+  EXPECT_EQ(post("w"), 401);
+  EXPECT_EQ(post("Bearer W"), 401);  // tokens are case-sensitive
+  EXPECT_EQ(post("Bearer " + std::string(100000, 'w')), 401);
+  EXPECT_EQ(post(std::string(100000, ' ')), 401);
+  const HttpResponse bad = CallAs("Bearer unknown", "POST", "/v1/events", BodyFor("/v1/events"));
+  EXPECT_NE(bad.Header("WWW-Authenticate").find("invalid_token"), std::string::npos);
+  EXPECT_EQ(CallAs("", "POST", "/v1/events", BodyFor("/v1/events")).Header("WWW-Authenticate"),
+            "Bearer realm=\"hybridrec\"");
+}
+
+TEST_F(ApiAuthTest, ReloadReadsTheTokensFileAgainAndRefusesABadOne) {
+  WriteTokens("require-read\n");
+  ASSERT_EQ(CallAs("Bearer a", "POST", "/admin/reload").status, 200);
+  EXPECT_EQ(CallAs("", "GET", "/v1/model").status, 401);
+  EXPECT_EQ(CallAs("", "POST", "/v1/recommendations", R"({"items": [{"id": "m1"}]})").status, 401);
+  EXPECT_EQ(CallAs("Bearer r", "GET", "/v1/model").status, 200);
+  EXPECT_EQ(CallAs("Bearer w", "GET", "/metrics").status, 200);
+  for (const char* open : {"/healthz", "/readyz", "/"}) EXPECT_EQ(CallAs("", "GET", open).status, 200) << open;
+
+  // A damaged file is refused (409, naming file and line); the tokens before it stay.
+  std::ofstream(tokens_file_, std::ios::app) << "writer " << Sha256Hex("x") << "\n";
+  const HttpResponse refused = CallAs("Bearer a", "POST", "/admin/reload");
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_NE(Body(refused)["error"]["message"].get<std::string>().find(tokens_file_.string() + ":6: field 1 (role)"),
+            std::string::npos)
+      << refused.body;
+  EXPECT_EQ(CallAs("", "GET", "/v1/model").status, 401);
+  EXPECT_EQ(CallAs("Bearer r", "GET", "/v1/model").status, 200);
+  EXPECT_EQ(state_->reloads(), 1);
+  // Api::Reload (SIGHUP) reads it too.
+  WriteTokens("");
+  ASSERT_TRUE(api_->Reload().ok());
+  EXPECT_EQ(CallAs("", "GET", "/v1/model").status, 200);
 }
 
 }  // namespace

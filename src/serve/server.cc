@@ -23,6 +23,7 @@ HttpRequest FromHttplib(const httplib::Request& req) {
   r.query.insert(req.params.begin(), req.params.end());
   r.body = req.body;
   r.content_type = req.get_header_value("Content-Type");
+  r.authorization = req.get_header_value("Authorization");
   return r;
 }
 
@@ -59,6 +60,11 @@ Api& HttpServer::api() { return *impl_->api; }
 Result<std::unique_ptr<HttpServer>> HttpServer::Create(const ServeOptions& options, std::ostream* log) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  std::shared_ptr<const AccessTokens> access;
+  if (!options.auth_file.empty()) {
+    HR_ASSIGN_OR_RETURN(AccessTokens tokens, LoadAccessTokens(options.auth_file));
+    access = std::make_shared<const AccessTokens>(std::move(tokens));
+  }
   HR_ASSIGN_OR_RETURN(auto store, OpenSqliteEventStore(options.db));
   HR_ASSIGN_OR_RETURN(impl->state, LiveState::Open(options.model_dir, std::move(store)));
   Impl* self = impl.get();
@@ -66,6 +72,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const ServeOptions& optio
   api_options.report_dir = options.report_dir;
   api_options.web_root = DefaultWebRoot(options.web_root);
   api_options.compute_slots = options.compute_slots;
+  api_options.access = access;
   // The reaper exists from Bind() on, before any request is served.
   api_options.connections_cut = [self]() -> uint64_t { return self->reaper ? self->reaper->reaped() : 0; };
   const ReplayStats st = impl->state->last_replay();
@@ -74,6 +81,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const ServeOptions& optio
                  impl->state->store().description() + ": " + std::to_string(st.items_replayed) + " items and " +
                  std::to_string(st.events_replayed) + " events replayed" +
                  (st.events_skipped ? ", " + std::to_string(st.events_skipped) + " events skipped (unknown item)" : ""));
+  if (access)
+    impl->api->Log("access control: " + std::to_string(access->entries.size()) + " tokens from " + access->source +
+                   (access->require_read ? "; reads need a token too" : "; reads are open"));
 
   httplib::Server& http = impl->http;
   const size_t threads = options.threads > 0 ? static_cast<size_t>(options.threads)

@@ -47,11 +47,14 @@ struct ServeOptions {
   int request_timeout_s = 10;
   size_t keep_alive_max_requests = 100000;  // requests per connection before it is closed
   int listen_backlog = 1024;
+  // Tokens file (auth.h); empty: no access control, every endpoint open.
+  std::filesystem::path auth_file;
 };
 
 class HttpServer {
  public:
-  // Opens the event store, loads the model and replays the store (LiveState::Open).
+  // Reads the tokens file (when given; InvalidArgument naming file, line and field when it is
+  // bad), opens the event store, loads the model and replays the store (LiveState::Open).
   // `log` receives one-line notices (replay counts, reloads); may be null.
   static Result<std::unique_ptr<HttpServer>> Create(const ServeOptions& options, std::ostream* log);
   ~HttpServer();

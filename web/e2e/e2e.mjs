@@ -7,8 +7,8 @@
 // Clicks through every flow of the page, asserts what appears, saves screenshots into --out
 // (default $E2E_OUT or build/e2e) and exits non-zero with a message per failed flow.
 // --docs DIR also writes the README screenshots (screenshot.png, screenshot-charts.png).
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -29,33 +29,36 @@ const t0 = Date.now();
 const log = (...a) => console.log(`[e2e ${((Date.now() - t0) / 1000).toFixed(1)}s]`, ...a);
 
 // ---------------------------------------------------------------- server
-let server = null;
+const servers = [];
 let tmp = null;
-async function startServer() {
+// Starts a server (`extra`: more flags, `name`: its database and log file names); returns its URL.
+async function startServer(extra = [], name = 'server') {
   const bin = opt('server-bin');
   const model = opt('model');
   if (!bin || !model) throw new Error('give --base-url, or --server-bin and --model');
-  tmp = mkdtempSync(join(tmpdir(), 'hybridrec-e2e-'));
-  const args = ['serve', '--model', model, '--host', '127.0.0.1', '--port', '0', '--db', join(tmp, 'events.sqlite')];
+  tmp ??= mkdtempSync(join(tmpdir(), 'hybridrec-e2e-'));
+  const args = ['serve', '--model', model, '--host', '127.0.0.1', '--port', '0', '--db', join(tmp, `${name}.sqlite`)];
   if (opt('report')) args.push('--report', opt('report'));
   if (opt('web-root')) args.push('--web-root', opt('web-root'));
+  args.push(...extra);
   log(`starting ${bin} ${args.join(' ')}`);
-  const logFd = openSync(join(OUT, 'server.log'), 'w');
-  server = spawn(bin, args, { stdio: ['ignore', 'pipe', logFd] });
+  const logFd = openSync(join(OUT, `${name}.log`), 'w');
+  const server = spawn(bin, args, { stdio: ['ignore', 'pipe', logFd] });
+  servers.push(server);
   return await new Promise((res, rej) => {
     let buf = '';
-    const timer = setTimeout(() => rej(new Error(`server did not print its URL within 45 s (see ${OUT}/server.log)`)), 45000);
+    const timer = setTimeout(() => rej(new Error(`server did not print its URL within 45 s (see ${OUT}/${name}.log)`)), 45000);
     server.stdout.on('data', (d) => {
       buf += d.toString();
       const m = buf.match(/listening on (http:\/\/[^\s]+)/);
       if (m) { clearTimeout(timer); res(m[1].endsWith('/') ? m[1] : m[1] + '/'); }
     });
-    server.on('exit', (code, sig) => { clearTimeout(timer); rej(new Error(`server exited early (code ${code}, signal ${sig}); see ${OUT}/server.log`)); });
+    server.on('exit', (code, sig) => { clearTimeout(timer); rej(new Error(`server exited early (code ${code}, signal ${sig}); see ${OUT}/${name}.log`)); });
   });
 }
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { stopServer(); process.exit(130); });
 function stopServer() {
-  if (server && server.exitCode === null) server.kill('SIGTERM');
+  for (const server of servers) if (server.exitCode === null) server.kill('SIGTERM');
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 }
 
@@ -80,6 +83,16 @@ async function addFirstSearchHit(page, query, skipIds) {
   assert(idx >= 0, `search '${query}' found nothing new to add`);
   await page.locator(tid('newuser-add')).nth(idx).click();
   return ids[idx];
+}
+// Opens the new-user view with "store picks as events" on; returns the generated user id.
+async function startEventsUser(page, base) {
+  await page.goto(`${base}#new`);
+  await page.locator(tid('newuser-events-toggle')).check();
+  await page.locator(tid('newuser-nopicks')).waitFor({ timeout: STEP_MS });
+  const label = await page.locator('label.toggle').innerText();
+  const user = (label.match(/user (web-[0-9a-f]+)/) || [])[1];
+  assert(user, `no generated user id in '${label}'`);
+  return user;
 }
 async function canvasIn(page, testid) {
   const c = page.locator(`${tid(testid)} canvas`).first();
@@ -163,12 +176,7 @@ flow('new user: recommendations change with each pick (POST /v1/recommendations)
 });
 
 flow('new user through /v1/events: becomes a known user', async (page, base) => {
-  await page.goto(`${base}#new`);
-  await page.locator(tid('newuser-events-toggle')).check();
-  await page.locator(tid('newuser-nopicks')).waitFor({ timeout: STEP_MS });
-  const label = await page.locator('label.toggle').innerText();
-  const user = (label.match(/user (web-[0-9a-f]+)/) || [])[1];
-  assert(user, `no generated user id in '${label}'`);
+  const user = await startEventsUser(page, base);
   const picks = [];
   picks.push(await addFirstSearchHit(page, 'star trek', picks));
   await waitPicks(page, 1);
@@ -329,6 +337,38 @@ flow('fresh items: an added item reaches served lists', async (page, base) => {
   log(`fresh: ${id} served at ranks ${ranks.join(',')} → lists ${lists}, users ${users}, best #${best}; ${summary}`);
 });
 
+flow('with --auth: the page asks for a token before storing events', async (page) => {
+  const bin = opt('server-bin');
+  if (!bin) { log('skipped: needs --server-bin (a second server with --auth)'); return; }
+  const [token, line] = execFileSync(bin, ['token', '--role', 'write', '--name', 'e2e'], { encoding: 'utf8' })
+    .split('\n').filter((l) => l && !l.startsWith('#'));
+  tmp ??= mkdtempSync(join(tmpdir(), 'hybridrec-e2e-'));
+  const file = join(tmp, 'tokens.txt');
+  writeFileSync(file, `${line}\n`);
+  const base = await startServer(['--auth', file], 'server-auth');
+  const prompts = [];
+  const onDialog = (d) => { prompts.push(d.message()); d.accept(token); };
+  page.on('dialog', onDialog);
+  try {
+    const user = await startEventsUser(page, base);
+    const pick = await addFirstSearchHit(page, 'star trek', []);
+    await waitPicks(page, 1);
+    assert(prompts.length === 1, `asked ${prompts.length} times for a token`);
+    assert(/401 unauthorized/.test(prompts[0]) && /'write'/.test(prompts[0]), `the prompt reads '${prompts[0]}'`);
+    // The token is kept for the tab: the second event is sent without asking again.
+    await addFirstSearchHit(page, 'batman', [pick]);
+    await waitPicks(page, 2);
+    assert(prompts.length === 1, 'asked again for the token');
+    await page.goto(`${base}#user=${user}`);
+    await page.locator(tid('history-item')).first().waitFor({ timeout: STEP_MS });
+    const hist = await attrs(page, tid('history-item'), 'data-item-id');
+    assert(hist.length === 2 && hist.includes(pick), `history of ${user} is [${hist}]`);
+    log(`auth: one prompt, then ${hist.length} events stored for ${user}`);
+  } finally {
+    page.off('dialog', onDialog);
+  }
+});
+
 // ---------------------------------------------------------------- main
 let browser = null;
 let failures = 0;
@@ -343,7 +383,7 @@ try {
   const page = await ctx.newPage();
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error' && !/status of 404/.test(m.text())) pageErrors.push(m.text()); });
+  page.on('console', (m) => { if (m.type() === 'error' && !/status of 40[134]/.test(m.text())) pageErrors.push(m.text()); });
   for (const { name, fn } of flows) {
     const start = Date.now();
     pageErrors.length = 0;

@@ -53,13 +53,38 @@ export class ApiError extends Error {
   }
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+const TOKEN_KEY = 'hybridrec.token';
+
+/** The access token pasted for a server run with `--auth` (kept in sessionStorage: this tab only). */
+function accessToken(): string | null {
+  try { return sessionStorage.getItem(TOKEN_KEY); } catch { return null; }
+}
+
+/**
+ * Asks for a token after a request was refused (401, or 403: a token with too small a role) and
+ * keeps it for this tab. Returns whether to retry: a token was given, or another request got a
+ * new one since this one was sent (so several refused requests ask only once).
+ */
+function askForToken(err: ApiError, sent: string | null): boolean {
+  if (accessToken() !== sent) return true;
+  const pasted = window.prompt(`${err.describe()}\n\nPaste an access token (kept in this tab only; `
+    + '`hybridrec token` makes one):', '');
+  const token = pasted?.trim();
+  if (!token) return false;
+  try { sessionStorage.setItem(TOKEN_KEY, token); } catch { return false; }
+  return true;
+}
+
+async function request<T>(method: string, path: string, body?: unknown, retried = false): Promise<T> {
   let res: Response;
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const token = accessToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
   try {
     res = await fetch(path, {
       method,
-      headers: body === undefined ? { Accept: 'application/json' }
-        : { Accept: 'application/json', 'Content-Type': 'application/json' },
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (e) {
@@ -70,8 +95,13 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   try { data = text ? JSON.parse(text) : undefined; } catch { /* handled below */ }
   if (!res.ok) {
     const err = (data as { error?: { code?: string; message?: string } } | undefined)?.error;
-    throw new ApiError(res.status, err?.code ?? 'http_error',
+    const apiErr = new ApiError(res.status, err?.code ?? 'http_error',
       err?.message ?? (text.slice(0, 200) || res.statusText));
+    // A server run with --auth refuses writes (and, with require-read, reads) without a token.
+    if ((res.status === 401 || res.status === 403) && !retried && askForToken(apiErr, token)) {
+      return request<T>(method, path, body, true);
+    }
+    throw apiErr;
   }
   if (data === undefined) throw new ApiError(res.status, 'bad_reply', `${method} ${path}: reply is not JSON`);
   return data as T;
