@@ -38,6 +38,7 @@ struct EvaluateArgs {
   bool tune = false;
   double test_fraction = 0.2;
   uint32_t reveal = 5;
+  double cold_guard = kDefaultColdGuard;
   // ALS hyper-parameters: one value each, or a list (a grid) with --tune. Empty = AlsOptions default.
   std::vector<int> factors;
   std::vector<float> regularization;
@@ -186,6 +187,7 @@ int RunEvaluate(const EvaluateArgs& a) {
   po.tuning.ranker = ranker;
   po.tuning.fold_in_regularization = a.ranker.collab.foldin_regularization;
   po.tuning.quiet = a.quiet;
+  po.tuning.cold_guard = a.cold_guard;
   if (!a.factors.empty()) po.tuning.als_grid.factors = a.factors;
   if (!a.regularization.empty()) po.tuning.als_grid.regularization = a.regularization;
   if (!a.alpha.empty()) po.tuning.als_grid.alpha = a.alpha;
@@ -274,6 +276,11 @@ void RegisterEvaluate(CLI::App& app, CommandRegistry& reg) {
                   "(DIR/seed-N with --seeds)");
   sub->add_flag("--tune", args->tune,
                 "Grid-search ALS on a validation split carved from train (lists below form the grid)");
+  sub->add_option("--cold-guard", args->cold_guard,
+                  "with --tune: keep at least this share of the untuned model's reach of new items by raising "
+                  "the fresh-items boost; 0: off")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   sub->add_option("--test-fraction", args->test_fraction, "Share of interactions held out")
       ->check(CLI::Range(0.0, 0.99))
       ->capture_default_str();

@@ -20,8 +20,6 @@ namespace {
 // the fusion folds' 1000 + i).
 constexpr uint64_t kAlsWarmStream = 2000;
 constexpr uint64_t kColdGuardStream = 3000;
-// The guard is satisfied within this share of the base options' cold-items recall.
-constexpr double kColdGuardTolerance = 0.95;
 
 // The fusion options as the model manifest writes them (one list of fields for both).
 nlohmann::ordered_json RankerToJson(const RankerOptions& r) {
@@ -49,6 +47,7 @@ nlohmann::ordered_json TuningOutcome::AlsTuningJson(SplitProtocol split_protocol
 nlohmann::ordered_json ColdItemGuard::ToJson() const {
   nlohmann::ordered_json j;
   j["metric"] = "recall@20";
+  j["share"] = share;
   j["base_recall@20"] = reference_recall;
   j["tuned_recall@20"] = tuned_recall;
   j["saved_recall@20"] = saved_recall;
@@ -120,9 +119,13 @@ Result<double> ColdItemsValidationRecall(const Dataset& dataset, std::span<const
 
 Result<ColdItemGuard> GuardColdItems(const Dataset& dataset, const Split& split, std::span<const float> embeddings,
                                      int dim, const AlsOptions& als, const AlsOptions& base_als,
-                                     const RankerOptions& base, double tuned_metric, RankerOptions& tuned) {
+                                     const RankerOptions& base, double tuned_metric, RankerOptions& tuned,
+                                     double share) {
   ColdItemGuard g;
+  g.share = share;
   g.metric_before = g.metric_after = tuned_metric;
+  if (!(share > 0.0)) return g;
+  if (share > 1.0) return Status::InvalidArgument("cold-item guard: the share must be in [0, 1]");
   HR_ASSIGN_OR_RETURN(Split cold, CarveTuningSplit(dataset, split, SplitProtocol::kColdItems, kColdGuardStream));
   if (cold.validation.empty()) return g;
   // No grid: trial 0 (the base) and the explicit trials, quietly.
@@ -152,7 +155,7 @@ Result<ColdItemGuard> GuardColdItems(const Dataset& dataset, const Split& split,
   g.reference_recall = rr.trials.front().recall;
   g.tuned_recall = r.trials.front().recall;
   g.saved_recall = g.tuned_recall;
-  const double target = kColdGuardTolerance * g.reference_recall;
+  const double target = share * g.reference_recall;
   if (g.tuned_recall >= target) return g;
   // The settings that reach the target (none: the one that reaches new items best), ...
   std::vector<size_t> ok;
@@ -211,7 +214,8 @@ Result<TuningOutcome> TuneOnSplit(const Dataset& dataset, const Split& split, st
   if (split.options.protocol != SplitProtocol::kColdItems && !embeddings.empty()) {
     HR_ASSIGN_OR_RETURN(out.cold_guard,
                         GuardColdItems(dataset, split, embeddings, dim, out.als, options.als, options.ranker,
-                                       out.fusion_tuning.trials[out.fusion_tuning.best].metric, out.ranker));
+                                       out.fusion_tuning.trials[out.fusion_tuning.best].metric, out.ranker,
+                                       options.cold_guard));
   }
   return out;
 }

@@ -15,8 +15,9 @@
 //    temporal winner with a popularity blend and the recent-items signal reaches them half as
 //    well as the defaults). On a cold-items validation split carved from the tuning data, the
 //    winner's Recall@20 is compared with the untuned model's (base ALS and fusion options); when
-//    it falls below 95% of it, the fresh-items signal's boost and content floor are raised:
-//    of the settings (ColdGuardSettings) that reach 95% of it, the one that keeps the winner's
+//    it falls below a share of it (TuningOptions::cold_guard, 95% by default), the fresh-items
+//    signal's boost and content floor are raised: of the settings (ColdGuardSettings) that
+//    reach that share, the one that keeps the winner's
 //    metric on the protocol's own validation highest (none reaches it: the setting that reaches
 //    new items best). Only items without a trained factor are touched, so warm users pay little.
 //
@@ -46,6 +47,8 @@
 
 namespace hybridrec {
 
+inline constexpr double kDefaultColdGuard = 0.95;
+
 struct TuningOptions {
   AlsOptions als;        // the ALS grid's fixed fields (solver, threads, seed, ...); also the
                          // chosen options' quiet / compute_loss
@@ -54,12 +57,16 @@ struct TuningOptions {
   // Cold-users: lambda of the ALS fold-in that scores the validation users during the ALS grid
   // (< 0: each trial's training lambda).
   float fold_in_regularization = -1.f;
+  // The cold-item guard (step 3): the share of the untuned model's cold-items recall the saved
+  // options must keep, in [0, 1]; 0 turns the guard off.
+  double cold_guard = kDefaultColdGuard;
   bool quiet = true;     // progress of the grids on stderr when false
 };
 
 // The cold-item guard's outcome (step 3 above).
 struct ColdItemGuard {
   bool ran = false;
+  double share = 0;             // of reference_recall the saved options must keep
   double reference_recall = 0;  // base options (untuned ALS and fusion), cold-items validation Recall@20
   double tuned_recall = 0;      // the fusion grid's winner
   double saved_recall = 0;      // the winner with the guard's fresh-items options
@@ -114,10 +121,11 @@ Result<double> ColdItemsValidationRecall(const Dataset& dataset, std::span<const
 // Step 3 above on `tuned` (options chosen on split's protocol, whose selection metric on its
 // validation is tuned_metric), with ALS options `als`, against `base` with ALS options base_als
 // (the untuned model). Sets tuned.fresh when
-// the guard raises it. Errors of the fits are returned.
+// the guard raises it; `share` is TuningOptions::cold_guard. Errors of the fits are returned.
 Result<ColdItemGuard> GuardColdItems(const Dataset& dataset, const Split& split, std::span<const float> embeddings,
                                      int dim, const AlsOptions& als, const AlsOptions& base_als,
-                                     const RankerOptions& base, double tuned_metric, RankerOptions& tuned);
+                                     const RankerOptions& base, double tuned_metric, RankerOptions& tuned,
+                                     double share = kDefaultColdGuard);
 
 // The tuning sequence described above. REQUIRES split.options.validation and a non-empty
 // validation part (InvalidArgument otherwise); embeddings num_items x dim (may be empty:

@@ -286,6 +286,26 @@ TEST(PipelineTest, ColdItemGuardLeavesOptionsThatReachNewItemsAlone) {
   EXPECT_EQ(RankerOptionsToJson(tuned), RankerOptionsToJson(RankerOptions{}));
 }
 
+TEST(PipelineTest, ColdItemGuardShareZeroIsOffAndAboveOneIsRefused) {
+  GuardSetup g;
+  RankerOptions lost;
+  lost.fresh.boost = 0.f;
+  lost.fresh.content_floor = 0.f;
+  RankerOptions tuned = lost;
+  auto off = GuardColdItems(g.ds, g.split, g.emb, kDim, g.als, g.als, RankerOptions{}, 0.5, tuned, 0.0);
+  ASSERT_TRUE(off.ok());
+  EXPECT_FALSE(off->ran);
+  EXPECT_EQ(RankerOptionsToJson(tuned), RankerOptionsToJson(lost));
+  auto bad = GuardColdItems(g.ds, g.split, g.emb, kDim, g.als, g.als, RankerOptions{}, 0.5, tuned, 1.5);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), Status::Code::kInvalidArgument);
+  TuningOptions o = SmallTuning();
+  o.cold_guard = 0.0;
+  auto tuning = TuneOnSplit(g.ds, g.split, g.emb, kDim, o);
+  ASSERT_TRUE(tuning.ok());
+  EXPECT_FALSE(tuning->cold_guard.ran);
+}
+
 TEST(PipelineTest, TuningRunsTheGuardExceptOnColdItems) {
   GuardSetup g;
   auto random = TuneOnSplit(g.ds, g.split, g.emb, kDim, SmallTuning());
