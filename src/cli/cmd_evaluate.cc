@@ -92,7 +92,15 @@ void PrintTuning(const TuningOutcome& t, SplitProtocol protocol, uint64_t seed) 
   const RankerOptions& ranker = t.ranker;
   std::cout << "fusion grid on the validation split (" << tuned.trials.size() << " trials, hybrid "
             << tuned.metric_name << "): flags " << Short(tuned.trials[0].metric) << " -> best "
-            << Short(tuned.trials[tuned.best].metric) << " with " << RankerOptionsToJson(ranker).dump() << "\n\n";
+            << Short(tuned.trials[tuned.best].metric) << " with " << RankerOptionsToJson(ranker).dump() << "\n";
+  const ColdItemGuard& g = t.cold_guard;
+  if (g.raised)
+    std::cout << "cold-item guard: the best reached new items at Recall@20 " << Short(g.tuned_recall)
+              << " against the untuned model's " << Short(g.reference_recall) << "; fresh-items boost "
+              << ranker.fresh.boost << ", content floor " << ranker.fresh.content_floor << " -> "
+              << Short(g.saved_recall) << " (" << tuned.metric_name << " " << Short(g.metric_before) << " -> "
+              << Short(g.metric_after) << ")\n";
+  std::cout << "\n";
 }
 
 // tools/plot_report.py: $HYBRIDREC_PLOT_SCRIPT, else next to the source tree the binary was built

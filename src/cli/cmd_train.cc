@@ -84,7 +84,7 @@ Status TuneForTraining(const Dataset& d, SplitProtocol protocol, const TrainArgs
     const ColdItemGuard& g = tuned.cold_guard;
     if (g.raised)
       std::cerr << "cold-item guard: the winner reached new items at Recall@20 " << g.tuned_recall
-                << " against the base options' " << g.reference_recall << "; fresh-items boost "
+                << " against the untuned model's " << g.reference_recall << "; fresh-items boost "
                 << ranker.fresh.boost << ", content floor " << ranker.fresh.content_floor << " -> "
                 << g.saved_recall << " (" << fused.metric_name << " " << g.metric_before << " -> " << g.metric_after
                 << ")\n";
