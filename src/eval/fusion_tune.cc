@@ -187,20 +187,7 @@ Result<Split> MakeTuningSplit(const Dataset& dataset, SplitOptions options) {
   options.validation = false;
   HR_ASSIGN_OR_RETURN(Holdout h, SplitInteractions(dataset.interactions, dataset.num_users(), dataset.num_items(),
                                                    dataset.has_timestamps, options));
-  Split s;
-  s.options = options;
-  s.options.validation = true;
-  s.validation_train = std::move(h.train);
-  s.validation = std::move(h.test);
-  s.validation_revealed = std::move(h.revealed);
-  s.cold_items = std::move(h.cold_items);
-  s.cold_users = std::move(h.cold_users);
-  const uint32_t nu = dataset.num_users(), ni = dataset.num_items();
-  s.validation_train_matrix = BuildInteractionMatrix(nu, ni, s.validation_train);
-  s.validation_matrix = BuildInteractionMatrix(nu, ni, s.validation);
-  if (options.protocol == SplitProtocol::kColdUsers)
-    s.validation_revealed_matrix = BuildInteractionMatrix(nu, ni, s.validation_revealed);
-  return s;
+  return ValidationOnlySplit(dataset.num_users(), dataset.num_items(), options, std::move(h));
 }
 
 }  // namespace hybridrec

@@ -28,6 +28,15 @@ GridAxis FloatAxis(std::string name, std::vector<float> values, float RankerOpti
   return a;
 }
 
+// TuneFusion with a small ALS model (4 factors, 3 iterations, one thread) and d = 4 embeddings.
+Result<FusionTuneResult> TuneSmall(const Dataset& ds, const Split& split, const std::vector<float>& emb,
+                                   FusionTuneOptions o) {
+  o.als.factors = 4;
+  o.als.iterations = 3;
+  o.threads = 1;
+  return TuneFusion(ds, split, emb, 4, o);
+}
+
 TEST(FusionTuneTest, GridSizesPerProtocol) {
   RankerOptions base;
   EXPECT_EQ(DefaultFusionGrid(SplitProtocol::kRandom, base).size(), 2u * 5 * 4 * 2);
@@ -66,10 +75,7 @@ TEST(FusionTuneTest, BaseIsTrialZeroAndBestIsTheMaximum) {
       r.popularity.half_life_days = hl;
     });
   o.grid.axes.push_back(blend);
-  o.als.factors = 4;
-  o.als.iterations = 3;
-  o.threads = 1;
-  auto r = TuneFusion(ds, *split, emb, 4, o);
+  auto r = TuneSmall(ds, *split, emb, o);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   // 1 base + T(2) x w_max(2) x (blend off + blend on x 2 half-lives).
   ASSERT_EQ(r->trials.size(), 1u + 2 * 2 * 3);
@@ -132,10 +138,7 @@ TEST(FusionTuneTest, TuningSplitUsesAllDataAndColdItemsSelectsRecall) {
   GridAxis map{"map_cold_items", {}};
   for (bool on : {false, true}) map.values.push_back([on](RankerOptions& r) { r.map_cold_items = on; });
   o.grid.axes.push_back(map);
-  o.als.factors = 4;
-  o.als.iterations = 3;
-  o.threads = 1;
-  auto r = TuneFusion(ds, *split, emb, 4, o);
+  auto r = TuneSmall(ds, *split, emb, o);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->metric_name, "recall@20");
   EXPECT_EQ(r->trials.size(), 3u);

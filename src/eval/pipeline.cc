@@ -82,19 +82,7 @@ Result<Split> CarveTuningSplit(const Dataset& dataset, const Split& split, Split
   so.seed = SplitSeed(split.options.seed, stream);
   const uint32_t nu = dataset.num_users(), ni = dataset.num_items();
   HR_ASSIGN_OR_RETURN(Holdout h, SplitInteractions(pool, nu, ni, dataset.has_timestamps, so));
-  Split s;
-  s.options = so;
-  s.options.validation = true;
-  s.validation_train = std::move(h.train);
-  s.validation = std::move(h.test);
-  s.validation_revealed = std::move(h.revealed);
-  s.cold_items = std::move(h.cold_items);
-  s.cold_users = std::move(h.cold_users);
-  s.validation_train_matrix = BuildInteractionMatrix(nu, ni, s.validation_train);
-  s.validation_matrix = BuildInteractionMatrix(nu, ni, s.validation);
-  if (protocol == SplitProtocol::kColdUsers)
-    s.validation_revealed_matrix = BuildInteractionMatrix(nu, ni, s.validation_revealed);
-  return s;
+  return ValidationOnlySplit(nu, ni, so, std::move(h));
 }
 
 Result<Split> AlsTuningSplit(const Dataset& dataset, const Split& split) {

@@ -247,8 +247,7 @@ TEST(PipelineTest, ColdItemGuardRestoresAFreshItemsPathThatTuningLost) {
   lost.w_max = 1.f;
   lost.T = 1.f;
   lost.cold_knn = 0;
-  lost.fresh.boost = 0.f;
-  lost.fresh.content_floor = 0.f;
+  lost.fresh = {.boost = 0.f, .content_floor = 0.f};
   RankerOptions tuned = lost;
   auto guard = GuardColdItems(g.ds, g.split, g.emb, kDim, g.als, g.als, RankerOptions{}, 0.5, tuned);
   ASSERT_TRUE(guard.ok()) << guard.status().ToString();
@@ -289,8 +288,7 @@ TEST(PipelineTest, ColdItemGuardLeavesOptionsThatReachNewItemsAlone) {
 TEST(PipelineTest, ColdItemGuardShareZeroIsOffAndAboveOneIsRefused) {
   GuardSetup g;
   RankerOptions lost;
-  lost.fresh.boost = 0.f;
-  lost.fresh.content_floor = 0.f;
+  lost.fresh = {.boost = 0.f, .content_floor = 0.f};
   RankerOptions tuned = lost;
   auto off = GuardColdItems(g.ds, g.split, g.emb, kDim, g.als, g.als, RankerOptions{}, 0.5, tuned, 0.0);
   ASSERT_TRUE(off.ok());

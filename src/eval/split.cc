@@ -213,6 +213,15 @@ Result<Split> MakeSplit(const Dataset& dataset, const SplitOptions& options) {
   HR_ASSIGN_OR_RETURN(Holdout outer,
                       SplitInteractions(dataset.interactions, nu, ni, dataset.has_timestamps, options));
   Split s;
+  if (options.validation) {
+    // The validation parts: the protocol again, with its own seed, over the train part.
+    SplitOptions inner_options = options;
+    inner_options.seed = SplitSeed(options.seed, kValidationStream);
+    HR_ASSIGN_OR_RETURN(Holdout inner,
+                        SplitInteractions(outer.train, nu, ni, dataset.has_timestamps, inner_options));
+    s = ValidationOnlySplit(nu, ni, inner_options, std::move(inner));
+  }
+  // The outer split's fields (its cold items and users, not the validation split's).
   s.options = options;
   s.train = std::move(outer.train);
   s.test = std::move(outer.test);
@@ -222,20 +231,6 @@ Result<Split> MakeSplit(const Dataset& dataset, const SplitOptions& options) {
   s.train_matrix = BuildInteractionMatrix(nu, ni, s.train);
   s.test_matrix = BuildInteractionMatrix(nu, ni, s.test);
   if (options.protocol == SplitProtocol::kColdUsers) s.revealed_matrix = BuildInteractionMatrix(nu, ni, s.revealed);
-  if (options.validation) {
-    SplitOptions inner_options = options;
-    inner_options.seed = SplitSeed(options.seed, kValidationStream);
-    HR_ASSIGN_OR_RETURN(Holdout inner,
-                        SplitInteractions(s.train, nu, ni, dataset.has_timestamps, inner_options));
-    s.validation_train = std::move(inner.train);
-    s.validation = std::move(inner.test);
-    s.validation_train_matrix = BuildInteractionMatrix(nu, ni, s.validation_train);
-    s.validation_matrix = BuildInteractionMatrix(nu, ni, s.validation);
-    if (options.protocol == SplitProtocol::kColdUsers) {
-      s.validation_revealed = std::move(inner.revealed);
-      s.validation_revealed_matrix = BuildInteractionMatrix(nu, ni, s.validation_revealed);
-    }
-  }
   return s;
 }
 
@@ -252,6 +247,22 @@ Status SaveSplit(const Dataset& dataset, const Split& split, const std::filesyst
       HR_RETURN_IF_ERROR(WriteCsv(dataset, split.validation_revealed, dir / "validation_revealed.csv"));
   }
   return Status::Ok();
+}
+
+Split ValidationOnlySplit(uint32_t num_users, uint32_t num_items, const SplitOptions& options, Holdout h) {
+  Split s;
+  s.options = options;
+  s.options.validation = true;
+  s.validation_train = std::move(h.train);
+  s.validation = std::move(h.test);
+  s.validation_revealed = std::move(h.revealed);
+  s.cold_items = std::move(h.cold_items);
+  s.cold_users = std::move(h.cold_users);
+  s.validation_train_matrix = BuildInteractionMatrix(num_users, num_items, s.validation_train);
+  s.validation_matrix = BuildInteractionMatrix(num_users, num_items, s.validation);
+  if (options.protocol == SplitProtocol::kColdUsers)
+    s.validation_revealed_matrix = BuildInteractionMatrix(num_users, num_items, s.validation_revealed);
+  return s;
 }
 
 }  // namespace hybridrec

@@ -92,6 +92,11 @@ struct Split {
   InteractionMatrix validation_revealed_matrix;  // cold-users with validation only
 };
 
+// A Split with validation parts only: validation_train / validation / validation_revealed (and
+// their matrices) are h's train / test / revealed, cold_items / cold_users h's, and its options
+// are `options` with validation set.
+Split ValidationOnlySplit(uint32_t num_users, uint32_t num_items, const SplitOptions& options, Holdout h);
+
 Result<Split> MakeSplit(const Dataset& dataset, const SplitOptions& options);
 
 // Writes train.csv, test.csv and, when the split has one, validation.csv (a subset of

@@ -84,6 +84,17 @@ TEST(RankingKernels, UnionCandidatesDedupsSortsAndExcludes) {
   }
 }
 
+// SelectTopN(s, n) selects the same set of indices as TopK(s, n).
+void ExpectSelectTopNIsTopK(const std::vector<float>& s, size_t n) {
+  std::vector<float> vals;
+  std::vector<uint32_t> got;
+  SelectTopN(s, n, vals, got);
+  auto want = TopK(s, n);
+  std::sort(want.begin(), want.end());
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, want) << "n=" << n;
+}
+
 TEST(RankingKernels, SelectTopNIsTheTopKSet) {
   std::mt19937_64 g(5);
   for (int trial = 0; trial < 50; ++trial) {
@@ -93,15 +104,8 @@ TEST(RankingKernels, SelectTopNIsTheTopKSet) {
     if (trial == 4) s[51] = -std::numeric_limits<float>::max();  // range overflows float
     s[3] = std::numeric_limits<float>::quiet_NaN();
     s[9] = -std::numeric_limits<float>::infinity();
-    for (size_t n : {size_t{0}, size_t{1}, size_t{10}, size_t{37}, size_t{98}, size_t{200}}) {
-      std::vector<float> vals;
-      std::vector<uint32_t> got;
-      SelectTopN(s, n, vals, got);
-      auto want = TopK(s, n);
-      std::sort(want.begin(), want.end());
-      std::sort(got.begin(), got.end());
-      EXPECT_EQ(got, want) << "n=" << n;
-    }
+    for (size_t n : {size_t{0}, size_t{1}, size_t{10}, size_t{37}, size_t{98}, size_t{200}})
+      ExpectSelectTopNIsTopK(s, n);
   }
 }
 
@@ -128,13 +132,8 @@ TEST(RankingKernels, SelectTopNSampledPathIsExact) {
     }
     s[17] = std::numeric_limits<float>::quiet_NaN();
     for (size_t n : {size_t{8}, size_t{50}, size_t{100}, size_t{200}}) {
-      std::vector<float> vals;
-      std::vector<uint32_t> got;
-      SelectTopN(s, n, vals, got);
-      auto want = TopK(s, n);
-      std::sort(want.begin(), want.end());
-      std::sort(got.begin(), got.end());
-      EXPECT_EQ(got, want) << "trial " << trial << " n=" << n;
+      SCOPED_TRACE("trial " + std::to_string(trial));
+      ExpectSelectTopNIsTopK(s, n);
     }
   }
 }
