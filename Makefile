@@ -35,14 +35,14 @@ asan-test: deps
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 
 # ThreadSanitizer over the in-process concurrency tests: thread pool, ALS threads, the service's live
-# state under concurrent readers, writers and reloads, metrics, event store. (The tests that
+# state under concurrent readers, writers and reloads, metrics, event stores. (The tests that
 # spawn server processes run in `test` and `asan-test`.)
-TSAN_TESTS = core_tests collab_tests serve_tests integration_tests
+TSAN_TESTS = core_tests collab_tests store_tests serve_tests integration_tests
 tsan-test: deps
 	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DHYBRIDREC_TSAN=ON -DHYBRIDREC_BUILD_BENCH=OFF
 	cmake --build $(TSAN_BUILD) -j $(JOBS) --target $(TSAN_TESTS)
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
-	  ctest --test-dir $(TSAN_BUILD) --output-on-failure -j $(JOBS) -R '^(Parallel|ResolveThreads|Als|LiveState|Metrics|Requests|ServeEventStore|ServeOverlayIndex|FifoGate|JsonText)'
+	  ctest --test-dir $(TSAN_BUILD) --output-on-failure -j $(JOBS) -R '^(Parallel|ResolveThreads|Als|LiveState|Metrics|Requests|EventStore|Backends/EventStoreContract|SqliteEventStore|PostgresEventStore|ServeOverlayIndex|FifoGate|JsonText)'
 
 # Every libFuzzer target for FUZZ_SECONDS seconds each (clang; build-fuzz).
 fuzz: deps

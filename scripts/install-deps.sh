@@ -14,6 +14,7 @@ PKGS=(
   libopenblas-dev liblapacke-dev libfaiss-dev libeigen3-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libutf8proc-dev
   libsqlite3-dev libcpp-httplib-dev libssl-dev
+  postgresql libpq-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-numpy python3-matplotlib
   chromium clang libclang-rt-14-dev

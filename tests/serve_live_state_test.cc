@@ -9,6 +9,7 @@
 #include "serve/live_state.h"
 #include "serve/responses.h"
 #include "serve_test_util.h"
+#include "store/pg_test_util.h"
 
 namespace {
 using namespace serve_test;
@@ -18,7 +19,7 @@ using namespace hybridrec::serve;
 // Trains the small fixture model under dir/model and opens it over a fresh dir/e.sqlite.
 void OpenSmallModel(const fs::path& dir, std::unique_ptr<LiveState>& out) {
   ASSERT_TRUE(TrainSmallModel(dir / "model"));
-  auto store = OpenSqliteEventStore(dir / "e.sqlite");
+  auto store = store::OpenSqliteEventStore((dir / "e.sqlite").string());
   ASSERT_TRUE(store.ok()) << store.status().message();
   auto opened = LiveState::Open(dir / "model", std::move(store).value());
   ASSERT_TRUE(opened.ok()) << opened.status().message();
@@ -264,6 +265,60 @@ TEST(LiveStateTest, GrowingSnapshotsShareStorageAndStayIsolated) {
   EXPECT_LE(copies, 3);
   EXPECT_EQ(s->FindItem("g0"), n0);
   EXPECT_EQ(s->FindItem("g599"), n0 + 599);
+  fs::remove_all(dir);
+}
+
+// Two LiveStates on one PostgreSQL database, as two replicas: writers on both, each state's
+// follower applying the other's events while readers run. In the end each holds every
+// acknowledged event exactly once.
+TEST(LiveStateFollowTest, TwoStatesOnOnePostgresDatabaseConverge) {
+  const auto url = store::testing::TestPostgresUrl();
+  if (!url) GTEST_SKIP() << "no test PostgreSQL server (run through ctest, which starts one)";
+  store::testing::ScratchDatabase pg(*url);
+  const fs::path dir = TempDir("live_state_follow");
+  ASSERT_TRUE(TrainSmallModel(dir / "model"));
+  std::unique_ptr<LiveState> states[2];
+  for (auto& st : states) {
+    auto s = store::OpenPostgresEventStore(pg.url());
+    ASSERT_TRUE(s.ok()) << s.status().message();
+    auto opened = LiveState::Open(dir / "model", std::move(s).value());
+    ASSERT_TRUE(opened.ok()) << opened.status().message();
+    st = std::move(opened).value();
+    ASSERT_TRUE(st->StartFollowing({}).ok());
+    ASSERT_TRUE(st->following());
+  }
+  constexpr int kPerWriter = 40;
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 4; ++w)
+    threads.emplace_back([&, w] {
+      LiveState& st = *states[w % 2];
+      for (int i = 0; i < kPerWriter; ++i) {
+        std::vector<EventIn> batch = {{"f" + std::to_string(w), std::to_string(1 + i % 6), 1.f, std::nullopt}};
+        ASSERT_TRUE(st.RecordEvents(batch, 1000 + i).ok());
+      }
+    });
+  threads.emplace_back([&] {
+    while (!stop.load())
+      for (auto& st : states) (void)st->Current()->users().Get("f0");
+  });
+  for (size_t t = 0; t + 1 < threads.size(); ++t) threads[t].join();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  auto converged = [&] {
+    for (auto& st : states)
+      for (int w = 0; w < 4; ++w)
+        if (st->Current()->users().Get("f" + std::to_string(w)).size() != size_t{kPerWriter}) return false;
+    return true;
+  };
+  while (!converged() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  stop = true;
+  threads.back().join();
+  for (auto& st : states)
+    for (int w = 0; w < 4; ++w)
+      EXPECT_EQ(st->Current()->users().Get("f" + std::to_string(w)).size(), size_t{kPerWriter}) << "writer " << w;
+  EXPECT_EQ(states[0]->events_followed() + states[1]->events_followed(), 4 * kPerWriter);
+  for (auto& st : states) st->StopFollowing();
   fs::remove_all(dir);
 }
 

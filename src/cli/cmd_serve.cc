@@ -107,7 +107,7 @@ int RunServe(const serve::ServeOptions& options) {
 void RegisterServe(CLI::App& app, CommandRegistry& reg) {
   auto o = std::make_shared<serve::ServeOptions>();
   auto model = std::make_shared<std::string>();
-  auto db = std::make_shared<std::string>(o->db.string());
+  auto db = std::make_shared<std::string>(o->db);
   auto report = std::make_shared<std::string>();
   auto auth = std::make_shared<std::string>();
   CLI::App* sub = app.add_subcommand("serve", "Serve a trained model over HTTP (JSON API + web page)");
@@ -116,7 +116,9 @@ void RegisterServe(CLI::App& app, CommandRegistry& reg) {
   sub->add_option("--port", o->port, "port (0: any free port; the chosen one is printed)")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
-  sub->add_option("--db", *db, "SQLite file for events and added items (':memory:' keeps nothing)")
+  sub->add_option("--db", *db,
+                  "event store for events and added items: a SQLite file (or sqlite:PATH; ':memory:' keeps "
+                  "nothing) or a postgresql://user@host:port/db URL")
       ->capture_default_str();
   sub->add_option("--report", *report, "evaluation report directory (report.json) for GET /v1/report");
   sub->add_option("--web-root", o->web_root, "built web page (default $HYBRIDREC_WEB_ROOT or <source>/web/dist)");

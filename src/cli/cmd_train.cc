@@ -18,6 +18,8 @@
 #include "eval/pipeline.h"
 #include "eval/split.h"
 #include "model/trained_model.h"
+#include "store/dataset_import.h"
+#include "store/event_store.h"
 
 namespace hybridrec::cli {
 namespace {
@@ -35,6 +37,9 @@ struct TrainArgs {
   std::string tune_protocol = "random";
   uint64_t tune_seed = 0;
   double cold_guard = kDefaultColdGuard;
+  // --events: a service's event store (SQLite path / sqlite:PATH / postgresql:// URL) whose items
+  // and events are trained on too.
+  std::string events;
 };
 
 // --tune: the tuning sequence of `evaluate` (eval/pipeline.h TuneOnSplit) on a validation split
@@ -111,7 +116,35 @@ int RunTrain(TrainArgs& a) {
     std::cerr << "error: " << ds.status().message() << "\n";
     return 1;
   }
-  const Dataset& d = *ds;
+  Dataset& d = *ds;
+  nlohmann::json events_manifest;
+  if (!a.events.empty()) {
+    auto st = store::OpenEventStore(a.events);
+    if (!st.ok()) {
+      std::cerr << "error: --events: " << st.status().message() << "\n";
+      return 1;
+    }
+    store::StoreImport imp;
+    if (Status s = store::ImportEventStore(**st, d, imp); !s.ok()) {
+      std::cerr << "error: --events: " << s.message() << "\n";
+      return 1;
+    }
+    events_manifest = {{"store", imp.store},           {"store_id", imp.store_id},
+                       {"last_seq", imp.last_seq},     {"events", imp.events},
+                       {"new_users", imp.new_users},   {"items_added", imp.items_added},
+                       {"events_skipped", imp.events_skipped}, {"events_invalid", imp.events_invalid}};
+    if (!a.quiet) {
+      std::cerr << "events from " << imp.store << ": " << imp.events << " events up to #" << imp.last_seq << " ("
+                << imp.new_users << " new users), " << imp.items_added << " added items";
+      if (imp.events_skipped) {
+        std::cerr << "; " << imp.events_skipped << " events skipped, their item is unknown (e.g.";
+        for (const auto& id : imp.skipped_items) std::cerr << " '" << id << "'";
+        std::cerr << ")";
+      }
+      if (imp.events_invalid) std::cerr << "; " << imp.events_invalid << " events skipped, strength not > 0";
+      std::cerr << "\n";
+    }
+  }
   if (!a.quiet) {
     std::cerr << "loaded " << d.name << " (" << d.format << "): " << d.num_users() << " users, " << d.num_items()
               << " items, " << d.interactions.size() << " interactions";
@@ -204,6 +237,7 @@ int RunTrain(TrainArgs& a) {
                                                 : "distinct users"},
                                    {"half_life_days", ranker.popularity.half_life_days}};
   if (a.tune) extra["tuning"] = tuning;
+  if (!events_manifest.is_null()) extra["events"] = events_manifest;
   if (Status s = SaveTrainedModel(a.out, d, m.by_user, als, pop, content.get(), ranker, extra); !s.ok()) {
     std::cerr << "error: " << s.message() << "\n";
     return 1;
@@ -226,6 +260,10 @@ void RegisterTrain(CLI::App& app, CommandRegistry& reg) {
   sub->add_option("--out", args->out, "model directory to write (replaced atomically)")->required();
   sub->add_option("--format", args->format, "auto|ml-100k|movielens-csv|generic")->capture_default_str();
   sub->add_flag("--skip-bad-rows", args->skip_bad_rows, "skip (and count) malformed rows instead of failing");
+  sub->add_option("--events", args->events,
+                  "also train on what a service collected: its event store (the --db of `serve`: a SQLite file, "
+                  "sqlite:PATH or a postgresql:// URL); the model records the last event it includes, so a "
+                  "service on that store replays only later ones");
   sub->add_flag("--loss", args->loss, "compute the training loss after each iteration (one more pass)");
   sub->add_flag("-q,--quiet", args->quiet, "no progress output");
   args->als.Add(sub);

@@ -10,6 +10,7 @@ std::string_view CodeName(Status::Code code) {
     case Status::Code::kCorruption: return "corruption";
     case Status::Code::kIOError: return "I/O error";
     case Status::Code::kUnsupported: return "unsupported";
+    case Status::Code::kUnavailable: return "unavailable";
   }
   return "unknown";
 }

@@ -278,10 +278,10 @@ class InteractionSink {
   bool have_last_ = false;
 };
 
-// Merges duplicate (user, item) pairs into their first occurrence (strength summed, latest
-// timestamp kept), preserving file order. Bucket by user (counting sort), then sort each
-// user's few items: O(nnz log deg) and no hash table.
-void MergeDuplicates(Dataset& ds) {
+}  // namespace
+
+// Bucket by user (counting sort), then sort each user's few items: O(nnz log deg) and no hash table.
+void MergeDuplicateInteractions(Dataset& ds) {
   auto& xs = ds.interactions;
   const uint32_t nu = ds.num_users();
   std::vector<uint64_t> start(static_cast<size_t>(nu) + 1, 0);
@@ -315,8 +315,10 @@ void MergeDuplicates(Dataset& ds) {
   for (size_t k = 0; k < xs.size(); ++k)
     if (!removed[k]) xs[w++] = xs[k];
   xs.resize(w);
-  ds.report.duplicates_merged = merged;
+  ds.report.duplicates_merged += merged;
 }
+
+namespace {
 
 // ---------------------------------------------------------------------------------------------
 // ml-100k
@@ -644,7 +646,7 @@ Result<Dataset> LoadDataset(const fs::path& dir, const LoadOptions& options) {
                                    (ds.report.rows_skipped
                                         ? " (" + std::to_string(ds.report.rows_skipped) + " bad rows skipped)"
                                         : std::string()));
-  MergeDuplicates(ds);
+  MergeDuplicateInteractions(ds);
   if (ds.report.rows_skipped > ds.report.warnings.size())
     ds.report.warnings.push_back("... " + std::to_string(ds.report.rows_skipped - ds.report.warnings.size()) +
                                  " more bad rows skipped");

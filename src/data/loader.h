@@ -52,4 +52,9 @@ Result<std::string> DetectFormat(const std::filesystem::path& dir);
 
 Result<Dataset> LoadDataset(const std::filesystem::path& dir, const LoadOptions& options = {});
 
+// Merges duplicate (user, item) pairs into their first occurrence (strength summed, latest
+// timestamp kept), preserving order; adds the count to report.duplicates_merged. LoadDataset
+// calls it; so does anything that appends interactions to a loaded dataset.
+void MergeDuplicateInteractions(Dataset& ds);
+
 }  // namespace hybridrec

@@ -179,9 +179,7 @@ Status Api::Reload() {
   }
   LoadReport();
   const ReplayStats st = state_.last_replay();
-  Log("reloaded model " + state_.Current()->version() + " (" + std::to_string(st.items_replayed) + " items, " +
-      std::to_string(st.events_replayed) + " events replayed; " + std::to_string(st.events_skipped) +
-      " events skipped: unknown item)");
+  Log("reloaded model " + state_.Current()->version() + ": " + st.Describe());
   return s;
 }
 
@@ -436,7 +434,8 @@ HttpResponse Api::ReloadRoute(const HttpRequest&) {
                      {"model_version", snap->version()},
                      {"items_replayed", st.items_replayed},
                      {"events_replayed", st.events_replayed},
-                     {"events_skipped", st.events_skipped}});
+                     {"events_skipped", st.events_skipped},
+                     {"events_in_model_through", st.events_in_model_through}});
 }
 
 }  // namespace hybridrec::serve

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include <nlohmann/json.hpp>
+
 namespace hybridrec::serve {
 namespace {
 
@@ -27,6 +29,15 @@ AddedItem ToAdded(StoredItem&& s) {
 
 }  // namespace
 
+std::string ReplayStats::Describe() const {
+  std::string out = std::to_string(items_replayed) + " items and " + std::to_string(events_replayed) + " events replayed";
+  if (events_in_model_through > 0)
+    out += " (events up to #" + std::to_string(events_in_model_through) + " are in the model)";
+  if (model_events_from_other_store) out += " (the model was trained on another store's events)";
+  if (events_skipped) out += ", " + std::to_string(events_skipped) + " events skipped (unknown item)";
+  return out;
+}
+
 Result<std::unique_ptr<LiveState>> LiveState::Open(const std::filesystem::path& model_dir,
                                                    std::unique_ptr<EventStore> store) {
   if (!store) return Status::InvalidArgument("LiveState::Open: no event store");
@@ -37,13 +48,16 @@ Result<std::unique_ptr<LiveState>> LiveState::Open(const std::filesystem::path& 
   HR_ASSIGN_OR_RETURN(auto snap, state->Replay(std::make_shared<const TrainedModel>(std::move(tm)), stats));
   state->Publish(std::move(snap));
   state->last_replay_ = stats;
+  state->ResumeAfter(stats);
   return state;
 }
 
 Result<std::shared_ptr<const Snapshot>> LiveState::Replay(std::shared_ptr<const TrainedModel> model,
                                                           ReplayStats& stats) const {
+  const TrainedModel& model_ref = *model;  // `model` moves into the snapshot below
   std::vector<AddedItem> added;
-  HR_RETURN_IF_ERROR(store_->ForEachItem([&](StoredItem&& s) {
+  HR_RETURN_IF_ERROR(store_->ForEachItem(0, [&](StoredItem&& s) {
+    stats.last_item_seq = std::max(stats.last_item_seq, s.seq);
     if (model->items.Find(s.id)) {
       ++stats.items_in_model;
       return;
@@ -65,8 +79,21 @@ Result<std::shared_ptr<const Snapshot>> LiveState::Replay(std::shared_ptr<const 
   } catch (const std::invalid_argument& e) {
     return Status::Corruption(model_dir_.string() + ": " + e.what());
   }
+  // A model trained with --events on this store already holds its events up to the recorded
+  // seq (as training interactions): only later ones are replayed.
+  int64_t after = 0;
+  const nlohmann::json& trained = model_ref.manifest.value("events", nlohmann::json::object());
+  if (trained.is_object() && trained.value("last_seq", int64_t{0}) > 0) {
+    if (!store_->store_id().empty() && trained.value("store_id", std::string()) == store_->store_id())
+      after = trained.value("last_seq", int64_t{0});
+    else
+      stats.model_events_from_other_store = true;
+  }
+  stats.events_in_model_through = after;
+  stats.last_event_seq = after;
   UserEvents& users = snap->users();
-  HR_RETURN_IF_ERROR(store_->ForEachEvent([&](StoredEvent&& e) {
+  HR_RETURN_IF_ERROR(store_->ForEachEvent(after, [&](StoredEvent&& e) {
+    stats.last_event_seq = std::max(stats.last_event_seq, e.seq);
     const auto item = snap->FindItem(e.item);
     if (!item) {
       ++stats.events_skipped;
@@ -120,9 +147,13 @@ void LiveState::CommitGroup(const std::vector<Pending*>& group) {
   std::lock_guard lock(write_mu_);
   std::vector<StoredEvent> all;
   for (const Pending* g : group) all.insert(all.end(), g->events.begin(), g->events.end());
-  const Status st = store_->AppendEvents(all);
+  std::vector<int64_t> seqs;
+  const Status st = store_->AppendEvents(all, following_ ? &seqs : nullptr);
   for (Pending* g : group) g->result = st;
   if (!st.ok()) return;
+  // Applied below; the follower must not apply them again when it reads them back.
+  for (const int64_t seq : seqs)
+    if (seq > events_through_) own_seqs_.insert(seq);
   // Applied to the generation current under the writer lock (a reload publishes under it too,
   // after replaying the store, so every stored event is in exactly one place). An item missing
   // here can only come from a reload to a model without it: replay skips it the same way.
@@ -186,6 +217,7 @@ Status LiveState::Reload() {
   ReplayStats stats;
   HR_ASSIGN_OR_RETURN(auto snap, Replay(std::move(model), stats));
   Publish(std::move(snap));
+  ResumeAfter(stats);
   {
     std::lock_guard s(stats_mu_);
     last_replay_ = stats;
@@ -193,6 +225,109 @@ Status LiveState::Reload() {
   reloads_.fetch_add(1);
   return Status::Ok();
 }
+
+void LiveState::ResumeAfter(const ReplayStats& stats) {
+  events_through_ = stats.last_event_seq;
+  items_through_ = stats.last_item_seq;
+  own_seqs_.clear();
+}
+
+Result<std::pair<size_t, size_t>> LiveState::CatchUp() {
+  std::lock_guard lock(write_mu_);
+  auto snap = Current();
+  // Items first: events that follow may be about them.
+  std::vector<AddedItem> added;
+  size_t items_applied = 0;
+  int64_t items_max = items_through_;
+  HR_RETURN_IF_ERROR(store_->ForEachItem(items_through_, [&](StoredItem&& s) {
+    items_max = std::max(items_max, s.seq);
+    if (!snap->FindItem(s.id)) added.push_back(ToAdded(std::move(s)));  // else: this process added it
+  }));
+  if (!added.empty() && snap->encoder() != nullptr) {
+    HR_ASSIGN_OR_RETURN(std::vector<float> emb, EmbedItems(*snap->encoder(), added));
+    std::shared_ptr<const Snapshot> next;
+    try {
+      next = snap->WithItems(std::move(added), emb);
+    } catch (const std::exception& e) {
+      return Status::IOError(std::string("items added by another replica could not be applied: ") + e.what());
+    }
+    items_applied = static_cast<size_t>(next->num_items() - snap->num_items());
+    items_followed_.fetch_add(static_cast<int64_t>(items_applied));
+    Publish(next);
+    snap = std::move(next);
+  }
+  items_through_ = items_max;
+  int64_t events_max = events_through_;
+  size_t events_applied = 0;
+  UserEvents& users = snap->users();
+  HR_RETURN_IF_ERROR(store_->ForEachEvent(events_through_, [&](StoredEvent&& e) {
+    events_max = std::max(events_max, e.seq);
+    if (own_seqs_.erase(e.seq)) return;  // written (and applied) by this process
+    if (const auto item = snap->FindItem(e.item)) {
+      users.Add(e.user, UserEvent{*item, e.strength, e.timestamp});
+      ++events_applied;
+    }
+  }));
+  events_through_ = events_max;
+  own_seqs_.erase(own_seqs_.begin(), own_seqs_.upper_bound(events_through_));
+  events_followed_.fetch_add(static_cast<int64_t>(events_applied));
+  return std::make_pair(items_applied, events_applied);
+}
+
+Status LiveState::StartFollowing(std::function<void(const std::string&)> log) {
+  HR_ASSIGN_OR_RETURN(std::unique_ptr<store::ChangeFeed> feed, store_->Follow());
+  if (!feed || follower_.joinable()) return Status::Ok();
+  {
+    std::lock_guard lock(write_mu_);
+    following_ = true;
+  }
+  follower_ = std::thread([this, feed = std::move(feed), log = std::move(log)] {
+    using Clock = std::chrono::steady_clock;
+    auto last = Clock::now() - std::chrono::hours(1);  // catch up at once
+    bool failing = false;
+    auto report = [&](const Status& s) {
+      if (!failing && log) log("following other writers of the store paused: " + s.message());
+      failing = true;
+    };
+    for (;;) {
+      {
+        std::unique_lock lock(follow_mu_);
+        if (stop_following_) return;
+        if (failing) {
+          follow_cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_following_; });
+          if (stop_following_) return;
+        }
+      }
+      // A short wait keeps StopFollowing() prompt; a notification ends it at once.
+      const Result<bool> changed = feed->Wait(std::chrono::milliseconds(250));
+      if (!changed.ok()) {
+        report(changed.status());
+        continue;
+      }
+      if (!*changed && Clock::now() - last < std::chrono::seconds(5)) continue;
+      last = Clock::now();
+      const auto applied = CatchUp();
+      if (!applied.ok()) {
+        report(applied.status());
+        continue;
+      }
+      if (failing && log) log("following other writers of the store resumed");
+      failing = false;
+    }
+  });
+  return Status::Ok();
+}
+
+void LiveState::StopFollowing() {
+  {
+    std::lock_guard lock(follow_mu_);
+    stop_following_ = true;
+  }
+  follow_cv_.notify_all();
+  if (follower_.joinable()) follower_.join();
+}
+
+LiveState::~LiveState() { StopFollowing(); }
 
 ReplayStats LiveState::last_replay() const {
   std::lock_guard s(stats_mu_);

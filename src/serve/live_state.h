@@ -17,23 +17,41 @@
 #include <utility>
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/status.h"
-#include "serve/event_store.h"
+#include "store/event_store.h"
 #include "serve/requests.h"
 #include "serve/snapshot.h"
 
 namespace hybridrec::serve {
+
+using store::EventStore;
+using store::StoredEvent;
+using store::StoredItem;
 
 struct ReplayStats {
   size_t items_replayed = 0;
   size_t items_in_model = 0;   // stored items the (re)loaded model already has in its catalogue
   size_t events_replayed = 0;
   size_t events_skipped = 0;   // stored events whose item this model does not know
+  // Events with seq <= this were in the model's training data (trained with --events on this
+  // store) and are not replayed; 0 when the model includes none of this store's events.
+  int64_t events_in_model_through = 0;
+  // The model includes events of another store (its store id differs): this store's events
+  // are all replayed.
+  bool model_events_from_other_store = false;
+  int64_t last_event_seq = 0;  // the highest event / item seq read (where following resumes)
+  int64_t last_item_seq = 0;
+
+  // "3 items and 120 events replayed (events up to #5000 are in the model), 2 events skipped (unknown item)"
+  std::string Describe() const;
 };
 
 struct AddItemResult {
@@ -66,6 +84,22 @@ class LiveState {
   // Loads the model directory again and swaps it in with the store replayed over it.
   // Corruption/NotFound/... from the loader leave the current snapshot untouched.
   Status Reload();
+
+  // Replicas: applies what other processes wrote to a shared store since the last replay or
+  // catch-up (their added items are embedded and published, their events join the user
+  // overlay; this process's own writes are not applied twice). Returns how many items and
+  // events were applied.
+  Result<std::pair<size_t, size_t>> CatchUp();
+  // Starts a thread that calls CatchUp() whenever the store's change feed reports a write
+  // (and every few seconds, in case a notification was lost); nothing for a store without a
+  // feed (SQLite). `log` gets a line when following fails and when it recovers. Stopped by
+  // StopFollowing() or the destructor.
+  Status StartFollowing(std::function<void(const std::string&)> log);
+  void StopFollowing();
+  bool following() const { return follower_.joinable(); }
+  int64_t events_followed() const { return events_followed_.load(); }
+  int64_t items_followed() const { return items_followed_.load(); }
+  ~LiveState();
 
   int64_t events_stored() const { return store_->num_events(); }
   int64_t items_stored() const { return store_->num_items(); }
@@ -110,6 +144,20 @@ class LiveState {
   bool committing_ = false;
   mutable std::mutex stats_mu_;
   ReplayStats last_replay_;
+  // Where following other writers resumes (guarded by write_mu_): every event with a seq up
+  // to events_through_ is applied; own_seqs_ holds the seqs above it this process wrote (and
+  // applied when it wrote them).
+  int64_t events_through_ = 0;
+  int64_t items_through_ = 0;
+  std::set<int64_t> own_seqs_;
+  bool following_ = false;  // own seqs are only kept while a follower reads them back
+  void ResumeAfter(const ReplayStats& stats);  // REQUIRES: write_mu_ held
+  std::thread follower_;
+  std::mutex follow_mu_;
+  std::condition_variable follow_cv_;
+  bool stop_following_ = false;  // guarded by follow_mu_
+  std::atomic<int64_t> events_followed_{0};
+  std::atomic<int64_t> items_followed_{0};
   std::atomic<int64_t> reloads_{0};
 };
 

@@ -69,7 +69,7 @@ constexpr const char* kOpenApi = R"JSON({
         "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"}, "404": {"$ref": "#/components/responses/Error"},
         "413": {"$ref": "#/components/responses/Error"}, "415": {"$ref": "#/components/responses/Error"}}}},
     "/admin/reload": {"post": {"summary": "Reload the model directory (and the tokens file of --auth) and replay the stored items and events (also on SIGHUP); requests in flight finish on the old model", "security": [{"bearer": []}],
-      "responses": {"200": {"description": "reloaded", "content": {"application/json": {"schema": {"type": "object", "properties": {"status": {"type": "string"}, "model_version": {"type": "string"}, "items_replayed": {"type": "integer"}, "events_replayed": {"type": "integer"}, "events_skipped": {"type": "integer"}}}}}},
+      "responses": {"200": {"description": "reloaded", "content": {"application/json": {"schema": {"type": "object", "properties": {"status": {"type": "string"}, "model_version": {"type": "string"}, "items_replayed": {"type": "integer"}, "events_replayed": {"type": "integer"}, "events_skipped": {"type": "integer"}, "events_in_model_through": {"type": "integer"}}}}}},
         "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"},
         "409": {"$ref": "#/components/responses/Error"}, "415": {"$ref": "#/components/responses/Error"}}}}
   },

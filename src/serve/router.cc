@@ -89,6 +89,7 @@ int HttpStatusOf(const Status& s) {
     case Status::Code::kNotFound: return 404;
     case Status::Code::kUnsupported: return 409;
     case Status::Code::kCorruption: return 409;
+    case Status::Code::kUnavailable: return 503;
     default: return 500;
   }
 }

@@ -178,7 +178,7 @@ class ApiTest : public ::testing::Test {
     delete root_;
   }
   void SetUp() override {
-    auto store = OpenSqliteEventStore(":memory:");
+    auto store = store::OpenSqliteEventStore(":memory:");
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     auto state = LiveState::Open(*root_ / "model", std::move(store).value());
     ASSERT_TRUE(state.ok()) << state.status().ToString();

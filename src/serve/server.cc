@@ -65,7 +65,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const ServeOptions& optio
     HR_ASSIGN_OR_RETURN(AccessTokens tokens, LoadAccessTokens(options.auth_file));
     access = std::make_shared<const AccessTokens>(std::move(tokens));
   }
-  HR_ASSIGN_OR_RETURN(auto store, OpenSqliteEventStore(options.db));
+  HR_ASSIGN_OR_RETURN(auto store, store::OpenEventStore(options.db));
   HR_ASSIGN_OR_RETURN(impl->state, LiveState::Open(options.model_dir, std::move(store)));
   Impl* self = impl.get();
   ApiOptions api_options;
@@ -78,9 +78,12 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const ServeOptions& optio
   const ReplayStats st = impl->state->last_replay();
   impl->api = std::make_unique<Api>(*impl->state, std::move(api_options), log);
   impl->api->Log("model " + impl->state->Current()->version() + " from " + options.model_dir.string() + "; " +
-                 impl->state->store().description() + ": " + std::to_string(st.items_replayed) + " items and " +
-                 std::to_string(st.events_replayed) + " events replayed" +
-                 (st.events_skipped ? ", " + std::to_string(st.events_skipped) + " events skipped (unknown item)" : ""));
+                 impl->state->store().description() + ": " + st.Describe());
+  // Replicas sharing a store (PostgreSQL) apply each other's events and items as they commit.
+  Api* api = impl->api.get();
+  HR_RETURN_IF_ERROR(impl->state->StartFollowing([api](const std::string& m) { api->Log(m); }));
+  if (impl->state->following())
+    impl->api->Log("following the other writers of " + impl->state->store().description() + " (LISTEN/NOTIFY)");
   if (access)
     impl->api->Log("access control: " + std::to_string(access->entries.size()) + " tokens from " + access->source +
                    (access->require_read ? "; reads need a token too" : "; reads are open"));
@@ -158,11 +161,28 @@ Status HttpServer::Bind() {
 }
 
 Status HttpServer::Run() {
-  if (!impl_->http.listen_after_bind()) return Status::IOError("the HTTP server stopped with an error");
+  {
+    std::lock_guard lock(run_mu_);
+    if (stop_requested_) return Status::Ok();
+    run_started_ = true;
+  }
+  const bool ok = impl_->http.listen_after_bind();
+  run_finished_ = true;
+  if (!ok) return Status::IOError("the HTTP server stopped with an error");
   return Status::Ok();
 }
 
 void HttpServer::Stop() {
+  bool started;
+  {
+    std::lock_guard lock(run_mu_);
+    stop_requested_ = true;
+    started = run_started_;
+  }
+  // httplib's stop() does nothing until its accept loop runs: wait for the loop (or for Run()
+  // to have returned) before stopping it.
+  while (started && !run_finished_.load() && !impl_->http.is_running())
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   impl_->http.stop();
   if (impl_->reaper) impl_->reaper->Stop();
 }

@@ -15,8 +15,10 @@
 // blocks.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <ostream>
 #include <string>
 #include <utility>
@@ -32,7 +34,9 @@ struct ServeOptions {
   std::filesystem::path model_dir;        // required
   std::string host = "127.0.0.1";
   int port = 8080;                        // 0: any free port (see HttpServer::port())
-  std::filesystem::path db = "events.sqlite";  // ":memory:" keeps nothing across restarts
+  // Event store: a SQLite file (or sqlite:PATH; ":memory:" keeps nothing across restarts) or a
+  // postgresql:// URL (several replicas may share one database).
+  std::string db = "events.sqlite";
   std::filesystem::path report_dir;       // holds report.json for GET /v1/report (optional)
   std::string web_root;                   // empty: $HYBRIDREC_WEB_ROOT or <source>/web/dist
   int threads = 0;                        // worker threads; 0: max(128, 8 x hardware threads)
@@ -81,6 +85,12 @@ class HttpServer {
   std::unique_ptr<Impl> impl_;
   LiveState* state_ = nullptr;
   int port_ = 0;
+  // Stop() may come before Run() has entered httplib's accept loop (a signal right after
+  // start-up): Run() then returns at once, or Stop() waits for the loop to stop it.
+  std::mutex run_mu_;
+  bool stop_requested_ = false;  // guarded by run_mu_
+  bool run_started_ = false;     // guarded by run_mu_
+  std::atomic<bool> run_finished_{false};
 };
 
 }  // namespace hybridrec::serve
