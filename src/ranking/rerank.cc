@@ -58,44 +58,57 @@ void Rerank(const RerankInput& in, std::vector<uint32_t>& out) {
   const bool cal = in.calibration > 0.f && in.categories != nullptr && !in.target.empty();
   const float d = mmr ? in.diversity : 0.f, c = cal ? in.calibration : 0.f;
   const float wr = (1.f - d) * (1.f - c);
-  thread_local std::vector<float> rel, maxsim, inv_norm;
+  const size_t dim = in.dim;
+  thread_local std::vector<float> rel, maxsim, unit;
   thread_local std::vector<uint8_t> taken;
   rel.resize(m);
   for (size_t j = 0; j < m; ++j) rel[j] = span > 0.f ? (in.relevance[j] - lo) / span : 0.f;
   taken.assign(m, 0);
   if (mmr) {
+    // The candidates' unit vectors in one contiguous block.
     maxsim.assign(m, -std::numeric_limits<float>::infinity());
-    inv_norm.resize(m);
-    for (size_t j = 0; j < m; ++j)
-      inv_norm[j] = InvNorm(in.vectors.data() + static_cast<size_t>(in.items[j]) * in.dim, in.dim);
+    unit.resize(m * dim);
+    for (size_t j = 0; j < m; ++j) {
+      const float* v = in.vectors.data() + static_cast<size_t>(in.items[j]) * dim;
+      const float inv = InvNorm(v, dim);
+      float* u = unit.data() + j * dim;
+      for (size_t x = 0; x < dim; ++x) u[x] = v[x] * inv;
+    }
   }
-  // Calibration state: category mass of the chosen list (counts), number of chosen items with a
-  // category, and per category p_g (only categories with p_g > 0 matter).
-  thread_local std::vector<double> cnt, logbase;
-  thread_local std::vector<uint32_t> active;  // categories with p_g > 0
+  // Calibration state: the chosen list's category mass (cnt), how many chosen items have a
+  // category (total); only categories with p_g > 0 enter the KL.
+  constexpr size_t kMaxShare = 4;  // categories per item with a precomputed gain
+  thread_local std::vector<double> cnt, logbase, gain;
+  thread_local std::vector<uint32_t> active;
   double total = 0.0;
   const double alpha = kCalibrationAlpha;
   if (cal) {
     cnt.assign(in.target.size(), 0.0);
     logbase.assign(in.target.size(), 0.0);
+    gain.assign(in.target.size() * kMaxShare, 0.0);
     active.clear();
     for (uint32_t g = 0; g < in.target.size(); ++g)
       if (in.target[g] > 0.f) active.push_back(g);
   }
   for (size_t step = 0; step < k; ++step) {
-    // Calibration: L(candidate) = sum_g p_g log q~_g after adding it. For candidates with a
-    // category the list's normaliser becomes total + 1 whichever they are, so the sum over
-    // every category is shared (B) and each candidate corrects its own categories.
+    // Calibration: L(candidate) = sum_g p_g log q~_g with the candidate added; the KL is H(p) - L.
+    // For a candidate with categories the normaliser becomes total + 1 whichever it is, so the
+    // sum over all categories (b_with) is shared and each candidate adds, for each of its own
+    // categories, gain = p_g (log q~_g with it - log q~_g without it), tabulated by the number
+    // of categories the item spreads its weight over. A candidate without categories leaves the
+    // list's mix, and L, as they are (l_without).
     double b_with = 0.0, l_without = 0.0;
     if (cal) {
       const double t1 = total + 1.0;
       for (uint32_t g : active) {
         const double p = in.target[g];
-        const double qb = (1.0 - alpha) * cnt[g] / t1 + alpha * p;
-        logbase[g] = std::log(qb);
+        logbase[g] = std::log((1.0 - alpha) * cnt[g] / t1 + alpha * p);
         b_with += p * logbase[g];
-        const double q0 = (1.0 - alpha) * (total > 0.0 ? cnt[g] / total : 0.0) + alpha * p;
-        l_without += p * std::log(q0);
+        l_without += p * std::log((1.0 - alpha) * (total > 0.0 ? cnt[g] / total : 0.0) + alpha * p);
+        for (size_t sh = 1; sh <= kMaxShare; ++sh) {
+          const double q = (1.0 - alpha) * (cnt[g] + 1.0 / static_cast<double>(sh)) / t1 + alpha * p;
+          gain[g * kMaxShare + sh - 1] = p * (std::log(q) - logbase[g]);
+        }
       }
     }
     size_t best = m;
@@ -105,21 +118,23 @@ void Rerank(const RerankInput& in, std::vector<uint32_t>& out) {
       float obj = wr * rel[j];
       if (mmr && step > 0) obj -= d * maxsim[j];
       if (cal) {
-        // KL = H(p) terms cancel between candidates: maximise -c * (-L) = c * L.
         double l = l_without;
         const auto gs = in.categories->of(in.items[j]);
         if (!gs.empty()) {
           l = b_with;
-          const double share = 1.0 / static_cast<double>(gs.size());
-          const double t1 = total + 1.0;
+          const size_t sh = gs.size();
           for (uint32_t g : gs) {
             if (g >= in.target.size() || in.target[g] <= 0.f) continue;
-            const double p = in.target[g];
-            const double q = (1.0 - alpha) * (cnt[g] + share) / t1 + alpha * p;
-            l += p * (std::log(q) - logbase[g]);
+            if (sh <= kMaxShare) {
+              l += gain[g * kMaxShare + sh - 1];
+            } else {
+              const double p = in.target[g];
+              const double q = (1.0 - alpha) * (cnt[g] + 1.0 / static_cast<double>(sh)) / (total + 1.0) + alpha * p;
+              l += p * (std::log(q) - logbase[g]);
+            }
           }
         }
-        obj += c * static_cast<float>(l);
+        obj += c * static_cast<float>(l);  // - c KL = c L - c H(p); H(p) is the same for all
       }
       if (best == m || obj > best_obj ||
           (obj == best_obj && (rel[j] > rel[best] || (rel[j] == rel[best] && in.items[j] < in.items[best])))) {
@@ -130,14 +145,10 @@ void Rerank(const RerankInput& in, std::vector<uint32_t>& out) {
     if (best == m) break;
     taken[best] = 1;
     out.push_back(static_cast<uint32_t>(best));
-    if (mmr) {
-      const float* vb = in.vectors.data() + static_cast<size_t>(in.items[best]) * in.dim;
-      for (size_t j = 0; j < m; ++j) {
-        if (taken[j]) continue;
-        const float* vj = in.vectors.data() + static_cast<size_t>(in.items[j]) * in.dim;
-        const float s = Dot(vb, vj, in.dim) * inv_norm[best] * inv_norm[j];
-        maxsim[j] = std::max(maxsim[j], s);
-      }
+    if (mmr && step + 1 < k) {
+      const float* vb = unit.data() + best * dim;
+      for (size_t j = 0; j < m; ++j)
+        if (!taken[j]) maxsim[j] = std::max(maxsim[j], DotSimd(vb, unit.data() + j * dim, dim));
     }
     if (cal) {
       const auto gs = in.categories->of(in.items[best]);
