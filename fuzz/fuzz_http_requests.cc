@@ -112,7 +112,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         const size_t amp = std::min(body.find('&', start), body.size());
         const std::string_view pair = body.substr(start, amp - start);
         const size_t eq = pair.find('=');
-        query.emplace(std::string(pair.substr(0, eq)), eq == std::string_view::npos ? "" : std::string(pair.substr(eq + 1)));
+        query.emplace(std::string(pair.substr(0, eq)),
+                      eq == std::string_view::npos ? "" : std::string(pair.substr(eq + 1)));
         start = amp + 1;
       }
       auto r = ParseRulesQuery(query);

@@ -169,12 +169,15 @@ TEST_F(CliTest, DamagedModelIsRefusedNamingTheFile) {
 TEST_F(CliTest, RecommendFiltersAndReranking) {
   const fs::path model = tmp_ / "m";
   ASSERT_EQ(RunCli("train --quiet --encoder lsa --factors 4 --iterations 2 --data " + Fixture("ml-100k-mini") +
-                   " --out " + model.string()).code, 0);
+                   " --out " + model.string())
+                .code,
+            0);
   const std::string base = "recommend --json --model " + model.string() + " --user 1 ";
   // Items 2, 4 and 6 are Action films; user 1 has seen 1, 3 and 5.
   auto j = nlohmann::json::parse(StdoutOnly(base + "-k 2 --include genre=action"));
   ASSERT_EQ(j["items"].size(), 2u) << j.dump();
-  for (const auto& it : j["items"]) EXPECT_NE(std::find(it["genres"].begin(), it["genres"].end(), "Action"), it["genres"].end());
+  for (const auto& it : j["items"])
+    EXPECT_NE(std::find(it["genres"].begin(), it["genres"].end(), "Action"), it["genres"].end());
   EXPECT_EQ(j["filters"]["eligible"], 3);
   EXPECT_EQ(j["filters"]["short"], false);
   j = nlohmann::json::parse(StdoutOnly(base + "-k 5 --include genre=Action --exclude genre=Horror --exclude-items 2"));

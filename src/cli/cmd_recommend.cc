@@ -27,7 +27,9 @@ struct RecommendArgs {
   std::string exclude_items, added_since;
   float new_boost = 0.f, diversity = 0.f, calibration = 0.f;
   double half_life = 30.0;
-  bool filters() const { return !include.empty() || !exclude.empty() || !exclude_items.empty() || !added_since.empty(); }
+  bool filters() const {
+    return !include.empty() || !exclude.empty() || !exclude_items.empty() || !added_since.empty();
+  }
   bool rules() const { return filters() || new_boost > 0.f || diversity > 0.f || calibration > 0.f; }
 };
 
@@ -35,7 +37,8 @@ struct RecommendArgs {
 Result<FilterSpec::Clause> ParseClause(const char* flag, const std::string& text) {
   const auto eq = text.find('=');
   if (eq == std::string::npos || eq == 0)
-    return Status::InvalidArgument(std::string(flag) + " '" + text + "': give ATTRIBUTE=VALUE[,VALUE...], e.g. genre=Comedy");
+    return Status::InvalidArgument(std::string(flag) + " '" + text +
+                                   "': give ATTRIBUTE=VALUE[,VALUE...], e.g. genre=Comedy");
   FilterSpec::Clause c;
   c.attribute = text.substr(0, eq);
   HR_ASSIGN_OR_RETURN(c.values, SplitList(flag, std::string_view(text).substr(eq + 1), 256));
@@ -77,7 +80,8 @@ Status BuildRules(const TrainedModel& tm, const ItemAttributes& attrs, const Rec
         if (msg.starts_with(from)) {
           const auto end = msg.find("': ");
           if (end != std::string::npos)
-            msg = "--" + std::string(kind) + " " + msg.substr(from.size(), end - from.size()) + ": " + msg.substr(end + 3);
+            msg = "--" + std::string(kind) + " " + msg.substr(from.size(), end - from.size()) + ": " +
+                  msg.substr(end + 3);
         }
       }
       return Status::InvalidArgument(msg);
@@ -87,7 +91,8 @@ Status BuildRules(const TrainedModel& tm, const ItemAttributes& attrs, const Rec
   }
   rules.new_boost = a.new_boost;
   rules.half_life_days = a.half_life;
-  rules.now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  rules.now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   rules.item_time = attrs.times();
   rules.newest = attrs.newest();
   rules.diversity = a.diversity;

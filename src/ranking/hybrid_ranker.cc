@@ -499,8 +499,9 @@ RankPath HybridRanker::Rank(const UserQuery& query, bool exclude_seen, Scratch& 
       throw std::invalid_argument("HybridRanker: the item categories do not cover the catalogue");
     if (!(r.diversity >= 0.f && r.diversity <= 1.f) || !(r.calibration >= 0.f && r.calibration <= 1.f) ||
         !(r.new_boost >= 0.f) || !std::isfinite(r.new_boost) || !(r.half_life_days > 0.0))
-      throw std::invalid_argument("HybridRanker: rules out of range (diversity and calibration in [0, 1], "
-                                  "new_boost >= 0, half_life_days > 0)");
+      throw std::invalid_argument(
+          "HybridRanker: rules out of range (diversity and calibration in [0, 1], "
+          "new_boost >= 0, half_life_days > 0)");
   }
   if (!prepared) return RankPath::kPopularity;
   ScoreDense(s);

@@ -290,8 +290,8 @@ Result<RulesParams> ParseRulesQuery(const std::multimap<std::string, std::string
   std::string prev;
   for (const auto& [key, value] : query) {
     const bool rule = key.starts_with("include_") || (key.starts_with("exclude_") && key != "exclude_seen") ||
-                      key == "added_since" || key == "new_boost" || key == "new_half_life_days" ||
-                      key == "diversity" || key == "calibration";
+                      key == "added_since" || key == "new_boost" || key == "new_half_life_days" || key == "diversity" ||
+                      key == "calibration";
     if (!rule) continue;
     if (key == prev) return Bad(key, "given more than once (give one comma-separated list)");
     prev = key;

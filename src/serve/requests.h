@@ -31,9 +31,9 @@ inline constexpr size_t kMaxIdBytes = 256;
 inline constexpr size_t kMaxTextBytes = 16384;  // title, each genre/tag, description, search query
 inline constexpr size_t kMaxListEntries = 256;  // genres / tags of a new item
 inline constexpr int kMaxJsonDepth = 16;
-inline constexpr size_t kMaxExcludeItems = 5000;   // ids in exclude_items
-inline constexpr size_t kMaxFilterValues = 256;    // values of one include_/exclude_ attribute
-inline constexpr size_t kMaxFilterClauses = 8;     // include_/exclude_ attributes of one request
+inline constexpr size_t kMaxExcludeItems = 5000;  // ids in exclude_items
+inline constexpr size_t kMaxFilterValues = 256;   // values of one include_/exclude_ attribute
+inline constexpr size_t kMaxFilterClauses = 8;    // include_/exclude_ attributes of one request
 inline constexpr float kMaxNewBoost = 100.f;
 inline constexpr double kMaxHalfLifeDays = 36500.0;
 
@@ -55,11 +55,11 @@ struct RulesParams {
   };
   std::vector<Clause> include, exclude;  // include_<attribute> / exclude_<attribute>
   std::vector<std::string> exclude_items;
-  std::optional<int64_t> added_since;    // seconds since the epoch
-  float new_boost = 0.f;                 // [0, kMaxNewBoost]
-  double new_half_life_days = 30.0;      // (0, kMaxHalfLifeDays]
-  float diversity = 0.f;                 // [0, 1]
-  float calibration = 0.f;               // [0, 1]
+  std::optional<int64_t> added_since;  // seconds since the epoch
+  float new_boost = 0.f;               // [0, kMaxNewBoost]
+  double new_half_life_days = 30.0;    // (0, kMaxHalfLifeDays]
+  float diversity = 0.f;               // [0, 1]
+  float calibration = 0.f;             // [0, 1]
   bool filters() const { return !include.empty() || !exclude.empty() || !exclude_items.empty() || added_since; }
   bool any() const { return filters() || new_boost > 0.f || diversity > 0.f || calibration > 0.f; }
 };

@@ -124,9 +124,14 @@ TEST(RequestsTest, RulesQueryParams) {
   auto none = ParseRulesQuery({{"k", "5"}, {"exclude_seen", "false"}, {"other", "x"}});
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->any());
-  auto r = ParseRulesQuery({{"include_genre", "Comedy,Drama"}, {"exclude_tag", "gore"}, {"exclude_items", "1,50"},
-                            {"added_since", "1995-01-01"}, {"new_boost", "0.5"}, {"new_half_life_days", "7"},
-                            {"diversity", "0.3"}, {"calibration", "1"}});
+  auto r = ParseRulesQuery({{"include_genre", "Comedy,Drama"},
+                            {"exclude_tag", "gore"},
+                            {"exclude_items", "1,50"},
+                            {"added_since", "1995-01-01"},
+                            {"new_boost", "0.5"},
+                            {"new_half_life_days", "7"},
+                            {"diversity", "0.3"},
+                            {"calibration", "1"}});
   ASSERT_TRUE(r.ok()) << r.status().message();
   ASSERT_EQ(r->include.size(), 1u);
   EXPECT_EQ(r->include[0].attribute, "genre");
