@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -163,6 +164,54 @@ TEST_F(CliTest, DamagedModelIsRefusedNamingTheFile) {
   auto r = RunCli("recommend --model " + model.string() + " --user 1");
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.out.find("item_factors.npy"), std::string::npos) << r.out;
+}
+
+TEST_F(CliTest, RecommendFiltersAndReranking) {
+  const fs::path model = tmp_ / "m";
+  ASSERT_EQ(RunCli("train --quiet --encoder lsa --factors 4 --iterations 2 --data " + Fixture("ml-100k-mini") +
+                   " --out " + model.string())
+                .code,
+            0);
+  const std::string base = "recommend --json --model " + model.string() + " --user 1 ";
+  // Items 2, 4 and 6 are Action films; user 1 has seen 1, 3 and 5.
+  auto j = nlohmann::json::parse(StdoutOnly(base + "-k 2 --include genre=action"));
+  ASSERT_EQ(j["items"].size(), 2u) << j.dump();
+  for (const auto& it : j["items"])
+    EXPECT_NE(std::find(it["genres"].begin(), it["genres"].end(), "Action"), it["genres"].end());
+  EXPECT_EQ(j["filters"]["eligible"], 3);
+  EXPECT_EQ(j["filters"]["short"], false);
+  j = nlohmann::json::parse(StdoutOnly(base + "-k 5 --include genre=Action --exclude genre=Horror --exclude-items 2"));
+  ASSERT_EQ(j["items"].size(), 1u) << j.dump();
+  EXPECT_EQ(j["items"][0]["id"], "4");
+  EXPECT_EQ(j["filters"]["short"], true);
+  j = nlohmann::json::parse(StdoutOnly(base + "-k 3 --diversity 0.5 --calibration 0.5 --new-boost 1"));
+  EXPECT_EQ(j["items"].size(), 3u);
+  EXPECT_EQ(j["rerank"]["diversity"], 0.5);
+  // Diversity 0 is today's list, exactly.
+  EXPECT_EQ(nlohmann::json::parse(StdoutOnly(base + "-k 3 --diversity 0"))["items"],
+            nlohmann::json::parse(StdoutOnly(base + "-k 3"))["items"]);
+  auto text = RunCli("recommend --model " + model.string() + " --user 1 -k 5 --include genre=action");
+  EXPECT_EQ(text.code, 0);
+  EXPECT_NE(text.out.find("filters: 3 eligible items, fewer than k = 5"), std::string::npos) << text.out;
+  // Errors name what is wrong.
+  auto bad = RunCli(base + "--include genre=Westren");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.out.find("--include genre: unknown genre value 'Westren'"), std::string::npos) << bad.out;
+  bad = RunCli(base + "--exclude mood=happy");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.out.find("unknown attribute 'mood'"), std::string::npos) << bad.out;
+  bad = RunCli(base + "--include genre");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.out.find("ATTRIBUTE=VALUE"), std::string::npos) << bad.out;
+  bad = RunCli(base + "--exclude-items 2,nope");
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.out.find("'nope'"), std::string::npos) << bad.out;
+  bad = RunCli(base + "--added-since 2023-02-30");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.out.find("--added-since"), std::string::npos) << bad.out;
+  EXPECT_EQ(RunCli(base + "--diversity 1.5").code, 2);
+  EXPECT_EQ(RunCli(base + "--calibration -0.1").code, 2);
+  EXPECT_EQ(RunCli(base + "--include genre=").code, 2);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // `hybridrec recommend` and `hybridrec similar`: read a trained model directory and print the
 // hybrid ranker's answer: path taken, weight used, component scores and, on request,
 // the history items that explain each recommendation.
+#include <chrono>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -12,6 +13,7 @@
 #include "model/trained_model.h"
 #include "ranking/signal_registry.h"
 #include "ranking/hybrid_ranker.h"
+#include "ranking/item_filter.h"
 
 namespace hybridrec::cli {
 namespace {
@@ -20,7 +22,84 @@ struct RecommendArgs {
   std::string model, user, items;
   int k = 10;
   bool json = false, include_seen = false, explain = false;
+  // Filters, new-item boost, re-ranking (item_filter.h).
+  std::vector<std::string> include, exclude;  // ATTR=V1,V2
+  std::string exclude_items, added_since;
+  float new_boost = 0.f, diversity = 0.f, calibration = 0.f;
+  double half_life = 30.0;
+  bool filters() const {
+    return !include.empty() || !exclude.empty() || !exclude_items.empty() || !added_since.empty();
+  }
+  bool rules() const { return filters() || new_boost > 0.f || diversity > 0.f || calibration > 0.f; }
 };
+
+// "ATTR=V1,V2" of --include / --exclude.
+Result<FilterSpec::Clause> ParseClause(const char* flag, const std::string& text) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0)
+    return Status::InvalidArgument(std::string(flag) + " '" + text +
+                                   "': give ATTRIBUTE=VALUE[,VALUE...], e.g. genre=Comedy");
+  FilterSpec::Clause c;
+  c.attribute = text.substr(0, eq);
+  HR_ASSIGN_OR_RETURN(c.values, SplitList(flag, std::string_view(text).substr(eq + 1), 256));
+  return c;
+}
+
+// The request's rules over the model's catalogue; `eligible` holds the filter's bitmap.
+Status BuildRules(const TrainedModel& tm, const ItemAttributes& attrs, const RecommendArgs& a, ItemBitmap& eligible,
+                  RankRequest& request) {
+  ItemRules& rules = request.rules;
+  if (a.filters()) {
+    FilterSpec spec;
+    for (const std::string& t : a.include) {
+      HR_ASSIGN_OR_RETURN(auto c, ParseClause("--include", t));
+      spec.include.push_back(std::move(c));
+    }
+    for (const std::string& t : a.exclude) {
+      HR_ASSIGN_OR_RETURN(auto c, ParseClause("--exclude", t));
+      spec.exclude.push_back(std::move(c));
+    }
+    if (!a.exclude_items.empty()) {
+      HR_ASSIGN_OR_RETURN(auto ids, SplitList("--exclude-items", a.exclude_items, 100000));
+      for (const std::string& id : ids) {
+        const auto idx = tm.items.Find(id);
+        if (!idx) return Status::NotFound("--exclude-items: unknown item id '" + id + "'");
+        spec.exclude_items.push_back(*idx);
+      }
+    }
+    if (!a.added_since.empty()) {
+      HR_ASSIGN_OR_RETURN(int64_t t, ParseDateTime("--added-since", a.added_since));
+      spec.added_since = t;
+    }
+    auto el = attrs.Eligible(spec);
+    if (!el.ok()) {
+      // "field 'include_genre': ..." -> "--include genre: ..."
+      std::string msg = el.status().message();
+      for (const char* kind : {"include", "exclude"}) {
+        const std::string from = std::string("field '") + kind + "_";
+        if (msg.starts_with(from)) {
+          const auto end = msg.find("': ");
+          if (end != std::string::npos)
+            msg = "--" + std::string(kind) + " " + msg.substr(from.size(), end - from.size()) + ": " +
+                  msg.substr(end + 3);
+        }
+      }
+      return Status::InvalidArgument(msg);
+    }
+    eligible = std::move(el).value();
+    rules.eligible = &eligible;
+  }
+  rules.new_boost = a.new_boost;
+  rules.half_life_days = a.half_life;
+  rules.now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  rules.item_time = attrs.times();
+  rules.newest = attrs.newest();
+  rules.diversity = a.diversity;
+  rules.calibration = a.calibration;
+  rules.categories = &attrs.genres();
+  return Status::Ok();
+}
 
 nlohmann::json OptJson(const std::optional<float>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
 
@@ -88,7 +167,19 @@ int RunRecommend(const RecommendArgs& a) {
   request.k = static_cast<size_t>(a.k);
   request.explain = a.explain;
   request.exclude_seen = !a.include_seen;
+  ItemBitmap eligible;
+  std::unique_ptr<ItemAttributes> attrs;
+  if (a.rules()) {
+    attrs = std::make_unique<ItemAttributes>(
+        static_cast<uint32_t>(tm->item_info.size()), [&](uint32_t i) -> const Item& { return tm->item_info[i]; },
+        nullptr);
+    if (const Status s = BuildRules(*tm, *attrs, a, eligible, request); !s.ok()) {
+      std::cerr << "error: " << s.message() << "\n";
+      return s.code() == Status::Code::kNotFound ? 1 : 2;  // an unknown id, as --items; else bad usage
+    }
+  }
   const RankResponse r = ranker->Recommend(q.view(), request);
+  const bool short_list = r.items.size() < request.k;
 
   if (a.json) {
     nlohmann::json out = {{"path", RankPathName(r.path)},
@@ -101,6 +192,13 @@ int RunRecommend(const RecommendArgs& a) {
                           {"history_size", history.size()},
                           {"items", nlohmann::json::array()}};
     for (const SignalUse& u : r.signals) out["signals"][std::string(u.name)] = u.weight;
+    if (a.filters()) out["filters"] = {{"eligible", r.eligible.value_or(0)}, {"short", short_list}};
+    if (a.diversity > 0.f || a.calibration > 0.f) {
+      out["rerank"] = {{"diversity", a.diversity}, {"calibration", a.calibration}};
+      if (r.calibration_kl_before && r.calibration_kl_after)
+        out["rerank"]["calibration_kl"] = {{"before", *r.calibration_kl_before}, {"after", *r.calibration_kl_after}};
+    }
+    if (a.new_boost > 0.f) out["new_boost"] = {{"weight", a.new_boost}, {"half_life_days", a.half_life}};
     if (!a.user.empty()) {
       out["user"] = a.user;
       out["known_user"] = known.has_value();
@@ -130,6 +228,15 @@ int RunRecommend(const RecommendArgs& a) {
     std::cout << "user " << a.user << (known ? "" : " (unknown: no history)") << ", ";
   std::cout << history.size() << " history items, path " << RankPathName(r.path) << ", weight w_u = " << std::fixed
             << std::setprecision(3) << r.weight("collab") << "\n";
+  if (a.filters())
+    std::cout << "filters: " << r.eligible.value_or(0) << " eligible items"
+              << (short_list ? ", fewer than k = " + std::to_string(request.k) + ": all of them listed" : "") << "\n";
+  if (a.diversity > 0.f || a.calibration > 0.f) {
+    std::cout << "re-ranked: diversity " << a.diversity << ", calibration " << a.calibration;
+    if (r.calibration_kl_before && r.calibration_kl_after)
+      std::cout << ", genre KL " << *r.calibration_kl_before << " -> " << *r.calibration_kl_after;
+    std::cout << "\n";
+  }
   std::cout << "  #  item       score   collab  content  title\n";
   for (size_t i = 0; i < r.items.size(); ++i) {
     const auto& it = r.items[i];
@@ -206,6 +313,24 @@ void RegisterRecommend(CLI::App& app, CommandRegistry& reg) {
   sub->add_flag("--explain", args->explain, "list the history items behind each recommendation");
   sub->add_flag("--include-seen", args->include_seen, "do not exclude the user's own items");
   sub->add_flag("--json", args->json, "print JSON");
+  sub->add_option("--include", args->include,
+                  "only items with one of these values of an attribute: ATTR=V1,V2 (genre, tag; case-insensitive; "
+                  "repeat for several attributes: all must match)");
+  sub->add_option("--exclude", args->exclude, "leave out items with any of these values: ATTR=V1,V2 (repeatable)");
+  sub->add_option("--exclude-items", args->exclude_items, "leave out these item ids: ID,ID...");
+  sub->add_option("--added-since", args->added_since,
+                  "only items dated at or after YYYY-MM-DD[THH:MM:SSZ] or epoch seconds (trained items: the year in "
+                  "their title)");
+  sub->add_option("--new-boost", args->new_boost, "add W * 2^(-age / half-life) to the fused score of dated items")
+      ->check(CLI::Range(0.0, 100.0));
+  sub->add_option("--new-half-life", args->half_life, "half-life of the new-item boost in days")
+      ->capture_default_str()
+      ->check(CLI::Range(1e-6, 36500.0));
+  sub->add_option("--diversity", args->diversity, "MMR re-ranking over the content embeddings, in [0, 1] (0: off)")
+      ->check(CLI::Range(0.0, 1.0));
+  sub->add_option("--calibration", args->calibration,
+                  "calibrate the list to the user's genre mix (Steck 2018), in [0, 1] (0: off)")
+      ->check(CLI::Range(0.0, 1.0));
   reg.Add(sub, [args] { return RunRecommend(*args); });
 
   auto sargs = std::make_shared<SimilarArgs>();

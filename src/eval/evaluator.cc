@@ -1,6 +1,7 @@
 #include "eval/evaluator.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -9,6 +10,7 @@
 
 #include "core/parallel.h"
 #include "core/topk.h"
+#include "ranking/rerank.h"
 
 namespace hybridrec {
 namespace {
@@ -137,6 +139,17 @@ ModelEvaluation EvaluateFitted(const EvalModel& entry, const EvalData& data, std
   ev.name = model.name();
   ev.per_user.assign(options.ks.size(), std::vector<UserMetrics>(n_users));
   std::vector<uint32_t> lists(n_users * kmax, kNoItem);  // top-kmax per user, for coverage
+  // Beyond accuracy: per k index and user, {ild, novelty, calibration KL (NaN: no genre mix)}.
+  const ItemCategories* cats = options.categories;
+  std::vector<std::vector<std::array<double, 3>>> beyond;
+  std::vector<uint32_t> item_users;
+  if (cats != nullptr) {
+    if (cats->indptr.size() != size_t{n_items} + 1)
+      throw std::invalid_argument("EvaluateFitted: the item categories do not cover the catalogue");
+    beyond.assign(options.ks.size(), std::vector<std::array<double, 3>>(n_users));
+    item_users.resize(n_items);
+    for (uint32_t i = 0; i < n_items; ++i) item_users[i] = static_cast<uint32_t>(train.by_item.RowLength(i));
+  }
 
   constexpr float kNegInf = -std::numeric_limits<float>::infinity();
   ParallelFor(
@@ -144,6 +157,8 @@ ModelEvaluation EvaluateFitted(const EvalModel& entry, const EvalData& data, std
       [&](size_t b_begin, size_t b_end) {
         std::vector<float> scores(batch * static_cast<size_t>(n_items));
         std::vector<uint32_t> top;
+        std::vector<HistoryEntry> hist;
+        std::vector<float> mix;
         for (size_t b = b_begin; b < b_end; ++b) {
           const size_t first = b * batch;
           const size_t count = std::min(batch, n_users - first);
@@ -164,6 +179,23 @@ ModelEvaluation EvaluateFitted(const EvalModel& entry, const EvalData& data, std
             const auto relevant = test.by_user.RowIndices(u);
             for (size_t ki = 0; ki < options.ks.size(); ++ki)
               ev.per_user[ki][ui] = ComputeUserMetrics(top, relevant, options.ks[ki]);
+            if (cats != nullptr) {
+              // The user's genre mix: from the revealed history when there is one, else training.
+              const CsrMatrix& h =
+                  revealed != nullptr && revealed->by_user.RowLength(u) > 0 ? revealed->by_user : train.by_user;
+              const auto hi = h.RowIndices(u);
+              const auto hv = h.RowValues(u);
+              hist.clear();
+              for (size_t x = 0; x < hi.size(); ++x) hist.emplace_back(hi[x], hv[x]);
+              CategoryMix(*cats, hist, mix);
+              const bool has_mix = std::any_of(mix.begin(), mix.end(), [](float v) { return v > 0.f; });
+              for (size_t ki = 0; ki < options.ks.size(); ++ki) {
+                const size_t k = options.ks[ki];
+                const std::span<const uint32_t> list(top.data(), std::min(k, top.size()));
+                beyond[ki][ui] = {IntraListDiversity(top, k, *cats), Novelty(top, k, item_users, train.num_users()),
+                                  has_mix ? CalibrationKl(*cats, mix, list) : std::numeric_limits<double>::quiet_NaN()};
+              }
+            }
           }
         }
       },
@@ -184,6 +216,22 @@ ModelEvaluation EvaluateFitted(const EvalModel& entry, const EvalData& data, std
       m.precision /= n; m.recall /= n; m.ndcg /= n; m.map /= n; m.hit_rate /= n;
     }
     m.coverage = (n_items == 0 || n_users == 0) ? 0.0 : CatalogueCoverage(lists, kmax, m.k, n_items);
+    if (cats != nullptr) {
+      m.beyond_accuracy = true;
+      for (const auto& [ild, nov, kl] : beyond[ki]) {
+        m.ild += ild;
+        m.novelty += nov;
+        if (!std::isnan(kl)) {
+          m.calibration_kl += kl;
+          ++m.calibration_users;
+        }
+      }
+      if (n_users > 0) {
+        m.ild /= static_cast<double>(n_users);
+        m.novelty /= static_cast<double>(n_users);
+      }
+      if (m.calibration_users > 0) m.calibration_kl /= static_cast<double>(m.calibration_users);
+    }
     ev.at_k.push_back(m);
   }
   ev.eval_seconds = SecondsSince(t0);
@@ -205,6 +253,12 @@ Result<EvaluationResult> EvaluateModels(const Dataset& dataset, const EvalData& 
   r.ks = options.ks;
   r.users = UsersWithTestItems(*data.test);
   r.users_skipped = dataset.num_users() - r.users.size();
+  // The dataset's genres for the beyond-accuracy metrics (when it describes its items).
+  const bool described = dataset.item_info.size() == dataset.num_items();
+  const ItemAttributes attrs(
+      described ? dataset.num_items() : 0, [&](uint32_t i) -> const Item& { return dataset.item_info[i]; }, nullptr);
+  EvalOptions eval_options = options;
+  if (eval_options.categories == nullptr && described) eval_options.categories = &attrs.genres();
   for (const EvalModel& entry : models) {
     if (entry.model == nullptr) return Status::InvalidArgument("evaluation: null model");
     if (has_revealed && !entry.score_history)
@@ -218,7 +272,7 @@ Result<EvaluationResult> EvaluateModels(const Dataset& dataset, const EvalData& 
     Status st = entry.model->Fit(in);
     if (!st.ok()) return st.WithContext("fitting model '" + entry.model->name() + "'");
     const double fit_s = SecondsSince(t0);
-    ModelEvaluation ev = EvaluateFitted(entry, data, r.users, options);
+    ModelEvaluation ev = EvaluateFitted(entry, data, r.users, eval_options);
     ev.fit_seconds = fit_s;
     r.models.push_back(std::move(ev));
   }
@@ -272,6 +326,19 @@ nlohmann::ordered_json EvaluationResult::ToJson() const {
     jm[m.name] = o;
   }
   j["models"] = jm;
+  J jb = J::object();
+  for (const auto& m : models) {
+    J o = J::object();
+    for (const auto& a : m.at_k) {
+      if (!a.beyond_accuracy) continue;
+      const std::string s = "@" + std::to_string(a.k);
+      o["ild" + s] = a.ild;
+      o["novelty" + s] = a.novelty;
+      o["calibration_kl" + s] = a.calibration_kl;
+    }
+    if (!o.empty()) jb[m.name] = o;
+  }
+  if (!jb.empty()) j["beyond_accuracy"] = jb;
   J jp = J::object();
   for (size_t a = 1; a < models.size(); ++a) {
     for (size_t b = 0; b < a; ++b) {
@@ -393,9 +460,24 @@ std::string FormatTable(const EvaluationResult& r) {
     row.push_back(Fixed(m.eval_seconds, 2));
     rows.push_back(std::move(row));
   }
-  return "dataset " + r.dataset + ", protocol " + r.protocol + ", seed " + std::to_string(r.seed) + ": " +
-         std::to_string(r.users.size()) + " users evaluated, " + std::to_string(r.users_skipped) +
-         " skipped (no test items)\n" + AlignedTable(header, rows);
+  std::string out = "dataset " + r.dataset + ", protocol " + r.protocol + ", seed " + std::to_string(r.seed) + ": " +
+                    std::to_string(r.users.size()) + " users evaluated, " + std::to_string(r.users_skipped) +
+                    " skipped (no test items)\n" + AlignedTable(header, rows);
+  if (r.models.empty() || r.models[0].at_k.empty() || !r.models[0].at_k[0].beyond_accuracy) return out;
+  // Beyond accuracy: intra-list diversity over genres, novelty (bits), calibration KL to the
+  // user's genre mix.
+  std::vector<std::string> bh = {"model"};
+  for (size_t k : r.ks)
+    for (const char* name : {"ILD", "Nov", "KL"}) bh.push_back(name + ("@" + std::to_string(k)));
+  std::vector<std::vector<std::string>> brows;
+  for (const auto& m : r.models) {
+    std::vector<std::string> row = {m.name};
+    for (const auto& a : m.at_k)
+      for (double v : {a.ild, a.novelty, a.calibration_kl}) row.push_back(Fixed(v, 4));
+    brows.push_back(std::move(row));
+  }
+  return out + "beyond accuracy (ILD: intra-list genre diversity, Nov: novelty in bits, KL: calibration to the user's genre mix)\n" +
+         AlignedTable(bh, brows);
 }
 
 }  // namespace hybridrec

@@ -29,6 +29,7 @@
 #include "data/recommender.h"
 #include "eval/metrics.h"
 #include "eval/split.h"
+#include "ranking/item_filter.h"
 
 namespace hybridrec {
 
@@ -38,6 +39,9 @@ struct EvalOptions {
   size_t batch_users = 256;           // users per ScoreUsers call (capped so a batch's score
                                       // buffer stays under ~64 MiB on large catalogues)
   bool quiet = true;                  // passed to Recommender::Fit (progress display)
+  // Beyond-accuracy metrics (intra-list diversity, novelty, calibration KL) over these item
+  // categories; null: not computed. EvaluateModels sets it to the dataset's genres.
+  const ItemCategories* categories = nullptr;
 };
 
 // Scores every item (scores.size() == num_items) for a user known only by a revealed history
@@ -59,6 +63,13 @@ enum class MetricKind { kPrecision, kRecall, kNdcg, kAp, kHitRate };
 struct MetricsAtK {
   size_t k = 0;
   double precision = 0, recall = 0, ndcg = 0, map = 0, hit_rate = 0, coverage = 0;
+  // Beyond accuracy (when EvalOptions::categories is set; metrics.h): means over evaluated users
+  // of intra-list diversity over genres and novelty, and of the calibration KL(p || q~) of the
+  // list to the user's genre mix (ranking/rerank.h) over the users with a mix (their history has
+  // genres).
+  bool beyond_accuracy = false;
+  double ild = 0, novelty = 0, calibration_kl = 0;
+  size_t calibration_users = 0;
 };
 
 struct ModelEvaluation {
@@ -89,6 +100,7 @@ struct EvaluationResult {
   // The `evaluate --json` object:
   // {"dataset","protocol","seed","k":[..],"users_evaluated","users_skipped",
   //  "models":{name:{"precision@K","recall@K","ndcg@K","map@K","hit_rate@K","coverage@K",...}},
+  //  "beyond_accuracy":{name:{"ild@K","novelty@K","calibration_kl@K"}}  (with categories),
   //  "paired":{"a-b":{"ndcg@K":{"mean","stderr"},"recall@K":{..}}}  (every later model minus
   //            every earlier one, per user, so the sign reads "a gains over b"),
   //  "params":{..},"timings":{"fit_s":{name:s},"eval_s":{name:s}}}

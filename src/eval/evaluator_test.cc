@@ -173,6 +173,10 @@ TEST(EvaluatorTest, JsonShapeAndPairedDifference) {
     for (const char* key : {"precision@10", "recall@10", "ndcg@10", "map@10", "hit_rate@10", "coverage@10",
                             "precision@20", "ndcg@20"})
       EXPECT_TRUE(j["models"][model].contains(key)) << model << " " << key;
+  for (const char* model : {"popularity", "collab"})
+    for (const char* key : {"ild@10", "novelty@10", "calibration_kl@10", "ild@20", "novelty@20", "calibration_kl@20"})
+      EXPECT_TRUE(j["beyond_accuracy"][model].contains(key)) << model << " " << key;
+  EXPECT_GT(j["beyond_accuracy"]["popularity"]["novelty@10"].get<double>(), 0.0);
   EXPECT_DOUBLE_EQ(j["models"]["collab"]["ndcg@10"].get<double>(), 1.0);
   const auto& d = j["paired"]["collab-popularity"]["ndcg@10"];
   const double want = 1.0 - r.model("popularity").at_k[0].ndcg;
@@ -194,12 +198,17 @@ TEST(EvaluatorTest, TableHasOneAlignedRowPerModel) {
   std::vector<std::string> lines;
   for (size_t pos = 0, nl; (nl = t.find('\n', pos)) != std::string::npos; pos = nl + 1)
     lines.push_back(t.substr(pos, nl - pos));
-  ASSERT_EQ(lines.size(), 5u);  // title, header, rule, two models
+  // title, header, rule, two models; then the beyond-accuracy table: title, header, rule, two models.
+  ASSERT_EQ(lines.size(), 10u) << t;
   EXPECT_NE(lines[1].find("NDCG@10"), std::string::npos);
   EXPECT_EQ(lines[3].rfind("popularity", 0), 0u);
   EXPECT_EQ(lines[4].rfind("a-longer-name", 0), 0u);
   EXPECT_EQ(lines[1].size(), lines[3].size());  // numbers right-aligned to the same edge
   EXPECT_EQ(lines[3].size(), lines[4].size());
+  EXPECT_EQ(lines[5].rfind("beyond accuracy", 0), 0u);
+  EXPECT_NE(lines[6].find("ILD@10"), std::string::npos);
+  EXPECT_EQ(lines[6].size(), lines[8].size());
+  EXPECT_EQ(lines[8].size(), lines[9].size());
 }
 
 TEST(EvaluatorTest, FitErrorNamesTheModel) {

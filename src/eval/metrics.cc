@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "ranking/item_filter.h"
+
 namespace hybridrec {
 namespace {
 
@@ -79,7 +81,10 @@ double CatalogueCoverage(std::span<const uint32_t> lists, size_t stride, size_t 
       if (item == kNoItem) continue;
       if (item >= num_items)
         throw std::invalid_argument("CatalogueCoverage: item " + std::to_string(item) + " >= num_items");
-      if (!seen[item]) { seen[item] = 1; ++distinct; }
+      if (!seen[item]) {
+        seen[item] = 1;
+        ++distinct;
+      }
     }
   }
   return static_cast<double>(distinct) / static_cast<double>(num_items);
@@ -87,8 +92,8 @@ double CatalogueCoverage(std::span<const uint32_t> lists, size_t stride, size_t 
 
 PairedStat PairedDifference(std::span<const double> a, std::span<const double> b) {
   if (a.size() != b.size())
-    throw std::invalid_argument("PairedDifference: vectors differ in length (" + std::to_string(a.size()) +
-                                " vs " + std::to_string(b.size()) + "); they must cover the same users");
+    throw std::invalid_argument("PairedDifference: vectors differ in length (" + std::to_string(a.size()) + " vs " +
+                                std::to_string(b.size()) + "); they must cover the same users");
   PairedStat s;
   s.n = a.size();
   if (s.n == 0) return s;
@@ -104,6 +109,51 @@ PairedStat PairedDifference(std::span<const double> a, std::span<const double> b
   const double var = ss / static_cast<double>(s.n - 1);
   s.stderr_ = std::sqrt(var / static_cast<double>(s.n));
   return s;
+}
+
+double IntraListDiversity(std::span<const uint32_t> ranked, size_t k, const ItemCategories& categories) {
+  const size_t n = std::min(k, ranked.size());
+  double sum = 0.0;
+  size_t pairs = 0;
+  for (size_t a = 0; a < n; ++a) {
+    if (ranked[a] == kNoItem) continue;
+    const auto ga = categories.of(ranked[a]);
+    for (size_t b = a + 1; b < n; ++b) {
+      if (ranked[b] == kNoItem) continue;
+      const auto gb = categories.of(ranked[b]);
+      // Both lists are ascending: count the shared categories by merging.
+      size_t i = 0, j = 0, both = 0;
+      while (i < ga.size() && j < gb.size()) {
+        if (ga[i] == gb[j]) {
+          ++both;
+          ++i;
+          ++j;
+        } else if (ga[i] < gb[j]) {
+          ++i;
+        } else {
+          ++j;
+        }
+      }
+      const size_t either = ga.size() + gb.size() - both;
+      sum += either == 0 ? 0.0 : 1.0 - static_cast<double>(both) / static_cast<double>(either);
+      ++pairs;
+    }
+  }
+  return pairs == 0 ? 0.0 : sum / static_cast<double>(pairs);
+}
+
+double Novelty(std::span<const uint32_t> ranked, size_t k, std::span<const uint32_t> item_users, uint32_t num_users) {
+  const size_t n = std::min(k, ranked.size());
+  double sum = 0.0;
+  size_t count = 0;
+  for (size_t j = 0; j < n; ++j) {
+    const uint32_t i = ranked[j];
+    if (i == kNoItem) continue;
+    const double users = i < item_users.size() ? item_users[i] : 0.0;
+    sum += -std::log2((users + 1.0) / (static_cast<double>(num_users) + 1.0));
+    ++count;
+  }
+  return count == 0 ? 0.0 : sum / static_cast<double>(count);
 }
 
 }  // namespace hybridrec

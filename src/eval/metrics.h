@@ -22,6 +22,8 @@
 
 namespace hybridrec {
 
+struct ItemCategories;  // ranking/item_filter.h
+
 // All per-user metrics at one K, computed in one pass.
 struct UserMetrics {
   double precision = 0;  // hits / K
@@ -46,6 +48,15 @@ double HitRateAtK(std::span<const uint32_t> ranked, std::span<const uint32_t> re
 // equal to kNoItem are empty (a list shorter than stride). REQUIRES: num_items > 0, k <= stride.
 inline constexpr uint32_t kNoItem = 0xFFFFFFFFu;
 double CatalogueCoverage(std::span<const uint32_t> lists, size_t stride, size_t k, uint32_t num_items);
+
+// Beyond accuracy, over a list's first K entries (kNoItem entries skipped):
+// intra-list diversity: the mean over pairs of 1 - Jaccard(categories of i, categories of j)
+// (two items without categories count as identical); 0 for fewer than two items.
+double IntraListDiversity(std::span<const uint32_t> ranked, size_t k, const ItemCategories& categories);
+// novelty: the mean self-information -log2((users_i + 1) / (num_users + 1)) of the items, users_i
+// the training users of item i (Zhou et al. 2010; +1 keeps an item nobody took finite); 0 for an
+// empty list.
+double Novelty(std::span<const uint32_t> ranked, size_t k, std::span<const uint32_t> item_users, uint32_t num_users);
 
 // Mean and standard error of the per-user difference a[i] - b[i] (paired over the same users,
 // in the same order): stderr = sd(a - b) / sqrt(n) with the n - 1 sample variance. With n < 2

@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "ranking/item_filter.h"
+
 namespace hybridrec {
 namespace {
 
@@ -103,6 +105,26 @@ TEST(MetricsTest, PairedDifference) {
   EXPECT_EQ(same.stderr_, 0.0);
   EXPECT_EQ(PairedDifference(std::vector<double>{1.0}, std::vector<double>{0.5}).stderr_, 0.0);
   EXPECT_THROW(PairedDifference(a, std::vector<double>{1.0}), std::invalid_argument);
+}
+
+TEST(MetricsTest, IntraListDiversityAndNovelty) {
+  ItemCategories c;
+  c.num_categories = 3;
+  // item 0: {0}, 1: {0}, 2: {1, 2}, 3: {0, 1}, 4: none
+  c.indptr = {0, 1, 2, 4, 6, 6};
+  c.ids = {0, 0, 1, 2, 0, 1};
+  EXPECT_DOUBLE_EQ(IntraListDiversity(V{0, 1}, 10, c), 0.0);  // same genres
+  EXPECT_DOUBLE_EQ(IntraListDiversity(V{0, 2}, 10, c), 1.0);  // disjoint
+  EXPECT_DOUBLE_EQ(IntraListDiversity(V{0, 3}, 10, c), 0.5);  // Jaccard 1/2
+  EXPECT_DOUBLE_EQ(IntraListDiversity(V{0, 2, 1}, 2, c), 1.0);  // only the first K count
+  EXPECT_DOUBLE_EQ(IntraListDiversity(V{0, kNoItem, 2}, 3, c), 1.0);
+  EXPECT_DOUBLE_EQ(IntraListDiversity(V{0}, 10, c), 0.0);
+  EXPECT_DOUBLE_EQ(IntraListDiversity(V{4, 4}, 10, c), 0.0);
+  const std::vector<uint32_t> users = {7, 0, 3};
+  EXPECT_DOUBLE_EQ(Novelty(V{0}, 10, users, 7), 0.0);  // everyone took it
+  EXPECT_DOUBLE_EQ(Novelty(V{1}, 10, users, 7), 3.0);  // nobody: -log2(1/8)
+  EXPECT_DOUBLE_EQ(Novelty(V{0, 1, 2}, 2, users, 7), 1.5);
+  EXPECT_DOUBLE_EQ(Novelty(V{}, 10, users, 7), 0.0);
 }
 
 }  // namespace

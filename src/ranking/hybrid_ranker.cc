@@ -10,6 +10,7 @@
 #include "core/scratch.h"
 #include "core/topk.h"
 #include "core/vector_kernels.h"
+#include "ranking/rerank.h"
 #include "ranking/signal_registry.h"
 
 namespace hybridrec {
@@ -95,6 +96,9 @@ struct HybridRanker::Scratch : ActiveSignals {
   std::vector<uint32_t> top, cand, sel;
   std::vector<float> fused;
   std::vector<uint8_t> mark;            // per item, all zero between requests
+  size_t eligible = 0;                  // unseen items that pass the request's filter
+  std::vector<uint32_t> pool, pool_items, chosen;  // re-ranking
+  std::vector<float> pool_rel, mix;
   // Index of the active signal called `name` among the first `upto`, or -1.
   int Find(std::string_view name, size_t upto) const {
     for (size_t i = 0; i < upto && i < signals->size(); ++i)
@@ -442,13 +446,18 @@ void HybridRanker::ScoreDense(Scratch& s) const {
   }
 }
 
-RankPath HybridRanker::Finish(Scratch& s) const {
+RankPath HybridRanker::Finish(Scratch& s, const RankRequest* request) const {
   const size_t n = num_items_;
   const size_t ns = signals_.size();
-  s.top.clear();
-  for (size_t i = 0; i < ns; ++i)
-    if (s.on[i]) signals_[i]->Propose(cat_, s.view, s.sig[i], options_.candidates, s.top);
-  UnionCandidates(s.top, s.view.seen, static_cast<uint32_t>(n), s.mark, s.cand);
+  const ItemRules* rules = request != nullptr && request->rules.any() ? &request->rules : nullptr;
+  if (rules == nullptr) {
+    s.top.clear();
+    for (size_t i = 0; i < ns; ++i)
+      if (s.on[i]) signals_[i]->Propose(cat_, s.view, s.sig[i], options_.candidates, s.top);
+    UnionCandidates(s.top, s.view.seen, static_cast<uint32_t>(n), s.mark, s.cand);
+  } else {
+    GatherCandidates(s, *rules, request->k);
+  }
   const size_t c = s.cand.size();
   s.fused.assign(c, 0.f);
   for (size_t i = 0; i < ns; ++i) {
@@ -467,35 +476,198 @@ RankPath HybridRanker::Finish(Scratch& s) const {
     for (size_t j = 0; j < c; ++j) s.fused[j] += w * ss.z[j];
   }
   s.scored = ns;
+  if (rules != nullptr && rules->new_boost > 0.f) AddNewItemBoost(s, *rules);
   const bool collab = s.active("collab"), content = s.active("content");
   if (collab && content) return RankPath::kHybrid;
   if (collab) return RankPath::kCollab;
   return content ? RankPath::kContent : RankPath::kHybrid;
 }
 
-RankPath HybridRanker::Rank(const UserQuery& query, bool exclude_seen, Scratch& s) const {
-  if (!Prepare(query, exclude_seen, s)) return RankPath::kPopularity;
+RankPath HybridRanker::Rank(const UserQuery& query, bool exclude_seen, Scratch& s, const RankRequest* request) const {
+  const bool prepared = Prepare(query, exclude_seen, s);
+  s.eligible = 0;
+  if (request != nullptr) {
+    const ItemRules& r = request->rules;
+    if (r.eligible != nullptr) {
+      if (r.eligible->size() != num_items_)
+        throw std::invalid_argument("HybridRanker: the eligibility filter has " + std::to_string(r.eligible->size()) +
+                                    " items for " + std::to_string(num_items_));
+      s.eligible = r.eligible->count();
+      for (uint32_t h : s.view.seen) s.eligible -= r.eligible->test(h) ? 1 : 0;
+    }
+    if (r.calibration > 0.f && r.categories != nullptr && r.categories->indptr.size() != size_t{num_items_} + 1)
+      throw std::invalid_argument("HybridRanker: the item categories do not cover the catalogue");
+    if (!(r.diversity >= 0.f && r.diversity <= 1.f) || !(r.calibration >= 0.f && r.calibration <= 1.f) ||
+        !(r.new_boost >= 0.f) || !std::isfinite(r.new_boost) || !(r.half_life_days > 0.0))
+      throw std::invalid_argument(
+          "HybridRanker: rules out of range (diversity and calibration in [0, 1], "
+          "new_boost >= 0, half_life_days > 0)");
+  }
+  if (!prepared) return RankPath::kPopularity;
   ScoreDense(s);
-  return Finish(s);
+  return Finish(s, request);
 }
 
 RankResponse HybridRanker::Recommend(const UserQuery& query, const RankRequest& request) const {
   thread_local Scratch s;
-  const RankPath path = Rank(query, request.exclude_seen, s);
+  const RankPath path = Rank(query, request.exclude_seen, s, request.rules.any() ? &request : nullptr);
   return Respond(s, path, request);
+}
+
+void HybridRanker::GatherCandidates(Scratch& s, const ItemRules& rules, size_t k) const {
+  const uint32_t n = num_items_;
+  const ItemBitmap* el = rules.eligible;
+  const size_t want = el != nullptr ? std::min(k, s.eligible) : k;
+  size_t pool = options_.candidates;
+  while (true) {
+    s.top.clear();
+    for (size_t i = 0; i < signals_.size(); ++i)
+      if (s.on[i]) signals_[i]->Propose(cat_, s.view, s.sig[i], pool, s.top);
+    if (rules.new_boost > 0.f) {
+      size_t taken = 0;
+      for (uint32_t i : rules.newest) {
+        if (taken == options_.candidates) break;
+        if (i >= n || (el != nullptr && !el->test(i))) continue;
+        s.top.push_back(i);
+        ++taken;
+      }
+    }
+    UnionCandidates(s.top, s.view.seen, n, s.mark, s.cand);
+    if (el == nullptr) return;
+    std::erase_if(s.cand, [el](uint32_t i) { return !el->test(i); });
+    if (s.cand.size() >= want || pool >= n) break;
+    pool = std::min<size_t>(n, pool * 4);
+  }
+  if (s.cand.size() >= want) return;
+  // Signals could not propose enough of them (e.g. items without a factor on the collaborative
+  // path): every eligible unseen item is a candidate (ascending, as UnionCandidates gives them).
+  s.cand.clear();
+  size_t h = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    while (h < s.view.seen.size() && s.view.seen[h] < i) ++h;
+    if (h < s.view.seen.size() && s.view.seen[h] == i) continue;
+    if (el->test(i)) s.cand.push_back(i);
+  }
+}
+
+void HybridRanker::AddNewItemBoost(Scratch& s, const ItemRules& rules) const {
+  const double inv_half_life = 1.0 / rules.half_life_days;
+  for (size_t j = 0; j < s.cand.size(); ++j) {
+    const uint32_t i = s.cand[j];
+    if (i >= rules.item_time.size() || rules.item_time[i] == kNoItemTime) continue;
+    const double age_days = std::max<double>(0.0, static_cast<double>(rules.now - rules.item_time[i]) / 86400.0);
+    s.fused[j] += static_cast<float>(rules.new_boost * std::exp2(-age_days * inv_half_life));
+  }
+}
+
+void HybridRanker::PopularityCandidates(Scratch& s, const ItemRules& rules, size_t pool) const {
+  const uint32_t n = num_items_;
+  s.top.clear();
+  size_t taken = 0;
+  for (uint32_t i : cat_.popularity_order) {
+    if (taken == pool) break;
+    if (rules.eligible != nullptr && !rules.eligible->test(i)) continue;
+    if (std::binary_search(s.view.seen.begin(), s.view.seen.end(), i)) continue;
+    s.top.push_back(i);
+    ++taken;
+  }
+  if (rules.new_boost > 0.f) {
+    taken = 0;
+    for (uint32_t i : rules.newest) {
+      if (taken == pool) break;
+      if (i >= n || (rules.eligible != nullptr && !rules.eligible->test(i))) continue;
+      s.top.push_back(i);
+      ++taken;
+    }
+  }
+  UnionCandidates(s.top, s.view.seen, n, s.mark, s.cand);
+  const size_t c = s.cand.size();
+  s.fused.assign(c, 0.f);
+  if (!pop_.empty()) {
+    std::vector<float>& raw = s.pool_rel;
+    raw.resize(c);
+    for (size_t j = 0; j < c; ++j) raw[j] = pop_[s.cand[j]];
+    ZScore(raw, {}, s.fused, options_.sigma_floor);
+  }
+  if (rules.new_boost > 0.f) AddNewItemBoost(s, rules);
+}
+
+void HybridRanker::Select(Scratch& s, const RankRequest& request, RankResponse& resp) const {
+  const ItemRules& rules = request.rules;
+  const size_t k = request.k;
+  const bool rerank = rules.diversity > 0.f || rules.calibration > 0.f;
+  if (!rerank) {
+    TopKInto(s.fused, k, s.sel);
+    return;
+  }
+  TopKInto(s.fused, std::max(k, request.rerank_pool), s.pool);
+  s.pool_items.resize(s.pool.size());
+  s.pool_rel.resize(s.pool.size());
+  for (size_t j = 0; j < s.pool.size(); ++j) {
+    s.pool_items[j] = s.cand[s.pool[j]];
+    s.pool_rel[j] = s.fused[s.pool[j]];
+  }
+  RerankInput in;
+  in.items = s.pool_items;
+  in.relevance = s.pool_rel;
+  in.k = k;
+  in.diversity = rules.diversity;
+  in.calibration = rules.calibration;
+  if (!cat_.emb.empty()) {
+    in.vectors = cat_.emb;
+    in.dim = cat_.dim;
+  } else if (cat_.als != nullptr) {
+    in.vectors = cat_.y;
+    in.dim = cat_.k;
+  }
+  s.mix.clear();
+  if (rules.calibration > 0.f && rules.categories != nullptr) {
+    CategoryMix(*rules.categories, s.hist, s.mix);
+    if (std::all_of(s.mix.begin(), s.mix.end(), [](float v) { return v == 0.f; })) s.mix.clear();
+    if (!s.mix.empty()) {
+      in.categories = rules.categories;
+      in.target = s.mix;
+    }
+  }
+  Rerank(in, s.chosen);
+  s.sel.clear();
+  for (uint32_t j : s.chosen) s.sel.push_back(s.pool[j]);
+  if (!s.mix.empty()) {
+    const size_t top = std::min(k, s.pool_items.size());
+    resp.calibration_kl_before =
+        CalibrationKl(*rules.categories, s.mix, std::span<const uint32_t>(s.pool_items).first(top));
+    std::vector<uint32_t> items;
+    for (uint32_t j : s.chosen) items.push_back(s.pool_items[j]);
+    resp.calibration_kl_after = CalibrationKl(*rules.categories, s.mix, items);
+  }
 }
 
 RankResponse HybridRanker::Respond(Scratch& s, RankPath path, const RankRequest& request) const {
   RankResponse resp;
   resp.path = path;
   const size_t k = request.k;
+  const ItemRules& rules = request.rules;
+  if (rules.eligible != nullptr) resp.eligible = s.eligible;
   if (path == RankPath::kPopularity) {
-    for (uint32_t i : cat_.popularity_order) {
-      if (resp.items.size() >= k) break;
-      if (std::binary_search(s.view.seen.begin(), s.view.seen.end(), i)) continue;
+    const bool scored = rules.new_boost > 0.f || rules.diversity > 0.f || rules.calibration > 0.f;
+    if (!scored) {
+      for (uint32_t i : cat_.popularity_order) {
+        if (resp.items.size() >= k) break;
+        if (rules.eligible != nullptr && !rules.eligible->test(i)) continue;
+        if (std::binary_search(s.view.seen.begin(), s.view.seen.end(), i)) continue;
+        RankedItem r;
+        r.item = i;
+        r.score = pop_.empty() ? 0.f : pop_[i];
+        resp.items.push_back(std::move(r));
+      }
+      return resp;
+    }
+    PopularityCandidates(s, rules, std::max(k, request.rerank_pool));
+    Select(s, request, resp);
+    for (uint32_t j : s.sel) {
       RankedItem r;
-      r.item = i;
-      r.score = pop_.empty() ? 0.f : pop_[i];
+      r.item = s.cand[j];
+      r.score = pop_.empty() ? 0.f : pop_[r.item];
       resp.items.push_back(std::move(r));
     }
     return resp;
@@ -508,7 +680,11 @@ RankResponse HybridRanker::Respond(Scratch& s, RankPath path, const RankRequest&
     used[num_used++] = i;
     resp.signals.push_back({signals_[i]->name(), s.weights[i], s.sig[i].inputs});
   }
-  TopKInto(s.fused, k, s.sel);
+  if (request.rules.any()) {
+    Select(s, request, resp);
+  } else {
+    TopKInto(s.fused, k, s.sel);
+  }
   resp.items.reserve(s.sel.size());
   for (uint32_t j : s.sel) {
     RankedItem r;

@@ -91,6 +91,12 @@ struct RankResponse {
   RankPath path = RankPath::kPopularity;
   std::vector<SignalUse> signals;   // the active signals, in fusion order (none on the popularity path)
   std::vector<RankedItem> items;    // best first
+  // With an eligibility filter (RankRequest::rules.eligible): the unseen items that pass it.
+  // Fewer items than k come back only when fewer are eligible.
+  std::optional<size_t> eligible;
+  // Calibration (rules.calibration > 0 with a category mix for the user): KL(p || q~) of the
+  // list by relevance alone and of the list returned (rerank.h).
+  std::optional<double> calibration_kl_before, calibration_kl_after;
 
   // Position of a signal in `signals`, if it took part.
   std::optional<size_t> slot(std::string_view name) const;
@@ -199,8 +205,17 @@ class HybridRanker {
   // Full-catalogue scores of the signals that asked for them (single query).
   void ScoreDense(Scratch& s) const;
   // Candidates, z-scores and the fused score.
-  RankPath Finish(Scratch& s) const;
-  RankPath Rank(const UserQuery& query, bool exclude_seen, Scratch& s) const;
+  RankPath Finish(Scratch& s, const RankRequest* request = nullptr) const;
+  RankPath Rank(const UserQuery& query, bool exclude_seen, Scratch& s, const RankRequest* request = nullptr) const;
+  // Candidates under a request's rules: eligible items only, the pool widened until k of them
+  // are in (or every eligible item), plus the newest items when the new-item boost is on.
+  void GatherCandidates(Scratch& s, const ItemRules& rules, size_t k) const;
+  // The popularity path under rules that score: the best eligible items by popularity, scored
+  // by their popularity z plus the boost.
+  void PopularityCandidates(Scratch& s, const ItemRules& rules, size_t pool) const;
+  void AddNewItemBoost(Scratch& s, const ItemRules& rules) const;
+  // s.sel = positions in s.cand of the returned list (top-k by fused score, or re-ranked).
+  void Select(Scratch& s, const RankRequest& request, RankResponse& resp) const;
   // Prepare + block dense scoring + Finish for up to kBatchBlock queries into the thread's scratches.
   void RankBlock(std::span<const UserQuery> queries, RankPath* paths) const;
   static std::vector<Scratch>& BlockScratches();

@@ -17,6 +17,7 @@
 
 #include "core/status.h"
 #include "ranking/fusion_kernels.h"
+#include "ranking/item_filter.h"
 #include "ranking/option_fields.h"
 #include "ranking/signal_collab.h"
 #include "ranking/signal_cooccurrence.h"
@@ -99,6 +100,12 @@ struct RankRequest {
   bool exclude_seen = true;   // leave the user's own items out
   bool explain = false;       // fill each item's reasons
   size_t explain_items = 3;   // history items listed per reason kind
+  // Filters, the new-item boost and re-ranking (item_filter.h); none by default. The ranker
+  // applies the eligibility before selection: k items come back whenever k eligible unseen items
+  // exist (it widens the candidate pool as needed).
+  ItemRules rules;
+  // Re-ranking considers the best max(k, rerank_pool) candidates by fused score.
+  size_t rerank_pool = 200;
 };
 
 }  // namespace hybridrec

@@ -10,6 +10,7 @@
 #include "content/content_model.h"
 #include "core/file_util.h"
 #include "serve/json_text.h"
+#include "serve/request_rules.h"
 #include "serve/requests.h"
 #include "serve/responses.h"
 #include "serve/static_files.h"
@@ -299,19 +300,24 @@ HttpResponse Api::UserRecommendations(const HttpRequest& req) {
   if (!explain.ok()) return ErrorResponse(explain.status());
   auto exclude = ParseBoolParam("exclude_seen", req.Query("exclude_seen"), true);
   if (!exclude.ok()) return ErrorResponse(exclude.status());
+  auto rules = ParseRulesQuery(req.query);
+  if (!rules.ok()) return ErrorResponse(rules.status());
   const auto snap = state_.Current();
-  const LiveUser user = FindLiveUser(*snap, id);
-  const HybridRanker& ranker = snap->ranker();
-  const RankQuery q = QueryFor(*snap, user, ranker);
   RankRequest request;
   request.k = static_cast<size_t>(*k);
   request.explain = *explain;
   request.exclude_seen = *exclude;
+  ItemBitmap eligible;
+  if (const Status s = ApplyRules(*snap, *rules, NowSeconds(), eligible, request); !s.ok()) return ErrorResponse(s);
+  const LiveUser user = FindLiveUser(*snap, id);
+  const HybridRanker& ranker = snap->ranker();
+  const RankQuery q = QueryFor(*snap, user, ranker);
   const RankResponse r = ranker.Recommend(q.view(), request);
   RecordServed(req, *snap, r, user.known() ? std::optional<std::string_view>(id) : std::nullopt);
   JsonText out(512 + (*explain ? 1024 : 256) * r.items.size());
   out.BeginObject();
   AppendRankResponseMembers(out, *snap, r, q.history.size(), *explain);
+  AppendRulesMembers(out, *rules, r, request.k);
   out.Key("user").String(id);
   out.Key("known").Bool(user.known());
   out.Key("events_since_training").Number(static_cast<uint64_t>(user.events.size()));
@@ -329,11 +335,15 @@ HttpResponse Api::AnonymousRecommendations(const HttpRequest& req) {
   request.k = static_cast<size_t>(body->k);
   request.explain = body->explain;
   request.exclude_seen = body->exclude_seen;
+  ItemBitmap eligible;
+  if (const Status s = ApplyRules(*snap, body->rules, NowSeconds(), eligible, request); !s.ok())
+    return ErrorResponse(s);
   const RankResponse r = snap->ranker().Recommend(q->view(), request);
   RecordServed(req, *snap, r, std::nullopt);
   JsonText out(512 + (body->explain ? 1024 : 256) * r.items.size());
   out.BeginObject();
   AppendRankResponseMembers(out, *snap, r, q->history.size(), body->explain);
+  AppendRulesMembers(out, body->rules, r, request.k);
   out.Key("known").Bool(false);
   out.EndObject();
   return JsonResponse(200, out.Take());

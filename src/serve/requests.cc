@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/utf8.h"
+#include "ranking/item_filter.h"
 
 namespace hybridrec::serve {
 namespace {
@@ -205,6 +206,7 @@ Result<RecommendationsRequest> ParseRecommendationsBody(std::string_view body) {
   }
   HR_ASSIGN_OR_RETURN(r.explain, OptionalBool(j, "explain", false));
   HR_ASSIGN_OR_RETURN(r.exclude_seen, OptionalBool(j, "exclude_seen", true));
+  HR_ASSIGN_OR_RETURN(r.rules, ParseRulesJson(j));
   return r;
 }
 
@@ -236,6 +238,151 @@ Result<bool> ParseBoolParam(std::string_view name, std::optional<std::string_vie
   if (*value == "true" || *value == "1") return true;
   if (*value == "false" || *value == "0") return false;
   return Bad(name, "must be true or false");
+}
+
+namespace {
+
+// A decimal number in [lo, hi] (finite; no trailing characters).
+Result<double> ParseNumber(std::string_view field, std::string_view v, double lo, double hi, bool lo_open = false) {
+  const std::string range = (lo_open ? "(" : "[") + FormatNumber(lo) + ", " + FormatNumber(hi) + "]";
+  double d = 0.0;
+  const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
+  if (v.empty() || ec != std::errc() || p != v.data() + v.size() || !std::isfinite(d))
+    return Bad(field, "must be a number in " + range);
+  if (d < lo || d > hi || (lo_open && d == lo)) return Bad(field, "must be a number in " + range);
+  return d;
+}
+
+Result<double> JsonNumber(const json& v, std::string_view field, double lo, double hi, bool lo_open = false) {
+  const std::string range = (lo_open ? "(" : "[") + FormatNumber(lo) + ", " + FormatNumber(hi) + "]";
+  if (!v.is_number()) return Bad(field, "must be a number in " + range);
+  const double d = v.get<double>();
+  if (!std::isfinite(d) || d < lo || d > hi || (lo_open && d == lo)) return Bad(field, "must be a number in " + range);
+  return d;
+}
+
+Status CheckFilterValues(std::string_view field, const std::vector<std::string>& values) {
+  if (values.size() > kMaxFilterValues) return Bad(field, "at most " + std::to_string(kMaxFilterValues) + " values");
+  for (const std::string& v : values) HR_RETURN_IF_ERROR(CheckText(field, v, kMaxTextBytes));
+  return Status::Ok();
+}
+
+Status CheckAttributeName(std::string_view field, std::string_view name) {
+  if (name.empty()) return Bad(field, "name an attribute after the '_' (e.g. include_genre)");
+  if (name.size() > 64) return Bad(field, "attribute name longer than 64 bytes");
+  for (char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+      return Bad(field, "attribute names are lower-case letters, digits and '_'");
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string FormatNumber(double v) {
+  std::string s = std::to_string(v);
+  while (s.size() > 1 && s.back() == '0') s.pop_back();
+  if (!s.empty() && s.back() == '.') s.pop_back();
+  return s;
+}
+
+Result<RulesParams> ParseRulesQuery(const std::multimap<std::string, std::string>& query) {
+  RulesParams r;
+  std::string prev;
+  for (const auto& [key, value] : query) {
+    const bool rule = key.starts_with("include_") || (key.starts_with("exclude_") && key != "exclude_seen") ||
+                      key == "added_since" || key == "new_boost" || key == "new_half_life_days" || key == "diversity" ||
+                      key == "calibration";
+    if (!rule) continue;
+    if (key == prev) return Bad(key, "given more than once (give one comma-separated list)");
+    prev = key;
+    if (key == "exclude_items") {
+      HR_ASSIGN_OR_RETURN(r.exclude_items, SplitList(key, value, kMaxExcludeItems));
+      for (const std::string& id : r.exclude_items) HR_RETURN_IF_ERROR(CheckText(key, id, kMaxIdBytes));
+    } else if (key == "added_since") {
+      HR_ASSIGN_OR_RETURN(int64_t t, ParseDateTime(key, value));
+      r.added_since = t;
+    } else if (key == "new_boost") {
+      HR_ASSIGN_OR_RETURN(double d, ParseNumber(key, value, 0.0, kMaxNewBoost));
+      r.new_boost = static_cast<float>(d);
+    } else if (key == "new_half_life_days") {
+      HR_ASSIGN_OR_RETURN(r.new_half_life_days, ParseNumber(key, value, 0.0, kMaxHalfLifeDays, true));
+    } else if (key == "diversity" || key == "calibration") {
+      HR_ASSIGN_OR_RETURN(double d, ParseNumber(key, value, 0.0, 1.0));
+      (key == "diversity" ? r.diversity : r.calibration) = static_cast<float>(d);
+    } else {
+      const bool inc = key.starts_with("include_");
+      const std::string attr = key.substr(8);
+      HR_RETURN_IF_ERROR(CheckAttributeName(key, attr));
+      auto& clauses = inc ? r.include : r.exclude;
+      if (r.include.size() + r.exclude.size() >= kMaxFilterClauses)
+        return Bad(key, "at most " + std::to_string(kMaxFilterClauses) + " include_/exclude_ parameters");
+      HR_ASSIGN_OR_RETURN(std::vector<std::string> values, SplitList(key, value, kMaxFilterValues));
+      HR_RETURN_IF_ERROR(CheckFilterValues(key, values));
+      clauses.push_back({attr, std::move(values)});
+    }
+  }
+  return r;
+}
+
+Result<RulesParams> ParseRulesJson(const nlohmann::json& j) {
+  RulesParams r;
+  for (const char* kind : {"include", "exclude"}) {
+    const auto it = j.find(kind);
+    if (it == j.end() || it->is_null()) continue;
+    if (!it->is_object())
+      return Bad(kind, "must be an object of attribute -> array of values, e.g. {\"genre\": [\"Comedy\"]}");
+    for (const auto& [attr, vals] : it->items()) {
+      const std::string field = std::string(kind) + "." + attr;
+      HR_RETURN_IF_ERROR(CheckAttributeName(field, attr));
+      if (r.include.size() + r.exclude.size() >= kMaxFilterClauses)
+        return Bad(kind, "at most " + std::to_string(kMaxFilterClauses) + " attributes in include and exclude");
+      if (!vals.is_array()) return Bad(field, "must be an array of strings");
+      if (vals.empty()) return Bad(field, "must not be empty");
+      if (vals.size() > kMaxFilterValues) return Bad(field, "at most " + std::to_string(kMaxFilterValues) + " values");
+      std::vector<std::string> values;
+      for (const json& v : vals) {
+        if (!v.is_string()) return Bad(field, "must be an array of strings");
+        values.push_back(v.get<std::string>());
+      }
+      HR_RETURN_IF_ERROR(CheckFilterValues(field, values));
+      (std::string_view(kind) == "include" ? r.include : r.exclude).push_back({attr, std::move(values)});
+    }
+  }
+  if (const auto it = j.find("exclude_items"); it != j.end() && !it->is_null()) {
+    if (!it->is_array()) return Bad("exclude_items", "must be an array of ids");
+    if (it->size() > kMaxExcludeItems)
+      return Bad("exclude_items", "at most " + std::to_string(kMaxExcludeItems) + " ids");
+    for (size_t i = 0; i < it->size(); ++i) {
+      HR_ASSIGN_OR_RETURN(std::string id, ParseId((*it)[i], "exclude_items[" + std::to_string(i) + "]"));
+      r.exclude_items.push_back(std::move(id));
+    }
+  }
+  if (const auto it = j.find("added_since"); it != j.end() && !it->is_null()) {
+    if (it->is_string()) {
+      HR_ASSIGN_OR_RETURN(int64_t t, ParseDateTime("added_since", it->get_ref<const std::string&>()));
+      r.added_since = t;
+    } else if (it->is_number_integer()) {
+      HR_ASSIGN_OR_RETURN(int64_t t, ParseDateTime("added_since", it->dump()));
+      r.added_since = t;
+    } else {
+      return Bad("added_since", "must be a date string (YYYY-MM-DD) or seconds since the epoch");
+    }
+  }
+  auto number = [&](const char* name, double lo, double hi, bool lo_open) -> Result<std::optional<double>> {
+    const auto it = j.find(name);
+    if (it == j.end() || it->is_null()) return std::optional<double>();
+    HR_ASSIGN_OR_RETURN(double d, JsonNumber(*it, name, lo, hi, lo_open));
+    return std::optional<double>(d);
+  };
+  HR_ASSIGN_OR_RETURN(auto boost, number("new_boost", 0.0, kMaxNewBoost, false));
+  HR_ASSIGN_OR_RETURN(auto half, number("new_half_life_days", 0.0, kMaxHalfLifeDays, true));
+  HR_ASSIGN_OR_RETURN(auto div, number("diversity", 0.0, 1.0, false));
+  HR_ASSIGN_OR_RETURN(auto cal, number("calibration", 0.0, 1.0, false));
+  if (boost) r.new_boost = static_cast<float>(*boost);
+  if (half) r.new_half_life_days = *half;
+  if (div) r.diversity = static_cast<float>(*div);
+  if (cal) r.calibration = static_cast<float>(*cal);
+  return r;
 }
 
 }  // namespace hybridrec::serve

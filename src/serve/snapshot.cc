@@ -182,4 +182,15 @@ const std::vector<float>& Snapshot::EmbeddingMap() const {
   return map_;
 }
 
+const ItemAttributes& Snapshot::Attributes() const {
+  std::call_once(attrs_once_, [this] {
+    attrs_ = std::make_unique<ItemAttributes>(
+        num_items(), [this](uint32_t i) -> const Item& { return ItemInfo(i); },
+        [this](uint32_t i) -> std::optional<int64_t> {
+          return IsAdded(i) ? std::optional<int64_t>(AddedAt(i)) : std::nullopt;
+        });
+  });
+  return *attrs_;
+}
+
 }  // namespace hybridrec::serve

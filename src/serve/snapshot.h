@@ -34,6 +34,7 @@
 #include "index/vector_index.h"
 #include "model/trained_model.h"
 #include "ranking/hybrid_ranker.h"
+#include "ranking/item_filter.h"
 #include "serve/user_events.h"
 
 namespace hybridrec::serve {
@@ -92,6 +93,10 @@ class Snapshot {
 
   // 2-D PCA coordinates of the item embeddings (num_items() x 2), computed on first use.
   const std::vector<float>& EmbeddingMap() const;
+  // The catalogue's attributes and item dates for request filters (ranking/item_filter.h):
+  // added items are dated when they were added, trained items by the year in their title.
+  // Built on first use (O(catalogue)), so adding an item costs nothing until a filter is asked for.
+  const ItemAttributes& Attributes() const;
 
  private:
   struct AddedEntry {
@@ -137,6 +142,8 @@ class Snapshot {
   std::shared_ptr<const std::vector<std::string>> base_refs_;  // ItemRefText of the trained items
   mutable std::once_flag map_once_;
   mutable std::vector<float> map_;
+  mutable std::once_flag attrs_once_;
+  mutable std::unique_ptr<ItemAttributes> attrs_;
 };
 
 // The text the content layer embeds for an item (same format as Dataset::ItemText).
