@@ -28,7 +28,13 @@ case "$cmd" in
     fi
     rm -rf "$dir"
     mkdir -p "$dir"
-    [[ $(id -u) -eq 0 ]] && chown postgres: "$dir"
+    if [[ $(id -u) -eq 0 ]]; then
+      chown postgres: "$dir"
+      if ! runuser -u postgres -- test -w "$dir"; then
+        echo "test-postgres: the postgres user cannot reach $dir: make its parent folders traversable (chmod o+x)" >&2
+        exit 1
+      fi
+    fi
     as_pg "$bin/initdb" -D "$dir/data" -A trust -U hybridrec -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || {
       cat "$dir/initdb.log" >&2
       exit 1
