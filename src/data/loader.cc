@@ -600,6 +600,8 @@ bool Exists(const fs::path& p) {
 
 }  // namespace
 
+void MergeDuplicateInteractions(Dataset& ds) { MergeDuplicates(ds); }
+
 Result<std::string> DetectFormat(const fs::path& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec))

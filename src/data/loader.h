@@ -52,4 +52,9 @@ Result<std::string> DetectFormat(const std::filesystem::path& dir);
 
 Result<Dataset> LoadDataset(const std::filesystem::path& dir, const LoadOptions& options = {});
 
+// Merges duplicate (user, item) pairs of ds.interactions into their first occurrence (strength
+// summed, latest timestamp kept), as LoadDataset does, and counts them in
+// ds.report.duplicates_merged. For datasets built in memory (e.g. from a pandas frame).
+void MergeDuplicateInteractions(Dataset& ds);
+
 }  // namespace hybridrec
