@@ -26,7 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
-import hybridrec
+# Run as a script, this file's folder (python/, the package's sources without the compiled
+# module) would come first on sys.path and shadow the built or installed package.
+if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
+    sys.path.pop(0)
+import hybridrec  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
