@@ -360,15 +360,22 @@ class AlsCore {
     std::optional<CsrView> liked;
     if (indptr) {
       liked = ViewOf(*indptr, *indices, *data, CheckedDim(liked_rows, "rows"), items);
-      Check(liked->Validate());
+      // The requested rows are checked in full; the training matrix was checked by fit (and
+      // is only read for masking, bounds-checked below), so a per-user call stays O(row).
+      if (aligned) Check(liked->Validate());
     }
     for (size_t j = 0; j < count; ++j) {
       const bool need_row = !recalculate || !aligned;
       if (need_row && (ids[j] < 0 || ids[j] >= static_cast<int64_t>(m.num_users())))
         throw py::index_error("userid " + std::to_string(ids[j]) + " is out of range [0, " +
                               std::to_string(m.num_users()) + ")");
-      if (liked && !aligned && ids[j] >= static_cast<int64_t>(liked->rows))
-        throw py::index_error("userid " + std::to_string(ids[j]) + " has no row in the training matrix");
+      if (liked && !aligned) {
+        if (ids[j] >= static_cast<int64_t>(liked->rows))
+          throw py::index_error("userid " + std::to_string(ids[j]) + " has no row in the training matrix");
+        const auto r = static_cast<uint32_t>(ids[j]);
+        if (liked->RowBegin(r) > liked->RowEnd(r) || liked->RowEnd(r) > liked->nnz)
+          throw py::value_error("the training matrix given to fit was changed since; fit again");
+      }
     }
     std::vector<uint32_t> blocked;
     if (filter_items) {
@@ -412,7 +419,8 @@ class AlsCore {
             float* row = scores.data() + j * items;
             if (filter_liked && liked) {
               const uint32_t r = static_cast<uint32_t>(aligned ? b + j : static_cast<size_t>(ids[b + j]));
-              for (uint32_t i : liked->RowIndices(r)) row[i] = -INFINITY;
+              for (uint32_t i : liked->RowIndices(r))
+                if (i < items) row[i] = -INFINITY;
             }
             for (uint32_t i : blocked) row[i] = -INFINITY;
             TopKInto(std::span<const float>(row, items), n, top);
