@@ -6,8 +6,9 @@ FUZZ_SECONDS ?= 30
 JOBS       ?= $(shell nproc)
 DATA_DIR   ?= data
 MODEL_DIR  ?= models/ml-100k
+VENV       ?= .venv
 
-.PHONY: deps build test asan-test tsan-test fuzz web e2e bench bench-http demo clean format
+.PHONY: deps build python test asan-test tsan-test fuzz web e2e bench bench-http demo clean format
 
 deps:
 	@bash scripts/install-deps.sh
@@ -21,6 +22,16 @@ build: deps $(BUILD)/CMakeCache.txt
 test: build web
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 	bash scripts/web-e2e.sh --server-bin $(BUILD)/hybridrec
+
+# The Python package, installed into a virtualenv that also sees Debian's NumPy, SciPy and
+# pandas; afterwards `$(VENV)/bin/python -c "import hybridrec"` works from any shell.
+python: deps $(BUILD)/CMakeCache.txt
+	cmake -S . -B $(BUILD) -DHYBRIDREC_PYTHON=ON
+	cmake --build $(BUILD) -j $(JOBS) --target _hybridrec
+	test -x $(VENV)/bin/python || /usr/bin/python3 -m venv --system-site-packages $(VENV)
+	HYBRIDREC_BUILD_DIR=$(CURDIR)/$(BUILD) $(VENV)/bin/python -m pip install --quiet --no-build-isolation \
+	  --no-deps --no-index ./python
+	@echo "installed: $(VENV)/bin/python -c 'import hybridrec' (or: . $(VENV)/bin/activate)"
 
 # The web page (npm build into web/dist) and its end-to-end test in headless Chromium.
 web: deps
@@ -61,4 +72,4 @@ format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) build-fuzz web/dist
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) build-fuzz web/dist python/build python/hybridrec.egg-info

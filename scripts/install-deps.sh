@@ -17,6 +17,8 @@ PKGS=(
   postgresql libpq-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-numpy python3-matplotlib
+  python3-dev python3-venv python3-pip python3-wheel pybind11-dev python3-pybind11 python3-pytest
+  python3-pandas python3-scipy
   chromium clang libclang-rt-14-dev
 )
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

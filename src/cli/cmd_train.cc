@@ -17,6 +17,7 @@
 #include "eval/fusion_tune.h"
 #include "eval/pipeline.h"
 #include "eval/split.h"
+#include "eval/train_model.h"
 #include "model/trained_model.h"
 #include "store/dataset_import.h"
 #include "store/event_store.h"
@@ -42,61 +43,6 @@ struct TrainArgs {
   std::string events;
 };
 
-// --tune: the tuning sequence of `evaluate` (eval/pipeline.h TuneOnSplit) on a validation split
-// of `protocol` carved from the whole dataset; writes the winners into `als` / `ranker` and a
-// summary into `out`.
-Status TuneForTraining(const Dataset& d, SplitProtocol protocol, const TrainArgs& a, const ContentModel* content,
-                       AlsOptions& als, RankerOptions& ranker, nlohmann::json& out) {
-  SplitOptions so;
-  so.protocol = protocol;
-  so.seed = a.tune_seed;
-  HR_ASSIGN_OR_RETURN(Split split, MakeTuningSplit(d, so));
-  TuningOptions to;
-  to.als = als;
-  to.ranker = ranker;
-  to.fold_in_regularization = ranker.collab.foldin_regularization;
-  to.quiet = a.quiet;
-  to.cold_guard = a.cold_guard;
-  std::span<const float> emb;
-  int dim = 0;
-  if (content != nullptr) {
-    emb = content->embeddings;
-    dim = content->dimension();
-  }
-  HR_ASSIGN_OR_RETURN(TuningOutcome tuned, TuneOnSplit(d, split, emb, dim, to));
-  als = tuned.als;
-  ranker = tuned.ranker;
-  const TuneResult& at = tuned.als_tuning;
-  const FusionTuneResult& fused = tuned.fusion_tuning;
-  out = {{"protocol", SplitProtocolName(protocol)},
-         {"seed", a.tune_seed},
-         {"validation_interactions", split.validation.size()},
-         {"als", nlohmann::json::parse(tuned.AlsTuningJson(protocol).dump())},
-         {"fusion", nlohmann::json::parse(fused.ToJson().dump())}};
-  out["als"].erase("trials");
-  if (tuned.cold_guard.ran) out["cold_guard"] = nlohmann::json::parse(tuned.cold_guard.ToJson().dump());
-  // How the saved options reach items without interactions, whatever the tuning protocol.
-  HR_ASSIGN_OR_RETURN(const double cold_recall, ColdItemsValidationRecall(d, emb, dim, als, ranker, a.tune_seed));
-  out["cold_items_recall@20"] = cold_recall;
-  if (!a.quiet) {
-    std::cerr << "tuned on a " << SplitProtocolName(protocol) << " validation split: ALS";
-    if (tuned.als_protocol != protocol) std::cerr << " (on a " << SplitProtocolName(tuned.als_protocol) << " split)";
-    std::cerr << " " << als.factors << " factors, lambda " << als.regularization << " (nu " << als.reg_exponent
-              << "), alpha " << als.confidence.alpha << " -> NDCG@10 " << at.trials[at.best_index].ndcg
-              << "; fusion " << RankerOptionsToJson(ranker).dump() << " -> " << fused.metric_name << " "
-              << fused.trials[fused.best].metric << " (base " << fused.trials[0].metric
-              << "); cold-items Recall@20 of these options " << cold_recall << "\n";
-    const ColdItemGuard& g = tuned.cold_guard;
-    if (g.raised)
-      std::cerr << "cold-item guard: the winner reached new items at Recall@20 " << g.tuned_recall
-                << " against the untuned model's " << g.reference_recall << "; fresh-items boost "
-                << ranker.fresh.boost << ", content floor " << ranker.fresh.content_floor << " -> "
-                << g.saved_recall << " (" << fused.metric_name << " " << g.metric_before << " -> " << g.metric_after
-                << ")\n";
-  }
-  return Status::Ok();
-}
-
 int RunTrain(TrainArgs& a) {
   if (std::string err = a.als.Finish(); !err.empty()) {
     std::cerr << "error: " << err << "\n";
@@ -108,6 +54,38 @@ int RunTrain(TrainArgs& a) {
     std::cerr << "error: " << e.what() << "\n";
     return 2;
   }
+  TrainModelOptions o;
+  o.als = a.als.options;
+  o.ranker = a.ranker;
+  o.content = !a.no_content;
+  o.tune = a.tune;
+  o.tune_seed = a.tune_seed;
+  o.cold_guard = a.cold_guard;
+  o.loss = a.loss;
+  o.quiet = a.quiet;
+  if (!a.no_content) {
+    auto choice = ParseEncoderChoice(a.encoder);
+    if (!choice.ok()) {
+      std::cerr << "error: " << choice.status().message() << "\n";
+      return 2;
+    }
+    o.content_options.encoder.choice = *choice;
+    o.content_options.encoder.minilm_dir = a.minilm_dir;
+    auto kind = ParseIndexKind(a.index);
+    if (!kind.ok()) {
+      std::cerr << "error: " << kind.status().message() << "\n";
+      return 2;
+    }
+    o.content_options.index.kind = *kind;
+  }
+  if (a.tune) {
+    auto protocol = ParseSplitProtocol(a.tune_protocol);
+    if (!protocol.ok()) {
+      std::cerr << "error: " << protocol.status().message() << "\n";
+      return 2;
+    }
+    o.tune_protocol = *protocol;
+  }
   LoadOptions lo;
   lo.format = a.format;
   lo.skip_bad_rows = a.skip_bad_rows;
@@ -117,7 +95,6 @@ int RunTrain(TrainArgs& a) {
     return 1;
   }
   Dataset& d = *ds;
-  nlohmann::json events_manifest;
   if (!a.events.empty()) {
     auto st = store::OpenEventStore(a.events);
     if (!st.ok()) {
@@ -129,10 +106,14 @@ int RunTrain(TrainArgs& a) {
       std::cerr << "error: --events: " << s.message() << "\n";
       return 1;
     }
-    events_manifest = {{"store", imp.store},           {"store_id", imp.store_id},
-                       {"last_seq", imp.last_seq},     {"events", imp.events},
-                       {"new_users", imp.new_users},   {"items_added", imp.items_added},
-                       {"events_skipped", imp.events_skipped}, {"events_invalid", imp.events_invalid}};
+    o.extra_manifest["events"] = {{"store", imp.store},
+                                  {"store_id", imp.store_id},
+                                  {"last_seq", imp.last_seq},
+                                  {"events", imp.events},
+                                  {"new_users", imp.new_users},
+                                  {"items_added", imp.items_added},
+                                  {"events_skipped", imp.events_skipped},
+                                  {"events_invalid", imp.events_invalid}};
     if (!a.quiet) {
       std::cerr << "events from " << imp.store << ": " << imp.events << " events up to #" << imp.last_seq << " ("
                 << imp.new_users << " new users), " << imp.items_added << " added items";
@@ -152,101 +133,16 @@ int RunTrain(TrainArgs& a) {
     if (d.report.rows_skipped) std::cerr << ", " << d.report.rows_skipped << " bad rows skipped";
     std::cerr << "\n";
   }
-
-  // Content layer: embed every item's text and index the vectors.
-  std::unique_ptr<ContentModel> content;
-  double embed_s = 0;
-  if (!a.no_content) {
-    ContentModelOptions co;
-    auto choice = ParseEncoderChoice(a.encoder);
-    if (!choice.ok()) {
-      std::cerr << "error: " << choice.status().message() << "\n";
-      return 2;
-    }
-    co.encoder.choice = *choice;
-    co.encoder.minilm_dir = a.minilm_dir;
-    auto kind = ParseIndexKind(a.index);
-    if (!kind.ok()) {
-      std::cerr << "error: " << kind.status().message() << "\n";
-      return 2;
-    }
-    co.index.kind = *kind;
-    std::string message;
-    std::unique_ptr<Progress> progress;
-    Progress et("", 0, true);
-    auto cm = BuildContentModel(d, co, &message, [&](size_t done, size_t total) {
-      if (!progress) progress = std::make_unique<Progress>("embedding items", total, a.quiet);
-      progress->Update(done);
-    });
-    if (progress) progress->Finish();
-    if (!cm.ok()) {
-      std::cerr << "error: " << cm.status().message() << "\n";
-      return 1;
-    }
-    embed_s = et.ElapsedSeconds();
-    if (!a.quiet && !message.empty()) std::cerr << message << "\n";
-    content = std::make_unique<ContentModel>(std::move(cm).value());
-  }
-  const InteractionMatrix m = BuildInteractionMatrix(d.num_users(), d.num_items(), d.interactions);
-  FitInput in{&d, &m, a.quiet};
-  AlsOptions opts = a.als.options;
-  RankerOptions ranker = a.ranker;
-  nlohmann::json tuning;
-  if (a.tune) {
-    auto protocol = ParseSplitProtocol(a.tune_protocol);
-    if (!protocol.ok()) {
-      std::cerr << "error: " << protocol.status().message() << "\n";
-      return 2;
-    }
-    Progress tt("", 0, true);
-    if (Status s = TuneForTraining(d, *protocol, a, content.get(), opts, ranker, tuning); !s.ok()) {
-      std::cerr << "error: tuning: " << s.message() << "\n";
-      return 1;
-    }
-    tuning["seconds"] = tt.ElapsedSeconds();
-  }
-  // Popularity: plain counts, or time-decayed when the (tuned) ranker asks for it; the ranker
-  // then reads the decayed vector from popularity.npy (a floor keeps trained items > 0, which
-  // is how a loaded model tells items with training interactions).
-  PopularityModel counts;
-  if (Status s = counts.Fit(in); !s.ok()) {
-    std::cerr << "error: " << s.message() << "\n";
+  auto trained = TrainModel(d, o, a.out, a.quiet ? nullptr : &std::cerr);
+  if (!trained.ok()) {
+    std::cerr << "error: " << trained.status().message() << "\n";
     return 1;
   }
-  std::vector<float> pop_scores(counts.item_scores().begin(), counts.item_scores().end());
-  if (ranker.popularity.half_life_days > 0.f && d.has_timestamps) {
-    pop_scores = DecayedPopularity(d, m, ranker.popularity.half_life_days);
-    for (size_t i = 0; i < pop_scores.size(); ++i)
-      if (counts.item_scores()[i] > 0.f) pop_scores[i] = std::max(pop_scores[i], 1e-30f);
-  }
-  PopularityModel pop(std::move(pop_scores));
-  opts.quiet = a.quiet;
-  opts.compute_loss = a.loss;
-  AlsModel als(opts);
-  Progress timer("", 0, true);
-  if (Status s = als.Fit(in); !s.ok()) {
-    std::cerr << "error: " << s.message() << "\n";
-    return 1;
-  }
-  const double fit_s = timer.ElapsedSeconds();
-  nlohmann::json extra = {{"timings", {{"als_fit_s", fit_s}, {"als_iteration_s", als.iteration_seconds()},
-                                       {"embed_s", embed_s}}}};
-  if (!als.loss_history().empty()) extra["als_loss"] = als.loss_history();
-  extra["params"]["popularity"] = {{"kind", ranker.popularity.half_life_days > 0.f && d.has_timestamps
-                                                ? "time-decayed distinct users"
-                                                : "distinct users"},
-                                   {"half_life_days", ranker.popularity.half_life_days}};
-  if (a.tune) extra["tuning"] = tuning;
-  if (!events_manifest.is_null()) extra["events"] = events_manifest;
-  if (Status s = SaveTrainedModel(a.out, d, m.by_user, als, pop, content.get(), ranker, extra); !s.ok()) {
-    std::cerr << "error: " << s.message() << "\n";
-    return 1;
-  }
+  const AlsOptions& opts = trained->als;
   std::cout << "trained ALS (" << opts.factors << " factors, " << opts.iterations << " iterations, "
-            << AlsSolverName(opts.solver) << ") in " << fit_s << " s";
-  if (content)
-    std::cout << "; embedded " << content->num_items() << " items with " << content->encoder->name() << " (d="
-              << content->dimension() << ", index " << DescribeIndex(*content->index) << ") in " << embed_s << " s";
+            << AlsSolverName(opts.solver) << ") in " << trained->fit_s << " s";
+  if (!trained->content_description.empty())
+    std::cout << "; " << trained->content_description << " in " << trained->embed_s << " s";
   std::cout << "; model written to " << a.out << "\n";
   return 0;
 }

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include <immintrin.h>
 
@@ -41,8 +42,21 @@ ConfidenceFn PerEntryConfidence(const ConfidenceOptions& c) {
   return fn;
 }
 
+// A row's raw strengths through the confidence transform, from either matrix type.
+void RowConfidence(const CsrMatrix& m, uint32_t row, const ConfidenceFn& fn, std::vector<float>& conf) {
+  const auto vals = m.RowValues(row);
+  conf.resize(vals.size());
+  for (size_t t = 0; t < vals.size(); ++t) conf[t] = fn(vals[t]);
+}
+void RowConfidence(const CsrView& m, uint32_t row, const ConfidenceFn& fn, std::vector<float>& conf) {
+  const uint64_t b = m.RowBegin(row);
+  conf.resize(static_cast<size_t>(m.RowEnd(row) - b));
+  for (size_t t = 0; t < conf.size(); ++t) conf[t] = fn(m.Value(b + t));
+}
+
 // One ALS half-step: every row of `self` re-solved against `other` (whose Gram is `gram`).
-void HalfStep(const CsrMatrix& m, const ConfidenceFn& fn, std::span<const float> other,
+template <typename Matrix>
+void HalfStep(const Matrix& m, const ConfidenceFn& fn, std::span<const float> other,
               std::span<const float> gram, std::span<float> self, std::span<const float> reg,
               const AlsOptions& o) {
   const size_t ks = static_cast<size_t>(o.factors);
@@ -52,9 +66,7 @@ void HalfStep(const CsrMatrix& m, const ConfidenceFn& fn, std::span<const float>
     for (size_t r = b; r < e; ++r) {
       const auto row = static_cast<uint32_t>(r);
       const auto idx = m.RowIndices(row);
-      const auto vals = m.RowValues(row);
-      conf.resize(vals.size());
-      for (size_t t = 0; t < vals.size(); ++t) conf[t] = fn(vals[t]);
+      RowConfidence(m, row, fn, conf);
       std::span<float> x = self.subspan(r * ks, ks);
       if (o.solver == AlsSolver::kCholesky) {
         als::SolveRowCholesky(gram, reg[r], other, o.factors, idx, conf, x, scratch);
@@ -198,43 +210,73 @@ Status AlsModel::Fit(const FitInput& input) {
   if (m->num_users() == 0 || m->num_items() == 0) {
     return Status::InvalidArgument("AlsModel::Fit: the training matrix has no users or no items");
   }
+  if (options_.confidence.kind == ConfidenceKind::kBm25) {
+    const InteractionMatrix bm25 = ApplyConfidence(*m, options_.confidence);
+    FitSweeps(bm25.by_user, bm25.by_item, input.quiet);
+  } else {
+    FitSweeps(m->by_user, m->by_item, input.quiet);
+  }
+  return Status::Ok();
+}
+
+Status AlsModel::FitCsr(const CsrView& user_items, bool quiet) {
+  if (user_items.rows == 0 || user_items.cols == 0)
+    return Status::InvalidArgument("AlsModel::Fit: the training matrix has no users or no items");
+  HR_RETURN_IF_ERROR(user_items.Validate());
+  if (options_.confidence.kind == ConfidenceKind::kBm25) {
+    InteractionMatrix m;
+    m.by_user = user_items.ToMatrix();
+    m.by_item = m.by_user.Transposed();
+    return Fit(FitInput{nullptr, &m, quiet});
+  }
+  const CsrMatrix by_item = user_items.Transposed();
+  FitSweeps(user_items, by_item, quiet);
+  return Status::Ok();
+}
+
+template <typename ByUser>
+void AlsModel::FitSweeps(const ByUser& by_user, const CsrMatrix& by_item, bool quiet) {
   const AlsOptions& o = options_;
   ConfidenceFn fn = PerEntryConfidence(o.confidence);
-  InteractionMatrix bm25;
-  if (o.confidence.kind == ConfidenceKind::kBm25) {
-    bm25 = ApplyConfidence(*m, o.confidence);
-    m = &bm25;
-    fn.mode = ConfidenceFn::kPrecomputed;
-  }
-  num_users_ = m->num_users();
-  num_items_ = m->num_items();
+  if (o.confidence.kind == ConfidenceKind::kBm25) fn.mode = ConfidenceFn::kPrecomputed;
+  num_users_ = by_user.rows;
+  num_items_ = by_user.cols;
   const int k = o.factors;
   const size_t ks = static_cast<size_t>(k);
   std::vector<float> reg_u(num_users_), reg_i(num_items_);
-  for (uint32_t u = 0; u < num_users_; ++u) reg_u[u] = RowReg(m->by_user.RowLength(u));
-  for (uint32_t i = 0; i < num_items_; ++i) reg_i[i] = RowReg(m->by_item.RowLength(i));
+  for (uint32_t u = 0; u < num_users_; ++u) reg_u[u] = RowReg(by_user.RowLength(u));
+  for (uint32_t i = 0; i < num_items_; ++i) reg_i[i] = RowReg(by_item.RowLength(i));
   InitFactors(x_, num_users_, k, SplitSeed(o.seed, 0), o.init_scale);
   InitFactors(y_, num_items_, k, SplitSeed(o.seed, 1), o.init_scale);
+  // The loss is summed over the user-major entries of an owned matrix, else (the objective is
+  // symmetric in users and items) over the item-major ones.
+  constexpr bool kOwned = std::is_same_v<ByUser, CsrMatrix>;
+  const CsrMatrix& loss_matrix = [&]() -> const CsrMatrix& {
+    if constexpr (kOwned) return by_user; else return by_item;
+  }();
   std::vector<float> conf_all;  // only for the loss
   if (o.compute_loss) {
-    conf_all.resize(m->by_user.nnz());
-    for (size_t t = 0; t < conf_all.size(); ++t) conf_all[t] = fn(m->by_user.values[t]);
+    conf_all.resize(loss_matrix.nnz());
+    for (size_t t = 0; t < conf_all.size(); ++t) conf_all[t] = fn(loss_matrix.values[t]);
   }
   loss_history_.clear();
   iteration_seconds_.clear();
   std::vector<float> gram(ks * ks);
-  Progress progress("als", static_cast<size_t>(o.iterations), input.quiet && o.quiet);
+  Progress progress("als", static_cast<size_t>(o.iterations), quiet && o.quiet);
   for (int it = 0; it < o.iterations; ++it) {
     const auto t0 = std::chrono::steady_clock::now();
     als::ComputeGram(y_, num_items_, k, o.threads, gram);
-    HalfStep(m->by_user, fn, y_, gram, x_, reg_u, o);
+    HalfStep(by_user, fn, y_, gram, x_, reg_u, o);
     als::ComputeGram(x_, num_users_, k, o.threads, gram);
-    HalfStep(m->by_item, fn, x_, gram, y_, reg_i, o);
+    HalfStep(by_item, fn, x_, gram, y_, reg_i, o);
     iteration_seconds_.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     std::string extra;
     if (o.compute_loss) {
-      const double loss = als::Loss(x_, num_users_, y_, num_items_, k, m->by_user.indptr, m->by_user.indices,
-                                    conf_all, reg_u, reg_i, o.threads);
+      const double loss =
+          kOwned ? als::Loss(x_, num_users_, y_, num_items_, k, loss_matrix.indptr, loss_matrix.indices, conf_all,
+                             reg_u, reg_i, o.threads)
+                 : als::Loss(y_, num_items_, x_, num_users_, k, loss_matrix.indptr, loss_matrix.indices, conf_all,
+                             reg_i, reg_u, o.threads);
       loss_history_.push_back(loss);
       char buf[64];
       std::snprintf(buf, sizeof buf, "loss %.6g", loss);
@@ -244,7 +286,6 @@ Status AlsModel::Fit(const FitInput& input) {
   }
   progress.Finish();
   FinishFactors();
-  return Status::Ok();
 }
 
 void AlsModel::FinishFactors() {

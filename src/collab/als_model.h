@@ -44,6 +44,13 @@ class AlsModel : public Recommender {
   // Errors: InvalidArgument when the matrix is empty or inconsistent.
   Status Fit(const FitInput& input) override;
 
+  // Trains on a users x items matrix of raw strengths read in place (no copy of its arrays,
+  // e.g. a SciPy CSR matrix's buffers); only its transpose is built, as Fit builds it from a
+  // dataset. Gives exactly the factors Fit gives on the same matrix. With BM25 confidence the
+  // matrix is copied once (BM25 weights need whole-matrix statistics). `quiet` as in FitInput.
+  // Errors: InvalidArgument when the matrix is empty or fails CsrView::Validate.
+  Status FitCsr(const CsrView& user_items, bool quiet = true);
+
   // scores[i] = x_u . y_i for every item. REQUIRES: user < num_users(), scores.size() == num_items().
   void ScoreUser(uint32_t user, std::span<float> scores) const override;
   // Batched scoring (register-tiled kernel over an item-major copy of Y), spread over
@@ -80,6 +87,9 @@ class AlsModel : public Recommender {
 
  private:
   void FinishFactors();  // builds the caches used by scoring and fold-in
+  // The ALS sweeps over both orientations of one matrix (by_user: CsrMatrix or CsrView).
+  template <typename ByUser>
+  void FitSweeps(const ByUser& by_user, const CsrMatrix& by_item, bool quiet);
   float RowReg(uint64_t row_length) const;
   std::vector<float> FoldIn(std::span<const std::pair<uint32_t, float>> strengths, uint32_t limit,
                             std::span<const float> other, std::span<const float> other_gram,

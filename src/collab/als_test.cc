@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -321,6 +322,64 @@ TEST(AlsModelTest, OnTheFlyConfidenceMatchesApplyConfidence) {
   AlsModel bm25(o);
   ASSERT_TRUE(bm25.Fit({nullptr, &m, true}).ok());
   for (float f : bm25.item_factors()) ASSERT_TRUE(std::isfinite(f));
+}
+
+// FitCsr reads a matrix in place (as the Python binding passes SciPy's buffers: int32 row
+// pointers, float64 values) and gives exactly the factors and loss of Fit.
+TEST(AlsModelTest, FitCsrOnBorrowedArraysEqualsFit) {
+  const InteractionMatrix m = RandomMatrix(40, 25, 0.2, 11);
+  for (const bool bm25 : {false, true}) {
+    AlsOptions o = SmallOptions(AlsSolver::kConjugateGradient);
+    o.compute_loss = true;
+    if (bm25) o.confidence.kind = ConfidenceKind::kBm25;
+    AlsModel ref(o);
+    ASSERT_TRUE(ref.Fit({nullptr, &m, true}).ok());
+    std::vector<int32_t> indptr(m.by_user.indptr.begin(), m.by_user.indptr.end());
+    std::vector<double> values(m.by_user.values.begin(), m.by_user.values.end());
+    CsrView v{m.by_user.rows, m.by_user.cols, m.by_user.nnz(), indptr.data(), false, m.by_user.indices.data(),
+              values.data(), true};
+    for (const CsrView& view : {CsrView::Of(m.by_user), v}) {
+      AlsModel got(o);
+      ASSERT_TRUE(got.FitCsr(view).ok());
+      EXPECT_EQ(std::vector<float>(got.user_factors().begin(), got.user_factors().end()),
+                std::vector<float>(ref.user_factors().begin(), ref.user_factors().end()));
+      EXPECT_EQ(std::vector<float>(got.item_factors().begin(), got.item_factors().end()),
+                std::vector<float>(ref.item_factors().begin(), ref.item_factors().end()));
+      ASSERT_EQ(got.loss_history().size(), ref.loss_history().size());
+      for (size_t i = 0; i < got.loss_history().size(); ++i)
+        EXPECT_NEAR(got.loss_history()[i], ref.loss_history()[i], 1e-6 * std::abs(ref.loss_history()[i]));
+    }
+  }
+}
+
+TEST(AlsModelTest, FitCsrRefusesMalformedMatrices) {
+  const InteractionMatrix m = RandomMatrix(5, 4, 0.5, 3);
+  auto fit = [](CsrView v) { return AlsModel(SmallOptions(AlsSolver::kCholesky)).FitCsr(v); };
+  {
+    CsrMatrix bad = m.by_user;
+    std::swap(bad.indices[0], bad.indices[1]);  // row 0 has >= 2 entries
+    const Status s = fit(CsrView::Of(bad));
+    EXPECT_NE(s.message().find("sum_duplicates"), std::string::npos) << s.message();
+  }
+  {
+    CsrMatrix bad = m.by_user;
+    bad.indices.back() = 99;
+    EXPECT_NE(fit(CsrView::Of(bad)).message().find("outside [0, 4)"), std::string::npos);
+  }
+  {
+    CsrMatrix bad = m.by_user;
+    bad.values[2] = -1.f;
+    EXPECT_NE(fit(CsrView::Of(bad)).message().find(">= 0"), std::string::npos);
+    bad.values[2] = NAN;
+    EXPECT_NE(fit(CsrView::Of(bad)).message().find("finite"), std::string::npos);
+  }
+  {
+    CsrMatrix bad = m.by_user;
+    bad.indptr.back() += 1;
+    EXPECT_NE(fit(CsrView::Of(bad)).message().find("indptr[-1]"), std::string::npos);
+  }
+  CsrView empty;
+  EXPECT_FALSE(fit(empty).ok());
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "data/csr_matrix.h"
 
 #include <algorithm>
+#include <cmath>
+#include <string>
 #include <numeric>
 #include <stdexcept>
 
@@ -21,6 +23,74 @@ CsrMatrix CsrMatrix::Transposed() const {
       const uint64_t p = pos[indices[k]]++;
       t.indices[p] = r;  // rows visited in order, so each transposed row stays sorted
       t.values[p] = values[k];
+    }
+  }
+  return t;
+}
+
+Status CsrView::Validate() const {
+  const auto ptr = [&](uint32_t r) -> int64_t {
+    return indptr_64 ? static_cast<const int64_t*>(indptr)[r]
+                     : static_cast<int64_t>(static_cast<const int32_t*>(indptr)[r]);
+  };
+  if (indptr == nullptr || (nnz > 0 && (indices == nullptr || values == nullptr)))
+    return Status::InvalidArgument("CSR matrix: missing indptr, indices or data array");
+  if (ptr(0) != 0)
+    return Status::InvalidArgument("CSR matrix: indptr[0] is " + std::to_string(ptr(0)) + ", must be 0");
+  if (ptr(rows) < 0 || static_cast<uint64_t>(ptr(rows)) != nnz)
+    return Status::InvalidArgument("CSR matrix: indptr[-1] is " + std::to_string(ptr(rows)) + " but there are " +
+                                   std::to_string(nnz) + " stored entries");
+  for (uint32_t r = 0; r < rows; ++r) {
+    const int64_t b = ptr(r), e = ptr(r + 1);
+    if (e < b)
+      return Status::InvalidArgument("CSR matrix: indptr decreases at row " + std::to_string(r) + " (" +
+                                     std::to_string(b) + " then " + std::to_string(e) + ")");
+    for (int64_t t = b; t < e; ++t) {
+      const auto c = static_cast<int32_t>(indices[t]);
+      if (c < 0 || static_cast<uint32_t>(c) >= cols)
+        return Status::InvalidArgument("CSR matrix: row " + std::to_string(r) + " has column index " +
+                                       std::to_string(c) + ", outside [0, " + std::to_string(cols) + ")");
+      if (t > b && indices[t] <= indices[t - 1])
+        return Status::InvalidArgument("CSR matrix: row " + std::to_string(r) +
+                                       " has unsorted or duplicate column indices; call sum_duplicates() "
+                                       "(which also sorts them) on the matrix first");
+      const float v = Value(static_cast<uint64_t>(t));
+      if (!std::isfinite(v) || v < 0.f)
+        return Status::InvalidArgument("CSR matrix: entry (" + std::to_string(r) + ", " + std::to_string(c) +
+                                       ") is " + std::to_string(v) +
+                                       "; strengths must be finite and >= 0 (remove or clip negative entries)");
+    }
+  }
+  return Status::Ok();
+}
+
+CsrMatrix CsrView::ToMatrix() const {
+  CsrMatrix m;
+  m.rows = rows;
+  m.cols = cols;
+  m.indptr.resize(static_cast<size_t>(rows) + 1);
+  for (uint32_t r = 0; r <= rows; ++r) m.indptr[r] = RowBegin(r);
+  m.indices.assign(indices, indices + nnz);
+  m.values.resize(nnz);
+  for (uint64_t t = 0; t < nnz; ++t) m.values[t] = Value(t);
+  return m;
+}
+
+CsrMatrix CsrView::Transposed() const {
+  CsrMatrix t;
+  t.rows = cols;
+  t.cols = rows;
+  t.indptr.assign(static_cast<size_t>(cols) + 1, 0);
+  for (uint64_t k = 0; k < nnz; ++k) ++t.indptr[indices[k] + 1];
+  for (uint32_t c = 0; c < cols; ++c) t.indptr[c + 1] += t.indptr[c];
+  t.indices.resize(nnz);
+  t.values.resize(nnz);
+  std::vector<uint64_t> pos(t.indptr.begin(), t.indptr.end() - 1);
+  for (uint32_t r = 0; r < rows; ++r) {
+    for (uint64_t k = RowBegin(r), e = RowEnd(r); k < e; ++k) {
+      const uint64_t p = pos[indices[k]]++;
+      t.indices[p] = r;
+      t.values[p] = Value(k);
     }
   }
   return t;

@@ -7,6 +7,7 @@
 #include <span>
 #include <vector>
 
+#include "core/status.h"
 #include "data/dataset.h"
 
 namespace hybridrec {
@@ -31,6 +32,48 @@ struct CsrMatrix {
   }
 
   // Transpose (CSR -> CSC view). Deterministic; O(nnz).
+  CsrMatrix Transposed() const;
+};
+
+// A read-only view of a CSR matrix whose arrays live elsewhere (a SciPy matrix's buffers, a
+// memory-mapped file): 32- or 64-bit row pointers, 32-bit column indices, float32 or float64
+// values. Nothing is copied; the arrays must outlive the view and stay unchanged while it is
+// used. Row r's entries are [RowBegin(r), RowEnd(r)).
+struct CsrView {
+  uint32_t rows = 0;
+  uint32_t cols = 0;
+  uint64_t nnz = 0;
+  const void* indptr = nullptr;    // rows + 1 entries: int32 or (indptr_64) int64
+  bool indptr_64 = false;
+  const uint32_t* indices = nullptr;  // nnz column indices (int32 data reads the same when >= 0)
+  const void* values = nullptr;    // nnz values: float32 or (values_64) float64
+  bool values_64 = false;
+
+  static CsrView Of(const CsrMatrix& m) {
+    return {m.rows, m.cols, m.nnz(), m.indptr.data(), true, m.indices.data(), m.values.data(), false};
+  }
+  uint64_t RowBegin(uint32_t r) const {
+    return indptr_64 ? static_cast<const uint64_t*>(indptr)[r]
+                     : static_cast<uint64_t>(static_cast<const uint32_t*>(indptr)[r]);
+  }
+  uint64_t RowEnd(uint32_t r) const { return RowBegin(r + 1); }
+  std::span<const uint32_t> RowIndices(uint32_t r) const {
+    const uint64_t b = RowBegin(r);
+    return {indices + b, static_cast<size_t>(RowEnd(r) - b)};
+  }
+  uint32_t RowLength(uint32_t r) const { return static_cast<uint32_t>(RowEnd(r) - RowBegin(r)); }
+  float Value(uint64_t t) const {
+    return values_64 ? static_cast<float>(static_cast<const double*>(values)[t]) : static_cast<const float*>(values)[t];
+  }
+
+  // Checks what the algorithms rely on, in O(rows + nnz): row pointers start at 0, never
+  // decrease (read as signed: a negative one is refused) and end at nnz; column indices are
+  // below cols and strictly increasing within each row (sorted, no duplicates); values are
+  // finite and >= 0. The message names the row or entry at fault and what to do.
+  Status Validate() const;
+  // An owned copy, values as float32.
+  CsrMatrix ToMatrix() const;
+  // The transpose as an owned matrix (same order as CsrMatrix::Transposed). O(nnz).
   CsrMatrix Transposed() const;
 };
 

@@ -1,0 +1,148 @@
+#include "eval/train_model.h"
+
+#include <algorithm>
+#include <memory>
+#include <span>
+#include <sstream>
+#include <vector>
+
+#include "collab/als_model.h"
+#include "collab/popularity.h"
+#include "core/progress.h"
+#include "data/csr_matrix.h"
+#include "eval/fusion_tune.h"
+#include "eval/tune.h"
+#include "index/index_factory.h"
+#include "model/trained_model.h"
+
+namespace hybridrec {
+namespace {
+
+// --tune: the tuning sequence of `evaluate` (eval/pipeline.h TuneOnSplit) on a validation split
+// of `protocol` carved from the whole dataset; writes the winners into `als` / `ranker` and a
+// summary into `out`.
+Status Tune(const Dataset& d, SplitProtocol protocol, const TrainModelOptions& a, const ContentModel* content,
+            std::ostream* log, AlsOptions& als, RankerOptions& ranker, nlohmann::json& out) {
+  SplitOptions so;
+  so.protocol = protocol;
+  so.seed = a.tune_seed;
+  HR_ASSIGN_OR_RETURN(Split split, MakeTuningSplit(d, so));
+  TuningOptions to;
+  to.als = als;
+  to.ranker = ranker;
+  to.fold_in_regularization = ranker.collab.foldin_regularization;
+  to.quiet = a.quiet;
+  to.cold_guard = a.cold_guard;
+  std::span<const float> emb;
+  int dim = 0;
+  if (content != nullptr) {
+    emb = content->embeddings;
+    dim = content->dimension();
+  }
+  HR_ASSIGN_OR_RETURN(TuningOutcome tuned, TuneOnSplit(d, split, emb, dim, to));
+  als = tuned.als;
+  ranker = tuned.ranker;
+  const TuneResult& at = tuned.als_tuning;
+  const FusionTuneResult& fused = tuned.fusion_tuning;
+  out = {{"protocol", SplitProtocolName(protocol)},
+         {"seed", a.tune_seed},
+         {"validation_interactions", split.validation.size()},
+         {"als", nlohmann::json::parse(tuned.AlsTuningJson(protocol).dump())},
+         {"fusion", nlohmann::json::parse(fused.ToJson().dump())}};
+  out["als"].erase("trials");
+  if (tuned.cold_guard.ran) out["cold_guard"] = nlohmann::json::parse(tuned.cold_guard.ToJson().dump());
+  // How the saved options reach items without interactions, whatever the tuning protocol.
+  HR_ASSIGN_OR_RETURN(const double cold_recall, ColdItemsValidationRecall(d, emb, dim, als, ranker, a.tune_seed));
+  out["cold_items_recall@20"] = cold_recall;
+  if (log != nullptr) {
+    std::ostream& err = *log;
+    err << "tuned on a " << SplitProtocolName(protocol) << " validation split: ALS";
+    if (tuned.als_protocol != protocol) err << " (on a " << SplitProtocolName(tuned.als_protocol) << " split)";
+    err << " " << als.factors << " factors, lambda " << als.regularization << " (nu " << als.reg_exponent
+           << "), alpha " << als.confidence.alpha << " -> NDCG@10 " << at.trials[at.best_index].ndcg
+           << "; fusion " << RankerOptionsToJson(ranker).dump() << " -> " << fused.metric_name << " "
+           << fused.trials[fused.best].metric << " (base " << fused.trials[0].metric
+           << "); cold-items Recall@20 of these options " << cold_recall << "\n";
+    const ColdItemGuard& g = tuned.cold_guard;
+    if (g.raised)
+      err << "cold-item guard: the winner reached new items at Recall@20 " << g.tuned_recall
+             << " against the untuned model's " << g.reference_recall << "; fresh-items boost "
+             << ranker.fresh.boost << ", content floor " << ranker.fresh.content_floor << " -> "
+             << g.saved_recall << " (" << fused.metric_name << " " << g.metric_before << " -> " << g.metric_after
+             << ")\n";
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<TrainModelSummary> TrainModel(const Dataset& d, const TrainModelOptions& a, const std::filesystem::path& out,
+                                     std::ostream* log) {
+  TrainModelSummary summary;
+  // Content layer: embed every item's text and index the vectors.
+  std::unique_ptr<ContentModel> content;
+  if (a.content) {
+    std::unique_ptr<Progress> progress;
+    Progress et("", 0, true);
+    auto cm = BuildContentModel(d, a.content_options, &summary.encoder_message, [&](size_t done, size_t total) {
+      if (!progress) progress = std::make_unique<Progress>("embedding items", total, a.quiet);
+      progress->Update(done);
+    });
+    if (progress) progress->Finish();
+    if (!cm.ok()) return cm.status();
+    summary.embed_s = et.ElapsedSeconds();
+    if (log != nullptr && !summary.encoder_message.empty()) *log << summary.encoder_message << "\n";
+    content = std::make_unique<ContentModel>(std::move(cm).value());
+  }
+  const InteractionMatrix m = BuildInteractionMatrix(d.num_users(), d.num_items(), d.interactions);
+  FitInput in{&d, &m, a.quiet};
+  AlsOptions opts = a.als;
+  RankerOptions ranker = a.ranker;
+  nlohmann::json tuning;
+  if (a.tune) {
+    Progress tt("", 0, true);
+    if (Status s = Tune(d, a.tune_protocol, a, content.get(), log, opts, ranker, tuning); !s.ok())
+      return s.WithContext("tuning");
+    tuning["seconds"] = tt.ElapsedSeconds();
+  }
+  // Popularity: plain counts, or time-decayed when the (tuned) ranker asks for it; the ranker
+  // then reads the decayed vector from popularity.npy (a floor keeps trained items > 0, which
+  // is how a loaded model tells items with training interactions).
+  PopularityModel counts;
+  HR_RETURN_IF_ERROR(counts.Fit(in));
+  std::vector<float> pop_scores(counts.item_scores().begin(), counts.item_scores().end());
+  if (ranker.popularity.half_life_days > 0.f && d.has_timestamps) {
+    pop_scores = DecayedPopularity(d, m, ranker.popularity.half_life_days);
+    for (size_t i = 0; i < pop_scores.size(); ++i)
+      if (counts.item_scores()[i] > 0.f) pop_scores[i] = std::max(pop_scores[i], 1e-30f);
+  }
+  PopularityModel pop(std::move(pop_scores));
+  opts.quiet = a.quiet;
+  opts.compute_loss = a.loss;
+  AlsModel als(opts);
+  Progress timer("", 0, true);
+  HR_RETURN_IF_ERROR(als.Fit(in));
+  summary.fit_s = timer.ElapsedSeconds();
+  nlohmann::json extra = {{"timings", {{"als_fit_s", summary.fit_s}, {"als_iteration_s", als.iteration_seconds()},
+                                       {"embed_s", summary.embed_s}}}};
+  if (!als.loss_history().empty()) extra["als_loss"] = als.loss_history();
+  extra["params"]["popularity"] = {{"kind", ranker.popularity.half_life_days > 0.f && d.has_timestamps
+                                                ? "time-decayed distinct users"
+                                                : "distinct users"},
+                                   {"half_life_days", ranker.popularity.half_life_days}};
+  if (a.tune) extra["tuning"] = tuning;
+  for (const auto& [key, value] : a.extra_manifest.items()) extra[key] = value;
+  HR_RETURN_IF_ERROR(SaveTrainedModel(out, d, m.by_user, als, pop, content.get(), ranker, extra));
+  if (content) {
+    std::ostringstream s;
+    s << "embedded " << content->num_items() << " items with " << content->encoder->name() << " (d="
+      << content->dimension() << ", index " << DescribeIndex(*content->index) << ")";
+    summary.content_description = s.str();
+  }
+  summary.als = opts;
+  summary.ranker = ranker;
+  summary.tuning = std::move(tuning);
+  return summary;
+}
+
+}  // namespace hybridrec
