@@ -1,7 +1,8 @@
 // Access control end to end: `hybridrec token` prints a token and its line, `hybridrec serve
 // --auth FILE` on a loopback port refuses a protected POST without the token (401) or with too
 // small a role (403) and accepts it with one; SIGHUP re-reads the file; a bad file stops the
-// server at start with the file and line named; serving beyond loopback without --auth warns.
+// server at start with the file and line named; serving beyond loopback without --auth warns
+// (and refuses writes there).
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -97,7 +98,7 @@ TEST(ServeAuthTest, BadTokensFileStopsTheServerWithFileAndLine) {
   fs::remove_all(dir);
 }
 
-TEST(ServeAuthTest, WarnsWhenWritesAreOpenBeyondLoopback) {
+TEST(ServeAuthTest, WarnsWhenServingBeyondLoopbackWithoutTokens) {
   const fs::path dir = TempDir("auth_warn");
   std::string out;
   // The model is missing, so the server stops right after the checks at start.

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <fstream>
 #include <mutex>
+#include <sstream>
 
 #include "serve_test_util.h"
 
@@ -17,12 +18,25 @@ TEST(ServeReloadTest, SwapUnderLoadWithoutFailedRequests) {
   const fs::path dir = TempDir("reload");
   const fs::path model = dir / "model";
   ASSERT_TRUE(TrainSmallModel(model, 0));
+  // POST /admin/reload needs an admin token.
+  std::string token_out;
+  ASSERT_EQ(RunCli("token --role admin --name reloader", &token_out), 0) << token_out;
+  std::string token, line;
+  {
+    std::istringstream in(token_out);
+    for (std::string l; std::getline(in, l);)
+      if (!l.empty() && l[0] != '#') (token.empty() ? token : line) = l;
+  }
+  std::ofstream(dir / "tokens.txt") << line << "\n";
   ServerProcess server;
-  ASSERT_TRUE(server.Start({"--model", model.string(), "--db", (dir / "e.sqlite").string(), "--threads", "16"}))
+  ASSERT_TRUE(server.Start({"--model", model.string(), "--db", (dir / "e.sqlite").string(), "--threads", "16", "--auth",
+                            (dir / "tokens.txt").string()}))
       << server.log();
   auto c = server.Client();
+  c.set_default_headers({{"Authorization", "Bearer " + token}});
   ASSERT_EQ(PostJson(c, "/v1/events", R"({"user": "live", "item": "2"})")->status, 200);
-  ASSERT_EQ(PostJson(c, "/v1/items", R"({"id": "added-1", "title": "Alien robots", "genres": ["Sci-Fi"]})")->status, 201);
+  ASSERT_EQ(PostJson(c, "/v1/items", R"({"id": "added-1", "title": "Alien robots", "genres": ["Sci-Fi"]})")->status,
+            201);
   const std::string v0 = Json(c.Get("/readyz"))["model_version"];
 
   std::atomic<bool> stop{false};
@@ -36,13 +50,15 @@ TEST(ServeReloadTest, SwapUnderLoadWithoutFailedRequests) {
       const char* users[] = {"1", "2", "live", "nobody"};
       while (!stop.load()) {
         auto r = cl.Get((std::string("/v1/users/") + users[t] + "/recommendations?k=5").c_str());
-        if (r && r->status == 200 && Json(r)["items"].size() > 0) ++ok;
+        if (r && r->status == 200 && Json(r)["items"].size() > 0)
+          ++ok;
         else {
           ++failed;
           std::lock_guard lock(fail_mu);
           if (first_failure.empty())
-            first_failure = std::string(users[t]) + ": " + (r ? std::to_string(r->status) + " " + r->body
-                                                             : "no response: " + httplib::to_string(r.error()));
+            first_failure =
+                std::string(users[t]) + ": " +
+                (r ? std::to_string(r->status) + " " + r->body : "no response: " + httplib::to_string(r.error()));
         }
       }
     });

@@ -29,11 +29,6 @@ extern "C" void OnSignal(int sig) {
   errno = saved;
 }
 
-// 127.0.0.0/8, ::1 and localhost: only this machine can connect.
-bool IsLoopback(const std::string& host) {
-  return host.starts_with("127.") || host == "::1" || host == "[::1]" || host == "localhost";
-}
-
 // Runs the service until SIGINT or SIGTERM; SIGHUP reloads the model. Prints exactly one line
 // "hybridrec serve: listening on http://HOST:PORT/" to stdout (flushed) once it accepts
 // connections; notices and errors go to stderr. Returns the process exit code.
@@ -59,10 +54,10 @@ int RunServe(const serve::ServeOptions& options) {
   sa.sa_flags = SA_RESTART;
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &sa, nullptr);
 
-  if (options.auth_file.empty() && !IsLoopback(options.host))
+  if (options.auth_file.empty() && !serve::IsLoopbackHost(options.host))
     std::cerr << "hybridrec serve: warning: listening on " << options.host
-              << " without --auth: anyone who can reach it can add events and items and reload the model"
-                 " (see `hybridrec token` and --auth FILE)"
+              << " without --auth: reads are open to anyone who can reach it, and events, items and"
+                 " /admin/* are refused (403) until it runs with --auth FILE (see `hybridrec token`)"
               << std::endl;
   auto server = serve::HttpServer::Create(options, &std::cerr);
   if (!server.ok()) {

@@ -2,10 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "content/content_model.h"
 #include "core/file_util.h"
@@ -91,10 +90,23 @@ Api::Api(LiveState& state, ApiOptions options, std::ostream* log)
     }
     Router::RouteOptions ro;
     ro.json_body = r.json_body;
-    // Without access control at start there are no guards: a reload cannot turn it on.
+    // Without access control at start a reload cannot turn it on; what is then safe to leave
+    // open: reads always, writes only on loopback, the admin endpoints never.
     if (access_ && r.role != Role::kNone) {
       const Role role = r.role;
       ro.guard = [this, role](const HttpRequest& req) { return Authorize(*access(), role, req.authorization); };
+    } else if (!access_ && r.role == Role::kAdmin) {
+      ro.guard = [](const HttpRequest&) -> std::optional<HttpResponse> {
+        return ErrorResponse(403,
+                             "the admin endpoints need an admin token: start serve with --auth FILE "
+                             "(`hybridrec token --role admin` prints one); SIGHUP reloads without one");
+      };
+    } else if (!access_ && r.role == Role::kWrite && !options_.open_writes) {
+      ro.guard = [](const HttpRequest&) -> std::optional<HttpResponse> {
+        return ErrorResponse(403,
+                             "this server listens beyond loopback without --auth: writes need a token "
+                             "(start serve with --auth FILE; `hybridrec token --role write` prints one)");
+      };
     }
     router_.Add(r.method, r.path, std::move(call), std::move(ro));
   }
@@ -132,7 +144,9 @@ void Api::LoadReport() {
   std::shared_ptr<const std::string> r;
   std::string note;
   if (options_.report_dir.empty()) {
-    note = "no evaluation report: start the server with --report DIR (a directory written by `hybridrec evaluate --report`)";
+    note =
+        "no evaluation report: start the server with --report DIR (a directory written by `hybridrec evaluate "
+        "--report`)";
   } else {
     const fs::path file = options_.report_dir / "report.json";
     auto text = ReadFile(file);
@@ -140,8 +154,10 @@ void Api::LoadReport() {
       note = "no evaluation report: " + text.status().message();
     } else {
       const json j = json::parse(*text, nullptr, false);
-      if (j.is_discarded()) note = file.string() + ": not valid JSON";
-      else r = std::make_shared<const std::string>(Dump(j));
+      if (j.is_discarded())
+        note = file.string() + ": not valid JSON";
+      else
+        r = std::make_shared<const std::string>(Dump(j));
     }
   }
   if (!note.empty() && !options_.report_dir.empty()) Log(note);

@@ -45,6 +45,10 @@ struct ApiOptions {
   // Access control (auth.h): null leaves every endpoint open. Reload() reads the file it came
   // from (AccessTokens::source) again.
   std::shared_ptr<const AccessTokens> access;
+  // Without access tokens: whether POST /v1/events and /v1/items are accepted (the server
+  // listens on loopback only, so only this machine can write). /admin/* is refused (403)
+  // without tokens whatever this says; SIGHUP still reloads.
+  bool open_writes = true;
 };
 
 class Api {

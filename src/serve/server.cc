@@ -57,6 +57,10 @@ HttpServer::~HttpServer() = default;
 
 Api& HttpServer::api() { return *impl_->api; }
 
+bool IsLoopbackHost(const std::string& host) {
+  return host.starts_with("127.") || host == "::1" || host == "[::1]" || host == "localhost";
+}
+
 Result<std::unique_ptr<HttpServer>> HttpServer::Create(const ServeOptions& options, std::ostream* log) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
@@ -73,6 +77,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const ServeOptions& optio
   api_options.web_root = DefaultWebRoot(options.web_root);
   api_options.compute_slots = options.compute_slots;
   api_options.access = access;
+  api_options.open_writes = IsLoopbackHost(options.host);
   // The reaper exists from Bind() on, before any request is served.
   api_options.connections_cut = [self]() -> uint64_t { return self->reaper ? self->reaper->reaped() : 0; };
   const ReplayStats st = impl->state->last_replay();

@@ -30,6 +30,9 @@
 
 namespace hybridrec::serve {
 
+// 127.0.0.0/8, ::1 and localhost: only this machine can connect.
+bool IsLoopbackHost(const std::string& host);
+
 struct ServeOptions {
   std::filesystem::path model_dir;        // required
   std::string host = "127.0.0.1";
