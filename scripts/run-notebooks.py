@@ -18,6 +18,7 @@ Exit status: 0 when every notebook ran, 1 when a notebook failed (naming it and 
 """
 import argparse
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -82,7 +83,7 @@ def main():
         dirty = [(p, cells) for p, cells in dirty if cells]
         for p, cells in dirty:
             print(f"run-notebooks: {p.name} carries outputs or execution counts in cells {cells}; "
-                  "clear them before committing (e.g. jupyter nbconvert --clear-output --inplace)", file=sys.stderr)
+                  "clear them before committing (python3 -m nbconvert --clear-output --inplace FILE)", file=sys.stderr)
         if dirty:
             return 1
 
@@ -125,11 +126,11 @@ def main():
             if where is not None:
                 i, source, what = where
                 first = source.strip().splitlines()[0] if source.strip() else ""
-                msg = f"cell {i} ({first[:70]!r}) failed: {what}"
+                msg = f"cell {i + 1} of {len(nb.cells)} ({first[:70]!r}) failed: {what}"
             else:
                 msg = f"{type(error).__name__}: {str(error).strip().splitlines()[-1] if str(error).strip() else ''}"
             print(f"run-notebooks: {path.name}: FAILED after {seconds:.1f} s: {msg}", file=sys.stderr, flush=True)
-            print(str(error)[-4000:], file=sys.stderr)
+            print(re.sub(r"\x1b\[[0-9;]*m", "", str(error))[-4000:], file=sys.stderr)  # no terminal colours
             failures.append(path.name)
         if exporter is not None:
             body, _ = exporter.from_notebook_node(nb)
