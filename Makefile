@@ -8,7 +8,7 @@ DATA_DIR   ?= data
 MODEL_DIR  ?= models/ml-100k
 VENV       ?= .venv
 
-.PHONY: deps build python test asan-test tsan-test fuzz web e2e bench bench-http demo clean format
+.PHONY: deps build python notebooks test asan-test tsan-test fuzz web e2e bench bench-http demo clean format
 
 deps:
 	@bash scripts/install-deps.sh
@@ -32,6 +32,13 @@ python: deps $(BUILD)/CMakeCache.txt
 	HYBRIDREC_BUILD_DIR=$(CURDIR)/$(BUILD) $(VENV)/bin/python -m pip install --quiet --no-build-isolation \
 	  --no-deps --no-index ./python
 	@echo "installed: $(VENV)/bin/python -c 'import hybridrec' (or: . $(VENV)/bin/activate)"
+
+# The notebooks in notebooks/, executed against ML-100K and rendered with their outputs to
+# $(BUILD)/notebooks/*.html (the data: $$HYBRIDREC_DATA_MIRROR/ml-100k or ../shared/data/ml-100k).
+notebooks: deps $(BUILD)/CMakeCache.txt
+	cmake -S . -B $(BUILD) -DHYBRIDREC_PYTHON=ON
+	cmake --build $(BUILD) -j $(JOBS) --target _hybridrec
+	/usr/bin/python3 scripts/run-notebooks.py --build $(BUILD) --html $(BUILD)/notebooks
 
 # The web page (npm build into web/dist) and its end-to-end test in headless Chromium.
 web: deps

@@ -19,6 +19,7 @@ PKGS=(
   python3-numpy python3-matplotlib
   python3-dev python3-venv python3-pip python3-wheel pybind11-dev python3-pybind11 python3-pytest
   python3-pandas python3-scipy
+  python3-nbclient python3-nbformat python3-nbconvert python3-ipykernel python3-sklearn
   chromium clang libclang-rt-14-dev
 )
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
