@@ -14,7 +14,8 @@ PKGS=(
   libopenblas-dev liblapacke-dev libfaiss-dev libeigen3-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libutf8proc-dev
   libsqlite3-dev libcpp-httplib-dev libssl-dev
-  postgresql libpq-dev
+  postgresql libpq-dev redis-server libhiredis-dev haproxy
+  openmpi-bin libopenmpi-dev zlib1g-dev libzstd-dev libhnswlib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-numpy python3-matplotlib
   python3-dev python3-venv python3-pip python3-wheel pybind11-dev python3-pybind11 python3-pytest
