@@ -462,10 +462,12 @@ def evaluate(dataset: Union[Dataset, str, os.PathLike], protocol: str = "random"
     return df
 
 
-def synth(out: Union[str, os.PathLike], users: int, items: int, nnz: int, zipf: float = 0.9, seed: int = 0) -> None:
-    """Writes a synthetic generic-layout dataset (power-law item popularity) into ``out``,
-    like ``hybridrec synth``."""
-    _core.synth(int(users), int(items), int(nnz), float(zipf), int(seed), os.fspath(out))
+def synth(out: Union[str, os.PathLike], users: int, items: int, nnz: int, zipf: float = 0.9, seed: int = 0,
+          topics: int = 32) -> None:
+    """Writes a synthetic generic-layout dataset (power-law item popularity; ``topics`` topics
+    that drive item text, genres and tags and who interacts with what, 0 for none) into
+    ``out``, like ``hybridrec synth``."""
+    _core.synth(int(users), int(items), int(nnz), float(zipf), int(seed), int(topics), os.fspath(out))
 
 
 def train(dataset: Union[Dataset, str, os.PathLike], out: Union[str, os.PathLike], als: Optional[ALS] = None,

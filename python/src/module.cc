@@ -42,6 +42,7 @@
 #include "eval/pipeline.h"
 #include "eval/split.h"
 #include "eval/train_model.h"
+#include "model/batch_recommend.h"
 #include "model/rank_query.h"
 #include "model/trained_model.h"
 #include "ranking/hybrid_ranker.h"
@@ -618,25 +619,9 @@ class PyModel {
     std::vector<float> scores(n * k, NAN);
     {
       py::gil_scoped_release nogil;
-      const HybridRanker& ranker = *m_->ranker;
-      const size_t recent = ranker.options().recent.items;
-      ParallelFor(n, threads, [&](size_t b, size_t e) {
-        std::vector<RankQuery> rq(e - b);
-        std::vector<UserQuery> qs(e - b);
-        for (size_t u = b; u < e; ++u) {
-          rq[u - b] = QueryForUser(t, t.users.Find(users[u]), {}, recent);
-          qs[u - b] = rq[u - b].view();
-        }
-        std::vector<RankResponse> rs(qs.size());
-        ranker.RecommendBatch(qs, k, rs);
-        for (size_t u = b; u < e; ++u) {
-          const auto& items = rs[u - b].items;
-          for (size_t r = 0; r < items.size() && r < k; ++r) {
-            ids[u * k + r] = static_cast<int32_t>(items[r].item);
-            scores[u * k + r] = items[r].score;
-          }
-        }
-      }, 64);
+      std::vector<std::optional<uint32_t>> rows(n);
+      for (size_t u = 0; u < n; ++u) rows[u] = t.users.Find(users[u]);
+      RecommendUsers(t, *m_->ranker, rows, k, threads, ids, scores);
     }
     const auto c = static_cast<py::ssize_t>(n), kk = static_cast<py::ssize_t>(k);
     return py::make_tuple(Own<int32_t>(std::move(ids), {c, kk}), Own<float>(std::move(scores), {c, kk}));
@@ -807,13 +792,15 @@ py::dict TrainPy(const PyDataset& ds, const std::string& out, const AlsCore* als
   return d;
 }
 
-void SynthPy(uint32_t users, uint32_t items, uint64_t nnz, double zipf, uint64_t seed, const std::string& out) {
+void SynthPy(uint32_t users, uint32_t items, uint64_t nnz, double zipf, uint64_t seed, uint32_t topics,
+             const std::string& out) {
   SynthOptions o;
   o.users = users;
   o.items = items;
   o.nnz = nnz;
   o.zipf = zipf;
   o.seed = seed;
+  o.topics = topics;
   Status st;
   {
     py::gil_scoped_release nogil;

@@ -1,7 +1,11 @@
 // `hybridrec recommend` and `hybridrec similar`: read a trained model directory and print the
 // hybrid ranker's answer: path taken, weight used, component scores and, on request,
 // the history items that explain each recommendation.
+#include <cerrno>
+#include <charconv>
 #include <chrono>
+#include <cstring>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -9,6 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "core/parallel.h"
+#include "model/batch_recommend.h"
 #include "model/rank_query.h"
 #include "model/trained_model.h"
 #include "ranking/signal_registry.h"
@@ -21,6 +27,9 @@ namespace {
 struct RecommendArgs {
   std::string model, user, items;
   int k = 10;
+  bool all_users = false;  // every user of the model, through the batch path
+  std::string out;         // --all-users: CSV file ("-" or empty: stdout)
+  int threads = 0;
   bool json = false, include_seen = false, explain = false;
   // Filters, new-item boost, re-ranking (item_filter.h).
   std::vector<std::string> include, exclude;  // ATTR=V1,V2
@@ -137,9 +146,71 @@ void PrintReasons(const TrainedModel& tm, const char* label, std::span<const Con
   std::cout << "\n";
 }
 
+// --all-users: every user's top-k as CSV "user,rank,item,score" (rank 1 = best), ranked through
+// the batch path; the ranking time and rate go to stderr, apart from loading and writing.
+int RunRecommendAll(const RecommendArgs& a, const TrainedModel& tm, const HybridRanker& ranker) {
+  const uint32_t n = tm.num_users();
+  const size_t k = static_cast<size_t>(a.k);
+  std::vector<std::optional<uint32_t>> users(n);
+  for (uint32_t u = 0; u < n; ++u) users[u] = u;
+  std::vector<int32_t> items(static_cast<size_t>(n) * k);
+  std::vector<float> scores(items.size());
+  const int threads = ResolveThreads(a.threads);
+  const auto t0 = std::chrono::steady_clock::now();
+  RecommendUsers(tm, ranker, users, k, threads, items, scores);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::ofstream file;
+  const bool to_stdout = a.out.empty() || a.out == "-";
+  if (!to_stdout) {
+    file.open(a.out, std::ios::binary | std::ios::trunc);
+    if (!file) {
+      std::cerr << "error: cannot write --out " << a.out << ": " << std::strerror(errno) << "\n";
+      return 1;
+    }
+  }
+  std::ostream& os = to_stdout ? std::cout : file;
+  os << "user,rank,item,score\n";
+  std::string line;
+  for (uint32_t u = 0; u < n; ++u) {
+    const std::string& uid = tm.users.Id(u);
+    for (size_t r = 0; r < k; ++r) {
+      const int32_t item = items[u * k + r];
+      if (item < 0) break;
+      line = uid;
+      line += ',';
+      line += std::to_string(r + 1);
+      line += ',';
+      line += tm.items.Id(static_cast<uint32_t>(item));
+      line += ',';
+      char num[32];
+      const auto res = std::to_chars(num, num + sizeof num, scores[u * k + r]);
+      line.append(num, res.ptr);
+      line += '\n';
+      os << line;
+    }
+  }
+  os.flush();
+  if (!os) {
+    std::cerr << "error: writing the recommendations failed (disk full?)\n";
+    return 1;
+  }
+  std::cerr << "ranked " << n << " users (top " << k << ", seen items excluded) in " << std::fixed
+            << std::setprecision(3) << secs << " s: " << std::setprecision(0) << (secs > 0 ? n / secs : 0.0)
+            << " users/s on " << threads << " threads\n";
+  return 0;
+}
+
 int RunRecommend(const RecommendArgs& a) {
-  if (a.user.empty() == a.items.empty()) {
-    std::cerr << "error: give exactly one of --user ID or --items ID[,ID...]\n";
+  if (a.all_users) {
+    if (!a.user.empty() || !a.items.empty() || a.rules() || a.explain || a.json || a.include_seen) {
+      std::cerr << "error: --all-users takes only --model, -k, --threads and --out\n";
+      return 2;
+    }
+  } else if (a.user.empty() == a.items.empty()) {
+    std::cerr << "error: give exactly one of --user ID, --items ID[,ID...] or --all-users\n";
+    return 2;
+  } else if (!a.out.empty() || a.threads != 0) {
+    std::cerr << "error: --out and --threads go with --all-users\n";
     return 2;
   }
   auto tm = LoadTrainedModel(a.model);
@@ -148,6 +219,7 @@ int RunRecommend(const RecommendArgs& a) {
     return 1;
   }
   auto ranker = tm->MakeRanker(tm->ranker);
+  if (a.all_users) return RunRecommendAll(a, *tm, *ranker);
 
   RankQuery q;
   std::optional<uint32_t> known;
@@ -310,6 +382,11 @@ void RegisterRecommend(CLI::App& app, CommandRegistry& reg) {
   sub->add_option("--user", args->user, "user id (as in the data files); an unknown id gets the cold-start path");
   sub->add_option("--items", args->items, "a new user's items: ID[:strength],ID... (folded in on the fly)");
   sub->add_option("-k,--k", args->k, "number of items")->capture_default_str()->check(CLI::Range(1, 1000));
+  sub->add_flag("--all-users", args->all_users,
+                "every user of the model at once through the batch path: CSV user,rank,item,score to --out "
+                "(default stdout); prints the ranking rate to stderr");
+  sub->add_option("--out", args->out, "--all-users: output CSV file");
+  sub->add_option("--threads", args->threads, "--all-users: threads (0: all cores)")->check(CLI::Range(0, 1024));
   sub->add_flag("--explain", args->explain, "list the history items behind each recommendation");
   sub->add_flag("--include-seen", args->include_seen, "do not exclude the user's own items");
   sub->add_flag("--json", args->json, "print JSON");

@@ -3,8 +3,36 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <string>
 
 namespace hybridrec {
+
+namespace {
+
+// "1.23M/s", "456/s": the rate of `done` over `el` seconds, empty before anything is done.
+std::string Rate(size_t done, double el) {
+  if (done == 0 || el <= 0) return "";
+  const double r = static_cast<double>(done) / el;
+  char buf[32];
+  if (r >= 1e6) std::snprintf(buf, sizeof buf, "%.2fM/s", r / 1e6);
+  else if (r >= 1e4) std::snprintf(buf, sizeof buf, "%.1fk/s", r / 1e3);
+  else if (r >= 10) std::snprintf(buf, sizeof buf, "%.0f/s", r);
+  else std::snprintf(buf, sizeof buf, "%.2f/s", r);
+  return buf;
+}
+
+// "1m05s left" from the rate so far; empty when unknown.
+std::string Left(size_t done, size_t total, double el) {
+  if (done == 0 || total == 0 || done >= total || el <= 0) return "";
+  const double left = el * static_cast<double>(total - done) / static_cast<double>(done);
+  char buf[32];
+  if (left >= 3600) std::snprintf(buf, sizeof buf, "%dh%02dm left", static_cast<int>(left / 3600), static_cast<int>(left / 60) % 60);
+  else if (left >= 60) std::snprintf(buf, sizeof buf, "%dm%02ds left", static_cast<int>(left / 60), static_cast<int>(left) % 60);
+  else std::snprintf(buf, sizeof buf, "%.0fs left", left);
+  return buf;
+}
+
+}  // namespace
 
 bool Progress::StderrIsTty() { return ::isatty(STDERR_FILENO) == 1; }
 
@@ -31,9 +59,9 @@ void Progress::Update(size_t done, const std::string& extra) {
     logged_ = true;
     const double el = ElapsedSeconds();
     if (total_ > 0) {
-      std::fprintf(stderr, "%s %zu/%zu (%d%%)  %.1fs  %s\n", label_.c_str(), done, total_,
+      std::fprintf(stderr, "%s %zu/%zu (%d%%)  %.1fs  %s  %s  %s\n", label_.c_str(), done, total_,
                    static_cast<int>(100.0 * static_cast<double>(done) / static_cast<double>(total_)), el,
-                   extra.c_str());
+                   Rate(done, el).c_str(), Left(done, total_, el).c_str(), extra.c_str());
     } else {
       std::fprintf(stderr, "%s %zu  %.1fs  %s\n", label_.c_str(), done, el, extra.c_str());
     }
@@ -49,7 +77,8 @@ void Progress::Update(size_t done, const std::string& extra) {
     const int filled = static_cast<int>(static_cast<double>(width) * static_cast<double>(done) / static_cast<double>(total_));
     std::string bar(static_cast<size_t>(filled), '#');
     bar.resize(width, '.');
-    std::fprintf(stderr, "\r\033[K%s [%s] %zu/%zu  %.1fs  %s", label_.c_str(), bar.c_str(), done, total_, el, extra.c_str());
+    std::fprintf(stderr, "\r\033[K%s [%s] %zu/%zu  %.1fs  %s  %s  %s", label_.c_str(), bar.c_str(), done, total_, el,
+                 Rate(done, el).c_str(), Left(done, total_, el).c_str(), extra.c_str());
   } else {
     std::fprintf(stderr, "\r\033[K%s %zu  %.1fs  %s", label_.c_str(), done, el, extra.c_str());
   }

@@ -23,6 +23,10 @@ TEST(ProgressTest, LogWritesPlainLinesEveryInterval) {
   EXPECT_EQ(Lines(out), 5u) << out;  // one per update, then "done"
   EXPECT_NE(out.find("tune fusion 2/4 (50%)"), std::string::npos) << out;
   EXPECT_NE(out.find("best ndcg@10 0.5"), std::string::npos) << out;
+  // The rate so far and the time left at that rate.
+  const std::string line = out.substr(out.find("tune fusion 2/4"), out.find('\n', out.find("tune fusion 2/4")) - out.find("tune fusion 2/4"));
+  EXPECT_NE(line.find("/s"), std::string::npos) << line;
+  EXPECT_NE(line.find("s left"), std::string::npos) << line;
   EXPECT_NE(out.find("tune fusion done in"), std::string::npos) << out;
   EXPECT_EQ(out.find('\r'), std::string::npos) << "no terminal control characters in a log";
 }

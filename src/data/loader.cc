@@ -4,6 +4,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
 
 #include <algorithm>
 #include <array>
@@ -11,6 +13,8 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <new>
+#include <string>
 #include <numeric>
 #include <system_error>
 #include <utility>
@@ -40,24 +44,126 @@ std::string Quote(std::string_view s) {
   return out;
 }
 
-// A whole input file, memory-mapped read-only (no copy; the loaders parse from memory).
+// The file an input name refers to: `path` itself, else its compressed copy `path`.gz (gzip)
+// or `path`.zst (zstd), else `path` (which then does not exist).
+fs::path ResolveInput(const fs::path& path) {
+  std::error_code ec;
+  if (fs::exists(path, ec)) return path;
+  for (const char* ext : {".gz", ".zst"}) {
+    fs::path c = path;
+    c += ext;
+    if (fs::exists(c, ec)) return c;
+  }
+  return path;
+}
+
+// `p` or its .gz / .zst copy is a file.
+bool Exists(const fs::path& p) {
+  std::error_code ec;
+  return fs::is_regular_file(ResolveInput(p), ec);
+}
+
+bool EndsWith(const fs::path& p, std::string_view ext) {
+  const std::string s = p.string();
+  return s.size() >= ext.size() && s.compare(s.size() - ext.size(), ext.size(), ext) == 0;
+}
+
+// Decompresses a whole gzip file (several concatenated members allowed) into `out`.
+Status ReadGzip(const fs::path& path, std::string& out) {
+  gzFile gz = ::gzopen(path.c_str(), "rb");
+  if (gz == nullptr) return Status::IOError(path.string() + ": cannot open for reading");
+  ::gzbuffer(gz, 1 << 20);
+  std::vector<char> buf(1 << 20);
+  Status st;
+  while (true) {
+    const int n = ::gzread(gz, buf.data(), static_cast<unsigned>(buf.size()));
+    if (n < 0) {
+      int code = 0;
+      const char* msg = ::gzerror(gz, &code);
+      st = Status::Corruption(path.string() + ": not a valid gzip file (" + std::string(msg ? msg : "read error") +
+                              "); decompress it to check it, or give the uncompressed file");
+      break;
+    }
+    if (n == 0) break;
+    out.append(buf.data(), static_cast<size_t>(n));
+  }
+  // A truncated stream reads as an early end; gzread reports it through gzerror as Z_BUF_ERROR.
+  if (st.ok()) {
+    int code = 0;
+    const char* msg = ::gzerror(gz, &code);
+    if (code != Z_OK)
+      st = Status::Corruption(path.string() + ": the gzip stream is damaged or cut short (" +
+                              std::string(msg ? msg : "error") + "); recompress or re-download it");
+  }
+  ::gzclose(gz);
+  return st;
+}
+
+// Decompresses a whole zstd file (several frames allowed) into `out`.
+Status ReadZstd(const fs::path& path, std::string& out) {
+  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!f) return Status::IOError(path.string() + ": cannot open for reading");
+  std::unique_ptr<ZSTD_DStream, size_t (*)(ZSTD_DStream*)> ds(ZSTD_createDStream(), &ZSTD_freeDStream);
+  if (!ds) return Status::IOError(path.string() + ": cannot start the zstd decoder (out of memory?)");
+  ZSTD_initDStream(ds.get());
+  std::vector<char> in_buf(ZSTD_DStreamInSize()), out_buf(ZSTD_DStreamOutSize());
+  size_t last = 0;  // 0 when the last frame is complete
+  bool any = false;
+  while (true) {
+    const size_t n = std::fread(in_buf.data(), 1, in_buf.size(), f.get());
+    if (n == 0) break;
+    any = true;
+    ZSTD_inBuffer in{in_buf.data(), n, 0};
+    while (in.pos < in.size) {
+      ZSTD_outBuffer ob{out_buf.data(), out_buf.size(), 0};
+      last = ZSTD_decompressStream(ds.get(), &ob, &in);
+      if (ZSTD_isError(last))
+        return Status::Corruption(path.string() + ": not a valid zstd file (" + ZSTD_getErrorName(last) +
+                                  "); decompress it to check it, or give the uncompressed file");
+      out.append(out_buf.data(), ob.pos);
+    }
+  }
+  if (std::ferror(f.get())) return Status::IOError(path.string() + ": read error");
+  if (!any) return Status::Corruption(path.string() + ": empty file, not a zstd stream");
+  // Flush what the decoder still holds.
+  while (last != 0) {
+    ZSTD_inBuffer in{nullptr, 0, 0};
+    ZSTD_outBuffer ob{out_buf.data(), out_buf.size(), 0};
+    last = ZSTD_decompressStream(ds.get(), &ob, &in);
+    if (ZSTD_isError(last))
+      return Status::Corruption(path.string() + ": damaged zstd stream (" + ZSTD_getErrorName(last) + ")");
+    out.append(out_buf.data(), ob.pos);
+    if (ob.pos == 0 && last != 0)
+      return Status::Corruption(path.string() +
+                                ": the zstd stream is cut short; recompress or re-download it");
+  }
+  return Status::Ok();
+}
+
+// A whole input file: memory-mapped read-only when plain (no copy; the loaders parse from
+// memory), decompressed into memory when it is a .gz or .zst file.
 class InputFile {
  public:
   InputFile() = default;
   InputFile(const InputFile&) = delete;
   InputFile& operator=(const InputFile&) = delete;
-  InputFile(InputFile&& o) noexcept : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+  InputFile(InputFile&& o) noexcept
+      : path_(std::move(o.path_)), data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)),
+        owned_(std::move(o.owned_)), compressed_(o.compressed_) {}
   InputFile& operator=(InputFile&&) = delete;
   ~InputFile() {
     if (data_) ::munmap(data_, size_);
   }
-  // Missing and empty files are errors that say what the layout needs.
-  static Result<InputFile> Open(const fs::path& path, std::string_view what) {
+  // `path`, or its compressed copy path.gz / path.zst when only that exists. Missing and empty
+  // files are errors that say what the layout needs.
+  static Result<InputFile> Open(const fs::path& name, std::string_view what) {
+    const fs::path path = ResolveInput(name);
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       std::error_code ec;
       if (!fs::exists(path, ec))
-        return Status::NotFound(path.string() + ": no such file (expected " + std::string(what) + ")");
+        return Status::NotFound(path.string() + ": no such file (expected " + std::string(what) +
+                                "; a .gz or .zst copy of it is read too)");
       return Status::IOError(path.string() + ": cannot open for reading");
     }
     struct stat st {};
@@ -66,7 +172,16 @@ class InputFile {
       return Status::InvalidArgument(path.string() + ": not a regular file");
     }
     InputFile f;
-    if (st.st_size > 0) {
+    f.path_ = path;
+    if (EndsWith(path, ".gz") || EndsWith(path, ".zst")) {
+      ::close(fd);
+      f.compressed_ = true;
+      try {
+        HR_RETURN_IF_ERROR(EndsWith(path, ".gz") ? ReadGzip(path, f.owned_) : ReadZstd(path, f.owned_));
+      } catch (const std::bad_alloc&) {
+        return Status::IOError(path.string() + ": not enough memory to decompress it");
+      }
+    } else if (st.st_size > 0) {
       void* p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
       if (p == MAP_FAILED) {
         ::close(fd);
@@ -75,19 +190,28 @@ class InputFile {
       ::madvise(p, static_cast<size_t>(st.st_size), MADV_SEQUENTIAL);
       f.data_ = p;
       f.size_ = static_cast<size_t>(st.st_size);
+      ::close(fd);
+    } else {
+      ::close(fd);
     }
-    ::close(fd);
     std::string_view v = f.view();
     if (v.substr(0, 3) == "\xEF\xBB\xBF") v.remove_prefix(3);
     if (v.find_first_not_of(" \t\r\n") == std::string_view::npos)
       return Status::InvalidArgument(path.string() + ": file is empty; expected " + std::string(what));
     return f;
   }
-  std::string_view view() const { return {static_cast<const char*>(data_), size_}; }
+  std::string_view view() const {
+    return compressed_ ? std::string_view(owned_) : std::string_view(static_cast<const char*>(data_), size_);
+  }
+  // The file actually read (name it in messages).
+  const fs::path& path() const { return path_; }
 
  private:
+  fs::path path_;
   void* data_ = nullptr;
   size_t size_ = 0;
+  std::string owned_;  // decompressed contents
+  bool compressed_ = false;
 };
 
 // IdMap in front of a direct index for canonical decimal ids ("0", "17", not "017" or "+1"),
@@ -326,10 +450,9 @@ namespace {
 Result<std::vector<std::string>> LoadMl100kGenres(const fs::path& dir, const LoadOptions& options, LoadReport& report) {
   std::vector<std::string> names(kMl100kGenres.begin(), kMl100kGenres.end());
   const fs::path path = dir / "u.genre";
-  std::error_code ec;
-  if (!fs::exists(path, ec)) return names;
+  if (!Exists(path)) return names;
   HR_ASSIGN_OR_RETURN(const InputFile file, InputFile::Open(path, "lines 'genre|index'"));
-  FileParser parser(path, file.view(), {'|', false, false}, options, report);
+  FileParser parser(file.path(), file.view(), {'|', false, false}, options, report);
   std::vector<std::string_view> f;
   Status st;
   std::vector<std::string> from_file(names.size());
@@ -354,7 +477,7 @@ Status LoadMl100k(const fs::path& dir, const LoadOptions& options, Dataset& ds) 
     HR_ASSIGN_OR_RETURN(const InputFile file,
                         InputFile::Open(path, "pipe-separated items id|title|release|video|url|19 flags"));
     // u.item is latin-1, so no UTF-8 check; no quoting (titles may contain '"').
-    FileParser parser(path, file.view(), {'|', false, false}, options, ds.report);
+    FileParser parser(file.path(), file.view(), {'|', false, false}, options, ds.report);
     std::vector<std::string_view> f;
     Status st;
     constexpr size_t kFields = 5 + 19;
@@ -394,7 +517,7 @@ Status LoadMl100k(const fs::path& dir, const LoadOptions& options, Dataset& ds) 
   }
   const fs::path path = dir / "u.data";
   HR_ASSIGN_OR_RETURN(const InputFile file, InputFile::Open(path, "tab-separated rows 'user item rating timestamp'"));
-  FileParser parser(path, file.view(), {'\t', false, true}, options, ds.report);
+  FileParser parser(file.path(), file.view(), {'\t', false, true}, options, ds.report);
   InteractionSink sink(ds, file.view());
   IdLookup items(ds.items);
   std::vector<std::string_view> f;
@@ -452,7 +575,7 @@ Status LoadItemsCsv(const fs::path& path, bool movielens, const LoadOptions& opt
   const std::string_view expected = movielens ? "movieId,title,genres" : "item,title[,genres][,text]";
   HR_ASSIGN_OR_RETURN(const InputFile file,
                       InputFile::Open(path, "a header row '" + std::string(expected) + "' and one row per item"));
-  FileParser parser(path, file.view(), {}, options, ds.report);
+  FileParser parser(file.path(), file.view(), {}, options, ds.report);
   std::vector<std::string> header;
   HR_RETURN_IF_ERROR(ReadHeader(parser, header, movielens ? 3 : 2, movielens ? 3 : 4, expected));
   // Roles of columns 3 and 4 (generic layout): genres unless the header says otherwise.
@@ -513,7 +636,7 @@ Status LoadInteractionsCsv(const fs::path& path, bool movielens, bool items_fixe
   const std::string_view expected = movielens ? "userId,movieId,rating,timestamp" : "user,item,strength[,timestamp]";
   HR_ASSIGN_OR_RETURN(const InputFile file,
                       InputFile::Open(path, "a header row '" + std::string(expected) + "' and interaction rows"));
-  FileParser parser(path, file.view(), {}, options, ds.report);
+  FileParser parser(file.path(), file.view(), {}, options, ds.report);
   std::vector<std::string> header;
   HR_RETURN_IF_ERROR(ReadHeader(parser, header, movielens ? 4 : 3, 4, expected));
   {
@@ -567,7 +690,7 @@ Status LoadInteractionsCsv(const fs::path& path, bool movielens, bool items_fixe
 Status LoadTagsCsv(const fs::path& path, const LoadOptions& options, Dataset& ds) {
   constexpr std::string_view expected = "userId,movieId,tag,timestamp";
   HR_ASSIGN_OR_RETURN(const InputFile file, InputFile::Open(path, "a header row 'userId,movieId,tag,timestamp'"));
-  FileParser parser(path, file.view(), {}, options, ds.report);
+  FileParser parser(file.path(), file.view(), {}, options, ds.report);
   std::vector<std::string> header;
   HR_RETURN_IF_ERROR(ReadHeader(parser, header, 3, 4, expected));
   std::vector<std::vector<std::string>> lowered(ds.item_info.size());  // per item, for de-duplication
@@ -593,11 +716,6 @@ Status LoadTagsCsv(const fs::path& path, const LoadOptions& options, Dataset& ds
     ds.item_info[*item].tags.emplace_back(tag);
   }
   return st;
-}
-
-bool Exists(const fs::path& p) {
-  std::error_code ec;
-  return fs::is_regular_file(p, ec);
 }
 
 }  // namespace

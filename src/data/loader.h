@@ -16,6 +16,9 @@
 //                  "description" or "tags" is honoured, else the third is genres "A|B").
 //                  Without items.csv the catalogue is the items of interactions.csv in
 //                  first-seen order with the id as title. With items.csv its order is kept.
+// Compressed input: any of these files may instead be given as its gzip (NAME.gz) or zstd
+// (NAME.zst) copy, read when the plain file is absent; it is decompressed into memory, and
+// messages name the compressed file with line numbers of its decompressed text.
 // CSV files have a header row, may use CRLF line ends, RFC 4180 quoting and a UTF-8 BOM, and
 // must be UTF-8. Users are indexed in first-seen order of the interaction file.
 //

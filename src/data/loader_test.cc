@@ -6,7 +6,11 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
+
+#include <zlib.h>
+#include <zstd.h>
 
 namespace hybridrec {
 namespace {
@@ -324,6 +328,85 @@ TEST_F(LoaderTest, SparseAndOddIdsRoundTrip) {
 }
 
 // Random bytes in every file: the loader must return (an error or a data set), never crash.
+// Compressed copies of the files: the same data as the plain files; damaged streams and bad
+// rows are errors that name the compressed file.
+class CompressedLoaderTest : public LoaderTest {
+ protected:
+  static std::string Gzip(const std::string& text) {
+    const fs::path tmp = fs::path(::testing::TempDir()) / "hr_loader_gz.tmp";
+    gzFile gz = gzopen(tmp.c_str(), "wb");
+    EXPECT_NE(gz, nullptr);
+    gzwrite(gz, text.data(), static_cast<unsigned>(text.size()));
+    gzclose(gz);
+    std::ifstream in(tmp, std::ios::binary);
+    std::string out((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    fs::remove(tmp);
+    return out;
+  }
+  static std::string Zstd(const std::string& text) {
+    std::string out(ZSTD_compressBound(text.size()), '\0');
+    const size_t n = ZSTD_compress(out.data(), out.size(), text.data(), text.size(), 3);
+    EXPECT_FALSE(ZSTD_isError(n));
+    out.resize(n);
+    return out;
+  }
+  const std::string items_ = "item,title,genres\n10,Alpha,A|B\n20,Beta,B\n";
+  const std::string inter_ = "user,item,strength,timestamp\nu1,10,1,100\nu2,20,2.5,200\nu1,20,1,300\n";
+};
+
+TEST_F(CompressedLoaderTest, GzipAndZstdLoadLikePlainFiles) {
+  Write("items.csv", items_);
+  Write("interactions.csv", inter_);
+  auto plain = LoadDataset(dir_);
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  fs::remove(dir_ / "items.csv");
+  fs::remove(dir_ / "interactions.csv");
+  Write("items.csv.zst", Zstd(items_));
+  Write("interactions.csv.gz", Gzip(inter_));
+  auto packed = LoadDataset(dir_);
+  ASSERT_TRUE(packed.ok()) << packed.status().ToString();
+  EXPECT_EQ(packed->format, "generic");
+  ASSERT_EQ(packed->interactions.size(), plain->interactions.size());
+  for (size_t i = 0; i < plain->interactions.size(); ++i) {
+    EXPECT_EQ(packed->interactions[i].user, plain->interactions[i].user);
+    EXPECT_EQ(packed->interactions[i].item, plain->interactions[i].item);
+    EXPECT_EQ(packed->interactions[i].strength, plain->interactions[i].strength);
+    EXPECT_EQ(packed->interactions[i].timestamp, plain->interactions[i].timestamp);
+  }
+  EXPECT_EQ(packed->item_info[0].title, "Alpha");
+  EXPECT_THAT(packed->item_info[0].genres, ElementsAre("A", "B"));
+}
+
+TEST_F(CompressedLoaderTest, ThePlainFileWinsOverACompressedCopy) {
+  Write("interactions.csv", inter_);
+  Write("interactions.csv.gz", "not gzip at all");
+  auto ds = LoadDataset(dir_);
+  ASSERT_TRUE(ds.ok()) << ds.status().ToString();
+  EXPECT_EQ(ds->interactions.size(), 3u);
+}
+
+TEST_F(CompressedLoaderTest, BadRowNamesTheCompressedFileAndLine) {
+  Write("interactions.csv.gz", Gzip("user,item,strength\nu1,10,1\nu2,20,oops\n"));
+  EXPECT_THAT(LoadError(), HasSubstr("interactions.csv.gz:3"));
+  Write("interactions.csv.zst", Zstd("user,item,strength\nu1,10,1\nu2,20,-1\n"));
+  fs::remove(dir_ / "interactions.csv.gz");
+  EXPECT_THAT(LoadError(), HasSubstr("interactions.csv.zst:3"));
+}
+
+TEST_F(CompressedLoaderTest, DamagedStreamsAreErrorsNotCrashes) {
+  const std::string gz = Gzip(inter_ + inter_.substr(29));
+  Write("interactions.csv.gz", gz.substr(0, gz.size() / 2));  // cut short
+  EXPECT_THAT(LoadError(), HasSubstr("interactions.csv.gz"));
+  fs::remove(dir_ / "interactions.csv.gz");
+  const std::string zs = Zstd(inter_);
+  Write("interactions.csv.zst", zs.substr(0, zs.size() - 3));  // cut short
+  EXPECT_THAT(LoadError(), HasSubstr("interactions.csv.zst"));
+  Write("interactions.csv.zst", "definitely not zstd");
+  EXPECT_THAT(LoadError(), HasSubstr("not a valid zstd file"));
+  Write("interactions.csv.zst", "");
+  EXPECT_THAT(LoadError(), HasSubstr("interactions.csv.zst"));
+}
+
 TEST_F(LoaderTest, GarbageNeverCrashes) {
   const char alphabet[] = {',', '"', '\n', '\r', '|', '\t', '1', '2', 'a', ' ', '\xC3', '\xA9', '\xFF', '-', '.', 'e'};
   uint64_t state = 12345;

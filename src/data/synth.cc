@@ -85,6 +85,26 @@ constexpr std::array<std::string_view, 24> kGenreNames = {
     "Alpha", "Beta", "Gamma",   "Delta", "Epsilon", "Zeta",  "Eta", "Theta",   "Iota", "Kappa", "Lambda", "Mu",
     "Nu",    "Xi",   "Omicron", "Pi",    "Rho",     "Sigma", "Tau", "Upsilon", "Phi",  "Chi",   "Psi",    "Omega"};
 
+constexpr uint32_t kWordsPerTopic = 8;
+constexpr uint32_t kMaxTopics = 512;
+constexpr std::array<std::string_view, 16> kSyllables = {"ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo",
+                                                         "ba", "de", "fi", "go", "ha", "ju", "ke", "pa"};
+constexpr std::array<std::string_view, 8> kSharedWords = {"Story", "Night", "Return", "House",
+                                                          "Road",  "Light", "Heart",  "World"};
+
+// Word j of a topic's made-up vocabulary: three syllables from the base-16 digits of a
+// permuted word number (4,096 distinct words, enough for kMaxTopics x kWordsPerTopic), capitalised.
+std::string TopicWord(uint32_t topic, uint32_t j) {
+  // An odd multiplier permutes 0..4095, so neighbouring topics do not share their first syllable.
+  const uint32_t w = ((topic * kWordsPerTopic + j) * 1103u + 517u) & 4095u;
+  std::string s;
+  s += kSyllables[(w >> 8) & 15];
+  s += kSyllables[(w >> 4) & 15];
+  s += kSyllables[w & 15];
+  s[0] = static_cast<char>(s[0] - 'a' + 'A');
+  return s;
+}
+
 std::vector<uint32_t> Permutation(uint32_t n, Rng& rng) {
   std::vector<uint32_t> p(n);
   std::iota(p.begin(), p.end(), 0u);
@@ -134,6 +154,10 @@ Status WriteSyntheticDataset(const SynthOptions& o, const fs::path& out_dir) {
     return Status::InvalidArgument("synth: user_zipf must be a finite number >= 0");
   if (o.genres == 0 || o.genres > kGenreNames.size())
     return Status::InvalidArgument("synth: genres must be in 1.." + std::to_string(kGenreNames.size()));
+  if (o.topics > kMaxTopics)
+    return Status::InvalidArgument("synth: --topics must be in 0.." + std::to_string(kMaxTopics));
+  if (!std::isfinite(o.topic_affinity) || o.topic_affinity < 0 || o.topic_affinity > 1)
+    return Status::InvalidArgument("synth: --topic-affinity must be in [0, 1]");
   std::error_code ec;
   fs::create_directories(out_dir, ec);
   if (ec) return Status::IOError(out_dir.string() + ": cannot create directory: " + ec.message());
@@ -147,22 +171,84 @@ Status WriteSyntheticDataset(const SynthOptions& o, const fs::path& out_dir) {
   double acc = 0;
   for (uint32_t r = 0; r < o.items; ++r) cdf[r] = (acc += std::pow(static_cast<double>(r) + 1.0, -o.zipf));
 
+  // Topics: the topic of each item (by popularity rank) and, per topic, its ranks in popularity
+  // order with their cumulative popularity, for sampling within a topic.
+  const uint32_t nt = o.topics;
+  std::vector<uint32_t> topic_of_rank;
+  std::vector<std::vector<uint32_t>> topic_ranks(nt);
+  std::vector<std::vector<double>> topic_cdf(nt);
+  if (nt > 0) {
+    Rng trng(SplitSeed(o.seed, 3));
+    topic_of_rank.resize(o.items);
+    for (uint32_t r = 0; r < o.items; ++r) topic_of_rank[r] = static_cast<uint32_t>(trng.Below(nt));
+    for (uint32_t r = 0; r < o.items; ++r) {
+      const uint32_t t = topic_of_rank[r];
+      const double prev = topic_cdf[t].empty() ? 0.0 : topic_cdf[t].back();
+      topic_ranks[t].push_back(r);
+      topic_cdf[t].push_back(prev + std::pow(static_cast<double>(r) + 1.0, -o.zipf));
+    }
+  }
+  std::vector<uint32_t> rank_of_item(o.items);
+  for (uint32_t r = 0; r < o.items; ++r) rank_of_item[item_of_rank[r]] = r;
+
   {
     OutFile out(out_dir / "items.csv");
     HR_RETURN_IF_ERROR(out.Open());
-    out.Put("item,title,genres\n");
+    out.Put(nt > 0 ? "item,title,genres,tags\n" : "item,title,genres\n");
     Rng grng(SplitSeed(o.seed, 1));
     for (uint32_t i = 0; i < o.items; ++i) {
       out.PutInt(i + 1);
-      out.Put(",Item ");
-      out.PutInt(i + 1);
       out.Put(',');
-      const uint64_t first = grng.Below(o.genres);
-      const uint64_t count = std::min<uint64_t>(1 + grng.Below(3), o.genres);
-      for (uint64_t g = 0; g < count; ++g) {
-        if (g) out.Put('|');
-        out.Put(kGenreNames[(first + g) % o.genres]);
+      if (nt == 0) {
+        out.Put("Item ");
+        out.PutInt(i + 1);
+        out.Put(',');
+        const uint64_t first = grng.Below(o.genres);
+        const uint64_t count = std::min<uint64_t>(1 + grng.Below(3), o.genres);
+        for (uint64_t g = 0; g < count; ++g) {
+          if (g) out.Put('|');
+          out.Put(kGenreNames[(first + g) % o.genres]);
+        }
+        out.Put('\n');
+        continue;
       }
+      const uint32_t t = topic_of_rank[rank_of_item[i]];
+      // Two or three distinct words of the topic (steps of 1-3 never wrap onto an earlier one).
+      const uint64_t words = 2 + grng.Below(2);
+      auto j = static_cast<uint32_t>(grng.Below(kWordsPerTopic));
+      for (uint64_t w = 0; w < words; ++w) {
+        if (w) {
+          out.Put(' ');
+          j = static_cast<uint32_t>((j + 1 + grng.Below(3)) % kWordsPerTopic);
+        }
+        out.Put(TopicWord(t, j));
+      }
+      if (grng.Below(2) == 0) {
+        out.Put(' ');
+        out.Put(kSharedWords[grng.Below(kSharedWords.size())]);
+      }
+      out.Put(',');
+      // The topic's genres: its main one, often its second, sometimes one at random.
+      const uint32_t g1 = t % o.genres, g2 = (t / o.genres + t + 1) % o.genres;
+      out.Put(kGenreNames[g1]);
+      if (g2 != g1 && grng.Below(2) == 0) {
+        out.Put('|');
+        out.Put(kGenreNames[g2]);
+      }
+      if (grng.Below(5) == 0) {
+        const auto g3 = static_cast<uint32_t>(grng.Below(o.genres));
+        if (g3 != g1 && g3 != g2) {
+          out.Put('|');
+          out.Put(kGenreNames[g3]);
+        }
+      }
+      out.Put(',');
+      // Two distinct tags.
+      const auto tag1 = static_cast<uint32_t>(grng.Below(kWordsPerTopic));
+      const auto tag2 = static_cast<uint32_t>((tag1 + 1 + grng.Below(kWordsPerTopic - 1)) % kWordsPerTopic);
+      out.Put(TopicWord(t, tag1));
+      out.Put('|');
+      out.Put(TopicWord(t, tag2));
       out.Put('\n');
     }
     HR_RETURN_IF_ERROR(out.Commit());
@@ -183,11 +269,28 @@ Status WriteSyntheticDataset(const SynthOptions& o, const fs::path& out_dir) {
     // would take long, so after a bounded number of tries fill up by popularity order.
     uint64_t tries = 0;
     const uint64_t max_tries = 20ull * deg + 1000;
+    uint32_t main_topic = 0, second_topic = 0;
+    if (nt > 0) {
+      main_topic = static_cast<uint32_t>(ur.Below(nt));
+      second_topic = static_cast<uint32_t>(ur.Below(nt));
+    }
     while (chosen.size() < deg && tries < max_tries) {
       ++tries;
-      const double x = ur.Uniform() * acc;
-      auto r = static_cast<uint32_t>(std::upper_bound(cdf.begin(), cdf.end(), x) - cdf.begin());
-      if (r >= o.items) r = o.items - 1;
+      uint32_t r;
+      if (nt > 0 && ur.Uniform() < o.topic_affinity) {
+        // Within one of the user's topics (the main one two times in three).
+        const uint32_t t = ur.Below(3) < 2 ? main_topic : second_topic;
+        const std::vector<double>& c = topic_cdf[t];
+        if (c.empty()) continue;
+        const double x = ur.Uniform() * c.back();
+        size_t j = static_cast<size_t>(std::upper_bound(c.begin(), c.end(), x) - c.begin());
+        if (j >= c.size()) j = c.size() - 1;
+        r = topic_ranks[t][j];
+      } else {
+        const double x = ur.Uniform() * acc;
+        r = static_cast<uint32_t>(std::upper_bound(cdf.begin(), cdf.end(), x) - cdf.begin());
+        if (r >= o.items) r = o.items - 1;
+      }
       if (stamp[r] == u + 1) continue;
       stamp[r] = u + 1;
       chosen.push_back(r);
@@ -210,5 +313,28 @@ Status WriteSyntheticDataset(const SynthOptions& o, const fs::path& out_dir) {
   }
   return out.Commit();
 }
+
+bool ApplySynthShape(const std::string& name, SynthOptions& o) {
+  struct Shape {
+    const char* name;
+    uint32_t users, items;
+    uint64_t nnz;
+    uint32_t topics;
+  };
+  static constexpr Shape kShapes[] = {{"ml25m", 162541, 59047, 25000095, 64},
+                                      {"netflix", 480189, 17770, 100480507, 64},
+                                      {"catalogue", 1000000, 1000000, 50000000, 256}};
+  for (const Shape& s : kShapes) {
+    if (name != s.name) continue;
+    o.users = s.users;
+    o.items = s.items;
+    o.nnz = s.nnz;
+    o.topics = s.topics;
+    return true;
+  }
+  return false;
+}
+
+std::string SynthShapeNames() { return "ml25m, netflix, catalogue"; }
 
 }  // namespace hybridrec
