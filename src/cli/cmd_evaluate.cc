@@ -172,6 +172,7 @@ int RunEvaluate(const EvaluateArgs& a) {
 
   LoadOptions lo;
   lo.format = a.format;
+  lo.quiet = a.quiet;
   auto dataset = LoadDataset(a.data, lo);
   if (!dataset.ok()) return Fail(dataset.status().message());
 

@@ -89,6 +89,7 @@ int RunTrain(TrainArgs& a) {
   LoadOptions lo;
   lo.format = a.format;
   lo.skip_bad_rows = a.skip_bad_rows;
+  lo.quiet = a.quiet;
   auto ds = LoadDataset(a.data, lo);
   if (!ds.ok()) {
     std::cerr << "error: " << ds.status().message() << "\n";

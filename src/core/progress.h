@@ -5,8 +5,10 @@
 // Not thread-safe: call Update from one thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <mutex>
 #include <string>
 
 namespace hybridrec {
@@ -41,6 +43,31 @@ class Progress {
   bool finished_ = false;
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_draw_{};
+};
+
+// A Progress that several threads advance together (e.g. the blocks of a ParallelFor): Add is
+// thread-safe and never waits; the display is redrawn by whichever thread finds it free.
+class ConcurrentProgress {
+ public:
+  ConcurrentProgress(std::string label, size_t total, bool quiet,
+                     double log_interval_s = Progress::kDefaultLogIntervalSeconds)
+      : progress_(std::move(label), total, quiet, log_interval_s) {}
+  void Add(size_t n) {
+    const size_t done = done_.fetch_add(n, std::memory_order_relaxed) + n;
+    std::unique_lock lock(mu_, std::try_to_lock);
+    if (lock.owns_lock()) progress_.Update(done);
+  }
+  // Call once the threads are done.
+  void Finish(const std::string& extra = "") {
+    std::lock_guard lock(mu_);
+    progress_.Update(done_.load());
+    progress_.Finish(extra);
+  }
+
+ private:
+  Progress progress_;
+  std::atomic<size_t> done_{0};
+  std::mutex mu_;
 };
 
 }  // namespace hybridrec

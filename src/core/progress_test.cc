@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace hybridrec {
 namespace {
@@ -48,6 +50,28 @@ TEST(ProgressTest, QuietWritesNothing) {
     for (size_t i = 1; i <= 3; ++i) p.Update(i);
   }
   EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+}
+
+TEST(ProgressTest, ConcurrentProgressCountsEveryThreadsWork) {
+  testing::internal::CaptureStderr();
+  {
+    ConcurrentProgress p("evaluating", 4000, /*quiet=*/false, /*log_interval_s=*/0.0);
+    std::vector<std::thread> ts;
+    for (int t = 0; t < 4; ++t)
+      ts.emplace_back([&p] {
+        for (int i = 0; i < 1000; ++i) p.Add(1);
+      });
+    for (auto& t : ts) t.join();
+    p.Finish();
+  }
+  // Every line is whole, counts never exceed the total, and the last count is the total.
+  const std::string out = testing::internal::GetCapturedStderr();
+  EXPECT_NE(out.find("evaluating 4000/4000 (100%)"), std::string::npos) << out.substr(out.size() > 400 ? out.size() - 400 : 0);
+  EXPECT_EQ(out.find("4001"), std::string::npos);
+  size_t lines = 0, pos = 0;
+  while ((pos = out.find('\n', pos)) != std::string::npos) ++lines, ++pos;
+  EXPECT_GE(lines, 2u);  // at least the final count and "done"
+  EXPECT_NE(out.find("evaluating done in"), std::string::npos);
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/progress.h"
 #include "core/utf8.h"
 #include "data/record_reader.h"
 
@@ -302,13 +303,16 @@ class FileParser {
  public:
   FileParser(const fs::path& path, std::string_view data, RecordReaderOptions ro, const LoadOptions& options,
              LoadReport& report)
-      : reader_(data, path.string(), ro), options_(options), report_(report) {}
+      : reader_(data, path.string(), ro), options_(options), report_(report),
+        progress_("reading " + path.filename().string() + " (bytes)", data.size(),
+                  options.quiet || data.size() < (size_t{64} << 20)) {}
 
   // Next good record; returns kEnd at the end, or sets `status` on a fatal error.
   bool Next(std::vector<std::string_view>& fields, Status& status) {
     while (true) {
       switch (reader_.Next(fields)) {
         case RecordReader::Outcome::kRecord:
+          if ((++records_ & 0xFFFF) == 0) progress_.Update(reader_.offset());
           return true;
         case RecordReader::Outcome::kEnd:
           return false;
@@ -373,6 +377,8 @@ class FileParser {
   RecordReader reader_;
   const LoadOptions& options_;
   LoadReport& report_;
+  Progress progress_;  // files under 64 MiB parse in well under a second: no progress for them
+  size_t records_ = 0;
 };
 
 // Accumulates interactions; users get dense ids in first-seen order. Caches the last user,

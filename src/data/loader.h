@@ -47,6 +47,7 @@ struct LoadOptions {
   std::string format = "auto";  // "auto" | "ml-100k" | "movielens-csv" | "generic"
   bool skip_bad_rows = false;   // skip (and count) malformed rows instead of failing
   size_t max_warnings = 20;     // at most this many row messages are kept in LoadReport::warnings
+  bool quiet = true;            // false: progress of each file on stderr (core/progress.h)
 };
 
 // Returns the layout found in `dir` ("ml-100k", "movielens-csv" or "generic"), or NotFound

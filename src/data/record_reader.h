@@ -43,6 +43,8 @@ class RecordReader {
 
   // 1-based line number where the last returned record starts.
   size_t line() const { return record_line_; }
+  // Bytes of the input consumed so far.
+  size_t offset() const { return pos_; }
   // Message for the last kBadRow/kFatal outcome: "<file>:<line>: <what>".
   const std::string& error() const { return error_; }
   const std::string& file_label() const { return label_; }

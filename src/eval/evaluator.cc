@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "core/parallel.h"
+#include "core/progress.h"
 #include "core/topk.h"
 #include "ranking/rerank.h"
 
@@ -152,6 +153,7 @@ ModelEvaluation EvaluateFitted(const EvalModel& entry, const EvalData& data, std
   }
 
   constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+  ConcurrentProgress progress("evaluating " + model.name() + " (users)", n_users, options.quiet);
   ParallelFor(
       n_batches, ResolveThreads(options.threads),
       [&](size_t b_begin, size_t b_end) {
@@ -197,9 +199,11 @@ ModelEvaluation EvaluateFitted(const EvalModel& entry, const EvalData& data, std
               }
             }
           }
+          progress.Add(count);
         }
       },
       /*grain=*/1);
+  progress.Finish();
 
   for (size_t ki = 0; ki < options.ks.size(); ++ki) {
     MetricsAtK m;

@@ -84,7 +84,9 @@ Result<TrainModelSummary> TrainModel(const Dataset& d, const TrainModelOptions& 
   if (a.content) {
     std::unique_ptr<Progress> progress;
     Progress et("", 0, true);
-    auto cm = BuildContentModel(d, a.content_options, &summary.encoder_message, [&](size_t done, size_t total) {
+    ContentModelOptions content_options = a.content_options;
+    content_options.index.quiet = a.quiet;
+    auto cm = BuildContentModel(d, content_options, &summary.encoder_message, [&](size_t done, size_t total) {
       if (!progress) progress = std::make_unique<Progress>("embedding items", total, a.quiet);
       progress->Update(done);
     });

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "core/progress.h"
 #include "core/random.h"
 #include "index/brute_force_index.h"
 
@@ -41,10 +42,26 @@ std::unique_ptr<VectorIndex> MakeIndex(const IndexOptions& options, int dim, int
 
 namespace {
 
+// index.Add of rows [begin, end) of `vectors` in chunks, advancing `progress` by each chunk (an
+// HNSW build of a large catalogue takes minutes). The graph depends on the chunking, which
+// depends only on the number of rows, so builds stay reproducible.
+Status AddInChunks(VectorIndex& index, std::span<const float> vectors, std::span<const int64_t> ids, size_t begin,
+                   size_t end, Progress& progress, size_t& done) {
+  const size_t d = vectors.size() / std::max<size_t>(ids.size(), 1);
+  const size_t chunk = std::max<size_t>(10000, ids.size() / 50);
+  for (size_t b = begin; b < end; b += chunk) {
+    const size_t e = std::min(end, b + chunk);
+    HR_RETURN_IF_ERROR(index.Add(vectors.subspan(b * d, (e - b) * d), ids.subspan(b, e - b)));
+    done += e - b;
+    progress.Update(done);
+  }
+  return Status::Ok();
+}
+
 // BuildIndex for HNSW with efSearch calibration (see HnswParams): the held-out rows are
 // skipped by adding the rows between them in runs, so the n x d matrix is never copied.
 Status AddWithCalibration(const HnswParams& params, FaissIndex& index, std::span<const float> vectors,
-                          std::span<const int64_t> ids, size_t n_queries) {
+                          std::span<const int64_t> ids, size_t n_queries, Progress& progress) {
   const size_t n = ids.size();
   const size_t d = static_cast<size_t>(index.dimension());
   std::vector<char> held(n, 0);
@@ -58,13 +75,12 @@ Status AddWithCalibration(const HnswParams& params, FaissIndex& index, std::span
   for (size_t i = 0; i < n; ++i)
     if (held[i]) rows.push_back(i);
 
-  size_t begin = 0;
+  size_t begin = 0, done = 0;
   for (size_t stop : rows) {
-    if (stop > begin)
-      HR_RETURN_IF_ERROR(index.Add(vectors.subspan(begin * d, (stop - begin) * d), ids.subspan(begin, stop - begin)));
+    if (stop > begin) HR_RETURN_IF_ERROR(AddInChunks(index, vectors, ids, begin, stop, progress, done));
     begin = stop + 1;
   }
-  if (n > begin) HR_RETURN_IF_ERROR(index.Add(vectors.subspan(begin * d), ids.subspan(begin)));
+  if (n > begin) HR_RETURN_IF_ERROR(AddInChunks(index, vectors, ids, begin, n, progress, done));
 
   std::vector<float> queries(n_queries * d);
   std::vector<int64_t> query_ids(n_queries);
@@ -94,7 +110,16 @@ Result<std::unique_ptr<VectorIndex>> BuildIndex(const IndexOptions& options, int
     if (hp.target_recall > 1.0)
       return Status::InvalidArgument("BuildIndex: hnsw target_recall must be in [0, 1], got " +
                                      std::to_string(hp.target_recall));
-    HR_RETURN_IF_ERROR(AddWithCalibration(hp, *faiss_index, vectors, ids, n_queries));
+    Progress progress("building the HNSW index (vectors)", ids.size(), options.quiet);
+    HR_RETURN_IF_ERROR(AddWithCalibration(hp, *faiss_index, vectors, ids, n_queries, progress));
+    progress.Finish(DescribeIndex(*index));
+    return index;
+  }
+  if (index->kind() == "hnsw") {
+    Progress progress("building the HNSW index (vectors)", ids.size(), options.quiet);
+    size_t done = 0;
+    HR_RETURN_IF_ERROR(AddInChunks(*index, vectors, ids, 0, ids.size(), progress, done));
+    progress.Finish();
     return index;
   }
   HR_RETURN_IF_ERROR(index->Add(vectors, ids));

@@ -26,6 +26,7 @@ struct IndexOptions {
   int64_t hnsw_threshold = 50000;  // auto: catalogues of at least this many items get HNSW
   HnswParams hnsw;                 // M / efConstruction / efSearch (see HnswParams defaults)
   int build_threads = 0;           // OpenMP threads for building (0 = OpenMP default)
+  bool quiet = true;               // false: progress of an HNSW build on stderr (core/progress.h)
 };
 
 // "auto" | "flat" | "hnsw" | "brute"; InvalidArgument otherwise.
