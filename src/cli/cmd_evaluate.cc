@@ -16,6 +16,8 @@
 #include "cli/ranker_flags.h"
 #include "collab/als.h"
 #include "content/content_model.h"
+#include "cli/data_flags.h"
+#include "data/dataset_cache.h"
 #include "data/loader.h"
 #include "eval/evaluator.h"
 #include "eval/pipeline.h"
@@ -50,6 +52,8 @@ struct EvaluateArgs {
   int cg_steps = 0;
   int threads = 0;
   bool quiet = false;
+  bool no_cache = false;
+  std::string cache_dir;
   // Content layer.
   std::string encoder = "auto";
   std::string minilm_dir;
@@ -173,8 +177,13 @@ int RunEvaluate(const EvaluateArgs& a) {
   LoadOptions lo;
   lo.format = a.format;
   lo.quiet = a.quiet;
-  auto dataset = LoadDataset(a.data, lo);
-  if (!dataset.ok()) return Fail(dataset.status().message());
+  DatasetCacheOptions cache;
+  cache.enabled = !a.no_cache;
+  cache.dir = a.cache_dir;
+  auto cached = LoadDatasetCached(a.data, lo, cache);
+  if (!cached.ok()) return Fail(cached.status().message());
+  if (!a.quiet && !a.json && !cached->note.empty()) std::cerr << cached->note << "\n";
+  Dataset* dataset = &cached->dataset;
 
   // Content does not depend on the split: one ContentModel per dataset serves every seed.
   ContentModelOptions co;
@@ -264,6 +273,7 @@ void RegisterEvaluate(CLI::App& app, CommandRegistry& reg) {
       "Split a dataset, fit popularity, content, collab (ALS) and hybrid on train, report ranking metrics on test");
   sub->add_option("--data", args->data, "Dataset directory (ml-100k, movielens-csv or generic layout)")
       ->required();
+  AddDatasetCacheFlags(sub, args->no_cache, args->cache_dir);
   sub->add_option("--format", args->format, "Dataset layout")
       ->check(CLI::IsMember({"auto", "ml-100k", "movielens-csv", "generic"}))
       ->capture_default_str();

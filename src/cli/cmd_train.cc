@@ -12,6 +12,8 @@
 #include "content/content_model.h"
 #include "core/progress.h"
 #include "data/csr_matrix.h"
+#include "cli/data_flags.h"
+#include "data/dataset_cache.h"
 #include "data/loader.h"
 #include "index/index_factory.h"
 #include "eval/fusion_tune.h"
@@ -28,6 +30,8 @@ namespace {
 struct TrainArgs {
   std::string data, out, format = "auto";
   bool quiet = false, loss = false, skip_bad_rows = false;
+  bool no_cache = false;
+  std::string cache_dir;
   AlsFlags als;
   std::string encoder = "auto", minilm_dir, index = "auto";
   bool no_content = false;
@@ -90,12 +94,16 @@ int RunTrain(TrainArgs& a) {
   lo.format = a.format;
   lo.skip_bad_rows = a.skip_bad_rows;
   lo.quiet = a.quiet;
-  auto ds = LoadDataset(a.data, lo);
+  DatasetCacheOptions cache;
+  cache.enabled = !a.no_cache;
+  cache.dir = a.cache_dir;
+  auto ds = LoadDatasetCached(a.data, lo, cache);
   if (!ds.ok()) {
     std::cerr << "error: " << ds.status().message() << "\n";
     return 1;
   }
-  Dataset& d = *ds;
+  if (!a.quiet && !ds->note.empty()) std::cerr << ds->note << "\n";
+  Dataset& d = ds->dataset;
   if (!a.events.empty()) {
     auto st = store::OpenEventStore(a.events);
     if (!st.ok()) {
@@ -157,6 +165,7 @@ void RegisterTrain(CLI::App& app, CommandRegistry& reg) {
   sub->add_option("--out", args->out, "model directory to write (replaced atomically)")->required();
   sub->add_option("--format", args->format, "auto|ml-100k|movielens-csv|generic")->capture_default_str();
   sub->add_flag("--skip-bad-rows", args->skip_bad_rows, "skip (and count) malformed rows instead of failing");
+  AddDatasetCacheFlags(sub, args->no_cache, args->cache_dir);
   sub->add_option("--events", args->events,
                   "also train on what a service collected: its event store (the --db of `serve`: a SQLite file, "
                   "sqlite:PATH or a postgresql:// URL); the model records the last event it includes, so a "
