@@ -1,6 +1,8 @@
 // `hybridrec train`: load a dataset, fit the popularity and ALS models on all of it and write a
 // model directory. Flags -> options -> library calls (--tune: eval/pipeline.h) -> summary.
 #include <algorithm>
+#include <chrono>
+#include <iomanip>
 #include <iostream>
 #include <span>
 
@@ -97,7 +99,9 @@ int RunTrain(TrainArgs& a) {
   DatasetCacheOptions cache;
   cache.enabled = !a.no_cache;
   cache.dir = a.cache_dir;
+  const auto load_start = std::chrono::steady_clock::now();
   auto ds = LoadDatasetCached(a.data, lo, cache);
+  const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
   if (!ds.ok()) {
     std::cerr << "error: " << ds.status().message() << "\n";
     return 1;
@@ -140,7 +144,8 @@ int RunTrain(TrainArgs& a) {
               << " items, " << d.interactions.size() << " interactions";
     if (d.report.duplicates_merged) std::cerr << ", " << d.report.duplicates_merged << " duplicate rows summed";
     if (d.report.rows_skipped) std::cerr << ", " << d.report.rows_skipped << " bad rows skipped";
-    std::cerr << "\n";
+    std::cerr << " in " << std::fixed << std::setprecision(2) << load_s << " s"
+              << (ds->from_cache ? " (from the dataset cache)" : "") << std::defaultfloat << "\n";
   }
   auto trained = TrainModel(d, o, a.out, a.quiet ? nullptr : &std::cerr);
   if (!trained.ok()) {

@@ -38,7 +38,7 @@ bool FindKey(std::string_view h, std::string_view key, std::string_view* rest) {
 
 }  // namespace
 
-std::string EncodeNpy(NpyDtype dtype, const std::vector<size_t>& shape, const void* data) {
+std::string EncodeNpyHeader(NpyDtype dtype, const std::vector<size_t>& shape) {
   std::string shp = "(";
   for (size_t i = 0; i < shape.size(); ++i) {
     shp += std::to_string(shape[i]);
@@ -53,10 +53,7 @@ std::string EncodeNpy(NpyDtype dtype, const std::vector<size_t>& shape, const vo
   const size_t pad = (64 - total % 64) % 64;
   header.append(pad, ' ');
   header.push_back('\n');
-  size_t n = 1;
-  for (auto d : shape) n *= d;
   std::string out;
-  out.reserve(pre + header.size() + n * ItemSize(dtype));
   out.append(kMagic, 6);
   out.push_back('\x01');
   out.push_back('\x00');
@@ -64,6 +61,14 @@ std::string EncodeNpy(NpyDtype dtype, const std::vector<size_t>& shape, const vo
   out.push_back(static_cast<char>(hl & 0xFF));
   out.push_back(static_cast<char>(hl >> 8));
   out += header;
+  return out;
+}
+
+std::string EncodeNpy(NpyDtype dtype, const std::vector<size_t>& shape, const void* data) {
+  size_t n = 1;
+  for (auto d : shape) n *= d;
+  std::string out = EncodeNpyHeader(dtype, shape);
+  out.reserve(out.size() + n * ItemSize(dtype));
   if (n > 0) out.append(static_cast<const char*>(data), n * ItemSize(dtype));
   return out;
 }

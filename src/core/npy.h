@@ -24,6 +24,8 @@ struct NpyArray {
   size_t size() const { size_t n = 1; for (auto d : shape) n *= d; return n; }
 };
 
+// The .npy header (magic, version, padded dictionary) that EncodeNpy writes before the payload.
+std::string EncodeNpyHeader(NpyDtype dtype, const std::vector<size_t>& shape);
 // Serialises an array to .npy bytes.
 std::string EncodeNpy(NpyDtype dtype, const std::vector<size_t>& shape, const void* data);
 // Parses .npy bytes; `name` is used in error messages (usually the file path).
