@@ -2,6 +2,7 @@
 // the message; none throws. Thread-safe (no shared state).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -17,6 +18,21 @@ Result<std::string> ReadFile(const std::filesystem::path& path);
 // Writes `data` to `path` via a temporary file in the same directory, fsync and rename, so a
 // crash leaves either the old file or the new one, never a torn file.
 Status WriteFileAtomic(const std::filesystem::path& path, std::string_view data);
+
+// Incremental SHA-256 (e.g. of a file while it is read for another purpose).
+class Sha256Stream {
+ public:
+  Sha256Stream();
+  ~Sha256Stream();
+  Sha256Stream(const Sha256Stream&) = delete;
+  Sha256Stream& operator=(const Sha256Stream&) = delete;
+  void Update(const void* data, size_t size);
+  // Lower-case hex digest of everything passed to Update; call once.
+  std::string HexDigest();
+
+ private:
+  void* ctx_;  // EVP_MD_CTX
+};
 
 // Lower-case hex SHA-256 of a byte string / of a file's contents.
 std::string Sha256Hex(std::string_view data);

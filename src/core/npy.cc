@@ -73,7 +73,7 @@ std::string EncodeNpy(NpyDtype dtype, const std::vector<size_t>& shape, const vo
   return out;
 }
 
-Result<NpyArray> DecodeNpy(std::string_view b, std::string_view name) {
+Result<size_t> NpyHeaderLength(std::string_view b, std::string_view name) {
   const std::string nm(name);
   if (b.size() < 10 || std::memcmp(b.data(), kMagic, 6) != 0)
     return Status::Corruption(nm + ": not a .npy file (bad magic at byte 0)");
@@ -90,9 +90,17 @@ Result<NpyArray> DecodeNpy(std::string_view b, std::string_view name) {
   } else {
     return Status::Unsupported(nm + ": .npy format version " + std::to_string(major) + " is not supported");
   }
-  if (pre + hlen > b.size()) return Status::Corruption(nm + ": truncated .npy header (header says " + std::to_string(hlen) + " bytes)");
+  return pre + hlen;
+}
+
+Result<NpyHeader> ParseNpyHeader(std::string_view b, std::string_view name) {
+  const std::string nm(name);
+  HR_ASSIGN_OR_RETURN(const size_t total, NpyHeaderLength(b, name));
+  if (total > b.size()) return Status::Corruption(nm + ": truncated .npy header (header says " + std::to_string(total) + " bytes)");
+  const size_t pre = static_cast<unsigned char>(b[6]) == 1 ? 10 : 12;
+  const size_t hlen = total - pre;
   const std::string_view h = b.substr(pre, hlen);
-  NpyArray arr;
+  NpyHeader arr;
   std::string_view v;
   if (!FindKey(h, "descr", &v) || v.empty() || (v[0] != '\'' && v[0] != '"'))
     return Status::Corruption(nm + ": .npy header has no 'descr'");
@@ -132,11 +140,22 @@ Result<NpyArray> DecodeNpy(std::string_view b, std::string_view name) {
     if (d != 0 && n > SIZE_MAX / d / 8) return Status::Corruption(nm + ": shape too large");
     n *= d;
   }
-  const size_t want = n * ItemSize(arr.dtype);
-  const size_t have = b.size() - pre - hlen;
+  arr.data_offset = total;
+  arr.payload_bytes = n * ItemSize(arr.dtype);
+  return arr;
+}
+
+Result<NpyArray> DecodeNpy(std::string_view b, std::string_view name) {
+  const std::string nm(name);
+  HR_ASSIGN_OR_RETURN(NpyHeader h, ParseNpyHeader(b, name));
+  const size_t want = h.payload_bytes;
+  const size_t have = b.size() - h.data_offset;
   if (have != want)
     return Status::Corruption(nm + ": payload is " + std::to_string(have) + " bytes, shape and dtype need " + std::to_string(want));
-  arr.data.assign(b.data() + pre + hlen, want);
+  NpyArray arr;
+  arr.dtype = h.dtype;
+  arr.shape = std::move(h.shape);
+  arr.data.assign(b.data() + h.data_offset, want);
   return arr;
 }
 

@@ -28,6 +28,22 @@ struct NpyArray {
 std::string EncodeNpyHeader(NpyDtype dtype, const std::vector<size_t>& shape);
 // Serialises an array to .npy bytes.
 std::string EncodeNpy(NpyDtype dtype, const std::vector<size_t>& shape, const void* data);
+// The header of a .npy file: dtype, shape and where the payload starts.
+struct NpyHeader {
+  NpyDtype dtype = NpyDtype::kFloat32;
+  std::vector<size_t> shape;
+  size_t data_offset = 0;  // bytes before the payload
+  size_t payload_bytes = 0;  // elements x item size
+};
+// Bytes of a .npy file's prefix needed to know the header's length (then read data_offset
+// bytes and call ParseNpyHeader).
+inline constexpr size_t kNpyPrefixBytes = 12;
+// Parses the header at the start of `b`, which must hold at least the whole header (the
+// payload need not follow). Errors as DecodeNpy's.
+Result<NpyHeader> ParseNpyHeader(std::string_view b, std::string_view name);
+// The header length (bytes before the payload) from the first kNpyPrefixBytes bytes (fewer
+// are enough for version 1), or an error naming `name`.
+Result<size_t> NpyHeaderLength(std::string_view prefix, std::string_view name);
 // Parses .npy bytes; `name` is used in error messages (usually the file path).
 Result<NpyArray> DecodeNpy(std::string_view bytes, std::string_view name);
 

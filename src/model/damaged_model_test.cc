@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -96,6 +97,29 @@ TEST_F(DamagedModelTest, IntactModelLoads) {
       EXPECT_EQ(tm->history_timestamps[tm->history.indptr[u] + j], 1000 + u * 10 + row[j]);
     }
   }
+}
+
+// The recency order is saved with the model; a model saved without it (as older versions did)
+// gets the same order computed at load, and a damaged one is refused.
+TEST_F(DamagedModelTest, RecencyOrderFromTheFileOrComputed) {
+  auto with_file = LoadTrainedModel(dir_);
+  ASSERT_TRUE(with_file.ok()) << with_file.status().ToString();
+  ASSERT_TRUE(fs::exists(dir_ / "history_recent.npy"));
+  const std::vector<uint32_t> saved = with_file->history_recent;
+  fs::copy_file(dir_ / "history_recent.npy", root_ / "history_recent.npy");
+  fs::remove(dir_ / "history_recent.npy");
+  EditManifest([](json& m) { m["files"].erase("history_recent.npy"); });
+  auto without = LoadTrainedModel(dir_);
+  ASSERT_TRUE(without.ok()) << without.status().ToString();
+  EXPECT_EQ(without->history_recent, saved);
+  // Back, with an item index out of range (re-signed, so only the loader's check stands).
+  NpyArray r = DecodeNpy(*ReadFile(root_ / "history_recent.npy"), "history_recent.npy").value();
+  const int32_t bad = 1000;
+  std::memcpy(r.data.data(), &bad, sizeof bad);
+  Replace("history_recent.npy", EncodeNpy(NpyDtype::kInt32, r.shape, r.data.data()));
+  EditManifest([](json& m) { m["files"]["history_recent.npy"] = {{"sha256", ""}, {"bytes", 0}}; });
+  Resign("history_recent.npy");
+  ExpectRefused("history_recent.npy", "out of range");
 }
 
 TEST_F(DamagedModelTest, WrongShapeOfTimestampsIsRefused) {

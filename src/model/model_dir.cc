@@ -3,7 +3,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <memory>
 #include <ctime>
 
 #include "core/file_util.h"
@@ -119,7 +124,7 @@ Status ModelDirWriter::Commit(nlohmann::json manifest) {
   return Status::Ok();
 }
 
-Result<ModelDir> ModelDir::Open(const fs::path& dir) {
+Result<ModelDir> ModelDir::Open(const fs::path& dir, const std::vector<std::string>& verify_when_read) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
     return Status::NotFound(dir.string() + ": model directory not found (train one with `hybridrec train`)");
@@ -157,12 +162,79 @@ Result<ModelDir> ModelDir::Open(const fs::path& dir) {
     if (size != info["bytes"].get<uint64_t>())
       return Status::Corruption(p.string() + ": size " + std::to_string(size) + " bytes, manifest says " +
                                 std::to_string(info["bytes"].get<uint64_t>()) + " (truncated or replaced)");
+    if (std::find(verify_when_read.begin(), verify_when_read.end(), name) != verify_when_read.end()) {
+      md.deferred_.push_back(name);
+      continue;
+    }
     HR_ASSIGN_OR_RETURN(std::string sha, Sha256File(p));
     if (sha != info["sha256"].get<std::string>())
       return Status::Corruption(p.string() + ": checksum mismatch (sha256 " + sha + ", manifest says " +
                                 info["sha256"].get<std::string>() + "); the file is damaged, retrain or restore it");
   }
   return md;
+}
+
+Status ModelDir::ReadNpyInto(std::string_view name, NpyDtype dtype, const std::vector<size_t>& shape, void* dest,
+                             size_t dest_bytes, size_t item_size) const {
+  const fs::path p = File(name);
+  const std::string ps = p.string();
+  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(p.c_str(), "rb"), &std::fclose);
+  if (!f) return Status::Corruption(ps + ": cannot open: " + std::strerror(errno));
+  Sha256Stream sha;
+  // The header: its length from the prefix, then the whole of it.
+  std::string head(kNpyPrefixBytes, '\0');
+  head.resize(std::fread(head.data(), 1, head.size(), f.get()));
+  HR_ASSIGN_OR_RETURN(const size_t header_len, NpyHeaderLength(head, ps));
+  if (header_len > (size_t{1} << 20)) return Status::Corruption(ps + ": .npy header of " + std::to_string(header_len) + " bytes");
+  if (header_len > head.size()) {
+    const size_t have = head.size();
+    head.resize(header_len);
+    if (std::fread(head.data() + have, 1, header_len - have, f.get()) != header_len - have)
+      return Status::Corruption(ps + ": truncated .npy header");
+  }
+  HR_ASSIGN_OR_RETURN(NpyHeader h, ParseNpyHeader(head, ps));
+  if (h.dtype != dtype) return Status::Corruption(ps + ": unexpected dtype");
+  if (h.shape != shape) {
+    auto fmt = [](const std::vector<size_t>& s) {
+      std::string r = "(";
+      for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
+      return r + ")";
+    };
+    return Status::Corruption(ps + ": shape " + fmt(h.shape) + " does not match the manifest's " + fmt(shape));
+  }
+  if (h.payload_bytes != dest_bytes || (h.payload_bytes > 0 && item_size == 0))
+    return Status::Corruption(ps + ": payload of " + std::to_string(h.payload_bytes) + " bytes, expected " +
+                              std::to_string(dest_bytes));
+  sha.Update(head.data(), h.data_offset);
+  // Whatever the prefix read beyond the header is the payload's start.
+  size_t done = 0;
+  if (head.size() > h.data_offset) {
+    done = std::min(head.size() - h.data_offset, dest_bytes);
+    std::memcpy(dest, head.data() + h.data_offset, done);
+    sha.Update(dest, done);
+  }
+  constexpr size_t kChunk = size_t{8} << 20;
+  auto* out = static_cast<char*>(dest);
+  while (done < dest_bytes) {
+    const size_t want = std::min(kChunk, dest_bytes - done);
+    const size_t got = std::fread(out + done, 1, want, f.get());
+    if (got != want)
+      return Status::Corruption(ps + ": payload is " + std::to_string(done + got) + " bytes, shape and dtype need " +
+                                std::to_string(dest_bytes));
+    sha.Update(out + done, got);
+    done += got;
+  }
+  char extra = 0;
+  if (std::fread(&extra, 1, 1, f.get()) != 0)
+    return Status::Corruption(ps + ": bytes after the payload (shape and dtype need " + std::to_string(dest_bytes) + ")");
+  if (std::find(deferred_.begin(), deferred_.end(), std::string(name)) != deferred_.end()) {
+    const std::string got = sha.HexDigest();
+    const std::string want = manifest_["files"][std::string(name)]["sha256"].get<std::string>();
+    if (got != want)
+      return Status::Corruption(ps + ": checksum mismatch (sha256 " + got + ", manifest says " + want +
+                                "); the file is damaged, retrain or restore it");
+  }
+  return Status::Ok();
 }
 
 bool ModelDir::HasFile(std::string_view name) const {

@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/npy.h"
 #include "core/status.h"
 
 namespace hybridrec {
@@ -58,8 +59,12 @@ class ModelDirWriter {
 
 class ModelDir {
  public:
-  // Reads and verifies the manifest and the checksum and size of every listed file.
-  static Result<ModelDir> Open(const std::filesystem::path& dir);
+  // Reads and verifies the manifest and the size of every listed file, and the checksum of
+  // every listed file except those named in `verify_when_read`: the caller reads those with
+  // ReadNpy, which checks their checksum in the same pass as it reads them (so a large array
+  // is read once, not twice). A name in `verify_when_read` that is never read is never
+  // verified: list only the files the caller reads.
+  static Result<ModelDir> Open(const std::filesystem::path& dir, const std::vector<std::string>& verify_when_read = {});
 
   const std::filesystem::path& path() const { return dir_; }
   const nlohmann::json& manifest() const { return manifest_; }
@@ -68,7 +73,23 @@ class ModelDir {
   // Reads a listed JSON file; errors name the file.
   Result<nlohmann::json> ReadJson(std::string_view name) const;
 
+  // Reads a listed .npy file of `dtype` and `shape` straight into a vector of T (whose size must
+  // be the dtype's: int32 may be read as uint32). One pass: the file is read in chunks into the
+  // vector while its SHA-256 is computed and, for a file Open deferred, compared with the
+  // manifest. Errors (Corruption) name the file and what is wrong.
+  template <typename T>
+  Result<std::vector<T>> ReadNpy(std::string_view name, NpyDtype dtype, const std::vector<size_t>& shape) const {
+    size_t n = 1;
+    for (size_t d : shape) n *= d;
+    std::vector<T> out(n);
+    HR_RETURN_IF_ERROR(ReadNpyInto(name, dtype, shape, out.data(), n * sizeof(T), sizeof(T)));
+    return out;
+  }
+
  private:
+  Status ReadNpyInto(std::string_view name, NpyDtype dtype, const std::vector<size_t>& shape, void* dest,
+                     size_t dest_bytes, size_t item_size) const;
+  std::vector<std::string> deferred_;  // files whose checksum ReadNpy verifies
   std::filesystem::path dir_;
   nlohmann::json manifest_;
 };

@@ -41,28 +41,6 @@ json ItemsToJson(const Dataset& d) {
   return arr;
 }
 
-Result<NpyArray> ReadNpy(const fs::path& p, NpyDtype dtype, std::vector<size_t> shape) {
-  HR_ASSIGN_OR_RETURN(std::string bytes, ReadFile(p));
-  HR_ASSIGN_OR_RETURN(NpyArray a, DecodeNpy(bytes, p.string()));
-  if (a.dtype != dtype) return Status::Corruption(p.string() + ": unexpected dtype");
-  if (a.shape != shape) {
-    auto fmt = [](const std::vector<size_t>& s) {
-      std::string r = "(";
-      for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
-      return r + ")";
-    };
-    return Status::Corruption(p.string() + ": shape " + fmt(a.shape) + " does not match the manifest's " + fmt(shape));
-  }
-  return a;
-}
-
-template <typename T>
-std::vector<T> AsVector(const NpyArray& a) {
-  std::vector<T> v(a.size());
-  if (!v.empty()) std::memcpy(v.data(), a.data.data(), v.size() * sizeof(T));
-  return v;
-}
-
 }  // namespace
 
 std::span<const uint32_t> TrainedModel::RecentItems(uint32_t user) const {
@@ -112,6 +90,9 @@ Status SaveTrainedModel(const fs::path& dir, const Dataset& dataset, const CsrMa
   if (dataset.has_timestamps) {
     const std::vector<int64_t> ts = EntryTimestamps(history, dataset.interactions);
     HR_RETURN_IF_ERROR(w.AddFile("history_timestamp.npy", EncodeNpy(NpyDtype::kInt64, {ts.size()}, ts.data())));
+    // The per-row recency order, so that loading need not sort every row again.
+    const std::vector<uint32_t> recent = RowsMostRecentFirst(history, ts);
+    HR_RETURN_IF_ERROR(w.AddFile("history_recent.npy", EncodeNpy(NpyDtype::kInt32, {recent.size()}, recent.data())));
   }
 
   if (content) {
@@ -140,7 +121,11 @@ Status SaveTrainedModel(const fs::path& dir, const Dataset& dataset, const CsrMa
 }
 
 Result<TrainedModel> LoadTrainedModel(const fs::path& dir) {
-  HR_ASSIGN_OR_RETURN(ModelDir md, ModelDir::Open(dir));
+  // The large arrays are checksummed as they are read (one pass over each file).
+  HR_ASSIGN_OR_RETURN(ModelDir md, ModelDir::Open(dir, {"user_factors.npy", "item_factors.npy", "popularity.npy",
+                                                         "history_indptr.npy", "history_items.npy",
+                                                         "history_strength.npy", "history_timestamp.npy",
+                                                         "history_recent.npy"}));
   TrainedModel tm;
   tm.manifest = md.manifest();
   const json& m = tm.manifest;
@@ -183,41 +168,47 @@ Result<TrainedModel> LoadTrainedModel(const fs::path& dir) {
   if (tm.users.size() != nu || tm.items.size() != ni)
     return Status::Corruption(md.path().string() + ": duplicate ids in users.json or items.json");
 
-  HR_ASSIGN_OR_RETURN(NpyArray x, ReadNpy(md.File("user_factors.npy"), NpyDtype::kFloat32, {nu, k}));
-  HR_ASSIGN_OR_RETURN(NpyArray y, ReadNpy(md.File("item_factors.npy"), NpyDtype::kFloat32, {ni, k}));
-  HR_ASSIGN_OR_RETURN(NpyArray pop, ReadNpy(md.File("popularity.npy"), NpyDtype::kFloat32, {ni}));
-  HR_ASSIGN_OR_RETURN(NpyArray indptr, ReadNpy(md.File("history_indptr.npy"), NpyDtype::kInt64, {nu + 1}));
-  const auto ip = AsVector<int64_t>(indptr);
-  const size_t nnz = ip.empty() ? 0 : static_cast<size_t>(ip.back());
-  HR_ASSIGN_OR_RETURN(NpyArray hitems, ReadNpy(md.File("history_items.npy"), NpyDtype::kInt32, {nnz}));
-  HR_ASSIGN_OR_RETURN(NpyArray hvals, ReadNpy(md.File("history_strength.npy"), NpyDtype::kFloat32, {nnz}));
+  HR_ASSIGN_OR_RETURN(std::vector<float> x, md.ReadNpy<float>("user_factors.npy", NpyDtype::kFloat32, {nu, k}));
+  HR_ASSIGN_OR_RETURN(std::vector<float> y, md.ReadNpy<float>("item_factors.npy", NpyDtype::kFloat32, {ni, k}));
+  HR_ASSIGN_OR_RETURN(std::vector<float> pop, md.ReadNpy<float>("popularity.npy", NpyDtype::kFloat32, {ni}));
+  HR_ASSIGN_OR_RETURN(const std::vector<int64_t> ip,
+                      md.ReadNpy<int64_t>("history_indptr.npy", NpyDtype::kInt64, {nu + 1}));
+  const size_t nnz = ip.empty() ? 0 : static_cast<size_t>(std::max<int64_t>(ip.back(), 0));
   tm.history.rows = static_cast<uint32_t>(nu);
   tm.history.cols = static_cast<uint32_t>(ni);
   tm.history.indptr.resize(ip.size());
   for (size_t r = 0; r < ip.size(); ++r) {
-    if (ip[r] < 0 || (r > 0 && ip[r] < ip[r - 1]))
+    if (ip[r] < 0 || (r > 0 && ip[r] < ip[r - 1]) || (r == 0 && ip[r] != 0))
       return Status::Corruption(md.File("history_indptr.npy").string() + ": not monotone at row " + std::to_string(r));
     tm.history.indptr[r] = static_cast<uint64_t>(ip[r]);
   }
-  for (int32_t c : AsVector<int32_t>(hitems)) {
-    if (c < 0 || static_cast<size_t>(c) >= ni)
-      return Status::Corruption(md.File("history_items.npy").string() + ": item index " + std::to_string(c) + " out of range");
-    tm.history.indices.push_back(static_cast<uint32_t>(c));
-  }
-  tm.history.values = AsVector<float>(hvals);
+  // int32 on disk, read as uint32: a negative index becomes >= 2^31, out of range like any other.
+  HR_ASSIGN_OR_RETURN(tm.history.indices, md.ReadNpy<uint32_t>("history_items.npy", NpyDtype::kInt32, {nnz}));
+  for (uint32_t c : tm.history.indices)
+    if (c >= ni)
+      return Status::Corruption(md.File("history_items.npy").string() + ": item index " +
+                                std::to_string(static_cast<int32_t>(c)) + " out of range");
+  HR_ASSIGN_OR_RETURN(tm.history.values, md.ReadNpy<float>("history_strength.npy", NpyDtype::kFloat32, {nnz}));
   if (md.HasFile("history_timestamp.npy")) {
-    HR_ASSIGN_OR_RETURN(NpyArray hts, ReadNpy(md.File("history_timestamp.npy"), NpyDtype::kInt64, {nnz}));
-    tm.history_timestamps = AsVector<int64_t>(hts);
-    tm.history_recent = RowsMostRecentFirst(tm.history, tm.history_timestamps);
+    HR_ASSIGN_OR_RETURN(tm.history_timestamps, md.ReadNpy<int64_t>("history_timestamp.npy", NpyDtype::kInt64, {nnz}));
+    if (md.HasFile("history_recent.npy")) {
+      HR_ASSIGN_OR_RETURN(tm.history_recent, md.ReadNpy<uint32_t>("history_recent.npy", NpyDtype::kInt32, {nnz}));
+      for (uint32_t c : tm.history_recent)
+        if (c >= ni)
+          return Status::Corruption(md.File("history_recent.npy").string() + ": item index " +
+                                    std::to_string(static_cast<int32_t>(c)) + " out of range");
+    } else {
+      tm.history_recent = RowsMostRecentFirst(tm.history, tm.history_timestamps);  // models saved without it
+    }
   }
 
   try {
-    tm.als = std::make_unique<AlsModel>(*als_opts, static_cast<uint32_t>(nu), static_cast<uint32_t>(ni),
-                                        AsVector<float>(x), AsVector<float>(y));
+    tm.als = std::make_unique<AlsModel>(*als_opts, static_cast<uint32_t>(nu), static_cast<uint32_t>(ni), std::move(x),
+                                        std::move(y));
   } catch (const std::exception& e) {
     return Status::Corruption(md.path().string() + ": factors: " + e.what());
   }
-  tm.popularity = std::make_unique<PopularityModel>(AsVector<float>(pop));
+  tm.popularity = std::make_unique<PopularityModel>(std::move(pop));
   if (m["params"].contains("ranker")) {
     auto r = RankerOptionsFromJson(m["params"]["ranker"]);
     if (!r.ok()) return r.status().WithContext(mpath.string());
