@@ -14,18 +14,6 @@ namespace {
 constexpr std::string_view kPrefix = "interactions-";
 constexpr std::string_view kSuffix = ".csv";
 
-// RFC 4180 field: quoted when it holds a delimiter, a quote or a line break.
-std::string CsvField(std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
-
 struct FileCloser {
   void operator()(FILE* f) const {
     if (f) std::fclose(f);
@@ -42,6 +30,17 @@ Status WriteAll(const fs::path& path, const std::string& text) {
 }
 
 }  // namespace
+
+std::string CsvField(std::string_view s) {
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
 
 Result<std::vector<fs::path>> ListShardFiles(const fs::path& dir) {
   std::error_code ec;
@@ -142,17 +141,25 @@ Status WriteShards(const Dataset& d, int shards, const fs::path& dir, const fs::
     File f(std::fopen(path.c_str(), "wb"));
     if (!f) return Status::IOError(path.string() + ": cannot open for writing");
     std::fputs(d.has_timestamps ? "user,item,strength,timestamp\n" : "user,item,strength\n", f.get());
+    std::string line;
+    char num[64];
     for (uint32_t u = bounds[static_cast<size_t>(s)]; u < bounds[static_cast<size_t>(s) + 1]; ++u) {
       const std::string uid = CsvField(d.users.Id(u));
       for (uint64_t t = start[u]; t < start[u + 1]; ++t) {
         const Interaction& x = d.interactions[order[t]];
+        // Ids are written as bytes (they may hold any UTF-8, NUL included), numbers so that
+        // they read back to the same float / integer.
+        line = uid;
+        line += ',';
+        line += CsvField(d.items.Id(x.item));
+        std::snprintf(num, sizeof num, ",%.9g", static_cast<double>(x.strength));
+        line += num;
         if (d.has_timestamps) {
-          std::fprintf(f.get(), "%s,%s,%.9g,%" PRId64 "\n", uid.c_str(), CsvField(d.items.Id(x.item)).c_str(),
-                       static_cast<double>(x.strength), x.timestamp);
-        } else {
-          std::fprintf(f.get(), "%s,%s,%.9g\n", uid.c_str(), CsvField(d.items.Id(x.item)).c_str(),
-                       static_cast<double>(x.strength));
+          std::snprintf(num, sizeof num, ",%" PRId64, x.timestamp);
+          line += num;
         }
+        line += '\n';
+        std::fwrite(line.data(), 1, line.size(), f.get());
       }
     }
     if (std::fflush(f.get()) != 0 || std::ferror(f.get())) return Status::IOError(path.string() + ": write failed (disk full?)");

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <span>
+#include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -19,6 +21,9 @@
 #include "data/loader.h"
 
 namespace hybridrec::dist {
+
+// One RFC 4180 CSV field: quoted (quotes doubled) when it holds a comma, a quote or a line break.
+std::string CsvField(std::string_view s);
 
 // The shard files of `dir` (interactions-*.csv), in name order. NotFound when there is no
 // items.csv or no shard file, naming the directory and what it needs.

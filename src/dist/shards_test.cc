@@ -120,6 +120,27 @@ TEST_F(ShardsTest, DuplicatesMergedAndSkipBadRows) {
   EXPECT_EQ(d->report.duplicates_merged, 1u);
 }
 
+// Ids with commas, quotes, line breaks and NUL bytes survive WriteShards -> ReadShards.
+TEST_F(ShardsTest, OddIdsRoundTrip) {
+  Write("items.csv", "item,title\n\"i,1\",A\n\"i\"\"2\",B\n");
+  const std::string nul_user("u\0x", 3);
+  Write("interactions-00000.csv", "user,item,strength\n\"a,b\",\"i,1\",1.25\n\"q\"\"\nr\",\"i\"\"2\",3\n\"" + nul_user +
+                                      "\",\"i,1\",0.1\n");
+  auto d = ReadShards(dir_, std::vector<fs::path>{dir_ / "interactions-00000.csv"});
+  ASSERT_TRUE(d.ok()) << d.status().message();
+  ASSERT_EQ(d->num_users(), 3u);
+  EXPECT_EQ(d->users.Id(2), nul_user);
+  ASSERT_TRUE(WriteShards(*d, 2, dir_ / "again", dir_ / "items.csv").ok());
+  auto files = ListShardFiles(dir_ / "again");
+  ASSERT_TRUE(files.ok());
+  auto back = ReadShards(dir_ / "again", *files);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->users.ids(), d->users.ids());
+  ASSERT_EQ(back->interactions.size(), 3u);
+  EXPECT_EQ(back->interactions[0].strength, 1.25f);
+  EXPECT_EQ(back->interactions[2].strength, 0.1f);
+}
+
 TEST(ShardPartition, FilesOfRankCoverEveryFileOnce) {
   for (size_t files : {1u, 2u, 7u, 64u}) {
     for (int ranks : {1, 2, 3, 8}) {

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -144,10 +145,13 @@ void WriteRecommendations(const TrainArgs& a, const Dataset& shard, const DistAl
       for (uint64_t t = fit.own_indptr[u]; t < fit.own_indptr[u + 1]; ++t)
         s[fit.own_indices[t]] = -std::numeric_limits<float>::infinity();
       TopKInto(s, a.recommend_k, top);
-      const std::string& uid = shard.users.Id(u);
-      for (size_t r = 0; r < top.size(); ++r)
-        std::fprintf(f, "%s,%zu,%s,%.6g\n", uid.c_str(), r + 1, shard.items.Id(top[r]).c_str(),
-                     static_cast<double>(s[top[r]]));
+      const std::string uid = CsvField(shard.users.Id(u));
+      for (size_t r = 0; r < top.size(); ++r) {
+        char tail[64];
+        std::snprintf(tail, sizeof tail, ",%.6g\n", static_cast<double>(s[top[r]]));
+        const std::string line = uid + "," + std::to_string(r + 1) + "," + CsvField(shard.items.Id(top[r])) + tail;
+        std::fwrite(line.data(), 1, line.size(), f);
+      }
     }
   }
   if (std::fclose(f) != 0) Fail(path.string() + ": write failed (disk full?)");
