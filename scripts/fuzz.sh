@@ -43,6 +43,7 @@ max_len_for() {
     manifest) echo 4096 ;;
     http_requests) echo 4096 ;;
     access) echo 4096 ;;
+    shard) echo 8192 ;;
     *) echo 4096 ;;
   esac
 }

@@ -155,14 +155,37 @@ void ComputeGram(std::span<const float> y, uint32_t n, int k, int threads, std::
   if (k <= 0 || y.size() != static_cast<size_t>(n) * static_cast<size_t>(k) || out.size() != kk) {
     throw std::invalid_argument("ComputeGram: y must be n*k and out k*k");
   }
-  const size_t chunks = (static_cast<size_t>(n) + kGramChunk - 1) / kGramChunk;
+  const size_t chunks = GramChunks(n);
   std::vector<float> partial(chunks * kk, 0.f);
-  ParallelChunks(n, kGramChunk, threads, [&](size_t c, size_t b, size_t e) {
-    GramAccumulate(y.data(), b, e, k, partial.data() + c * kk);
-  });
+  ComputeGramChunks(y, n, k, 0, chunks, threads, partial);
+  SumGramChunks(partial, chunks, k, out);
+}
+
+size_t GramChunks(uint32_t n) { return (static_cast<size_t>(n) + kGramChunk - 1) / kGramChunk; }
+
+void ComputeGramChunks(std::span<const float> y, uint32_t n, int k, size_t first, size_t last, int threads,
+                       std::span<float> out) {
+  const size_t kk = static_cast<size_t>(k) * static_cast<size_t>(k);
+  if (k <= 0 || y.size() != static_cast<size_t>(n) * static_cast<size_t>(k) || first > last ||
+      last > GramChunks(n) || out.size() != (last - first) * kk) {
+    throw std::invalid_argument("ComputeGramChunks: y must be n*k, chunks in range and out (last-first)*k*k");
+  }
+  std::fill(out.begin(), out.end(), 0.f);
+  ParallelFor(last - first, threads, [&](size_t b, size_t e) {
+    for (size_t c = first + b; c < first + e; ++c) {
+      const size_t rb = c * kGramChunk, re = std::min(static_cast<size_t>(n), rb + kGramChunk);
+      GramAccumulate(y.data(), rb, re, k, out.data() + (c - first) * kk);
+    }
+  }, 1);
+}
+
+void SumGramChunks(std::span<const float> partials, size_t chunks, int k, std::span<float> out) {
+  const size_t kk = static_cast<size_t>(k) * static_cast<size_t>(k);
+  if (partials.size() != chunks * kk || out.size() != kk)
+    throw std::invalid_argument("SumGramChunks: partials must be chunks*k*k and out k*k");
   std::fill(out.begin(), out.end(), 0.f);
   for (size_t c = 0; c < chunks; ++c) {
-    const float* p = partial.data() + c * kk;
+    const float* p = partials.data() + c * kk;
     for (size_t j = 0; j < kk; ++j) out[j] += p[j];
   }
 }

@@ -21,6 +21,15 @@ namespace hybridrec::als {
 // out.size() == k*k.
 void ComputeGram(std::span<const float> y, uint32_t n, int k, int threads, std::span<float> out);
 
+// ComputeGram in two steps, for callers that spread the chunks over processes (dist/): the
+// rows are cut into fixed chunks of 512 (GramChunks(n) of them); ComputeGramChunks writes the
+// partial Grams of chunks [first, last) into out ((last - first) x k x k), and SumGramChunks
+// adds all `chunks` partials in chunk order. Together they give exactly ComputeGram's output.
+size_t GramChunks(uint32_t n);
+void ComputeGramChunks(std::span<const float> y, uint32_t n, int k, size_t first, size_t last, int threads,
+                       std::span<float> out);
+void SumGramChunks(std::span<const float> partials, size_t chunks, int k, std::span<float> out);
+
 // Scratch space for the per-row solvers; one per thread, reused across rows. Each solver sizes
 // only what it uses (allocating the Cholesky buffers per CG block cost ~10% of a CG sweep).
 struct RowScratch {

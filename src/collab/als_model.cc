@@ -11,6 +11,7 @@
 #include <immintrin.h>
 
 #include "collab/als_kernels.h"
+#include "collab/als_sweep.h"
 #include "core/parallel.h"
 #include "core/progress.h"
 #include "core/random.h"
@@ -18,73 +19,8 @@
 namespace hybridrec {
 namespace {
 
-// Per-entry confidence c = f(raw strength); kPrecomputed when the matrix already holds c.
-struct ConfidenceFn {
-  enum Mode { kPrecomputed, kLinear, kLog } mode = kLinear;
-  float alpha = 1.f;
-  float eps = 1.f;
-  float operator()(float r) const {
-    switch (mode) {
-      case kPrecomputed: return r;
-      case kLinear: return 1.f + alpha * r;
-      case kLog: return 1.f + alpha * std::log1p(r / eps);
-    }
-    return r;
-  }
-};
-
-ConfidenceFn PerEntryConfidence(const ConfidenceOptions& c) {
-  ConfidenceFn fn;
-  fn.alpha = c.alpha;
-  fn.eps = c.eps;
-  // BM25 needs whole-matrix statistics; per entry (fold-in) we fall back to the linear form.
-  fn.mode = c.kind == ConfidenceKind::kLog ? ConfidenceFn::kLog : ConfidenceFn::kLinear;
-  return fn;
-}
-
-// A row's raw strengths through the confidence transform, from either matrix type.
-void RowConfidence(const CsrMatrix& m, uint32_t row, const ConfidenceFn& fn, std::vector<float>& conf) {
-  const auto vals = m.RowValues(row);
-  conf.resize(vals.size());
-  for (size_t t = 0; t < vals.size(); ++t) conf[t] = fn(vals[t]);
-}
-void RowConfidence(const CsrView& m, uint32_t row, const ConfidenceFn& fn, std::vector<float>& conf) {
-  const uint64_t b = m.RowBegin(row);
-  conf.resize(static_cast<size_t>(m.RowEnd(row) - b));
-  for (size_t t = 0; t < conf.size(); ++t) conf[t] = fn(m.Value(b + t));
-}
-
-// One ALS half-step: every row of `self` re-solved against `other` (whose Gram is `gram`).
-template <typename Matrix>
-void HalfStep(const Matrix& m, const ConfidenceFn& fn, std::span<const float> other,
-              std::span<const float> gram, std::span<float> self, std::span<const float> reg,
-              const AlsOptions& o) {
-  const size_t ks = static_cast<size_t>(o.factors);
-  ParallelFor(m.rows, o.threads, [&](size_t b, size_t e) {
-    als::RowScratch scratch;
-    std::vector<float> conf;
-    for (size_t r = b; r < e; ++r) {
-      const auto row = static_cast<uint32_t>(r);
-      const auto idx = m.RowIndices(row);
-      RowConfidence(m, row, fn, conf);
-      std::span<float> x = self.subspan(r * ks, ks);
-      if (o.solver == AlsSolver::kCholesky) {
-        als::SolveRowCholesky(gram, reg[r], other, o.factors, idx, conf, x, scratch);
-      } else {
-        als::SolveRowCg(gram, reg[r], other, o.factors, idx, conf, o.cg_steps, x, scratch);
-      }
-    }
-  }, 16);
-}
-
-void InitFactors(std::vector<float>& f, uint32_t rows, int k, uint64_t seed, float scale) {
-  const size_t ks = static_cast<size_t>(k);
-  f.assign(static_cast<size_t>(rows) * ks, 0.f);
-  for (uint32_t r = 0; r < rows; ++r) {
-    Rng rng(SplitSeed(seed, r));  // per-row stream: independent of threads and of other rows
-    for (size_t j = 0; j < ks; ++j) f[r * ks + j] = static_cast<float>(rng.Normal() * scale);
-  }
-}
+using als::ConfidenceFn;
+using als::PerEntryConfidence;
 
 constexpr size_t kUserBlock = 8;
 
@@ -153,6 +89,92 @@ void ScoreBlock(const float* const* xs, size_t nb, const float* yt, uint32_t n, 
 
 }  // namespace
 
+namespace als {
+
+// Per-entry confidence c = f(raw strength); kPrecomputed when the matrix already holds c.
+float ConfidenceFn::operator()(float r) const {
+  switch (mode) {
+    case kPrecomputed: return r;
+    case kLinear: return 1.f + alpha * r;
+    case kLog: return 1.f + alpha * std::log1p(r / eps);
+  }
+  return r;
+}
+
+ConfidenceFn PerEntryConfidence(const ConfidenceOptions& c) {
+  ConfidenceFn fn;
+  fn.alpha = c.alpha;
+  fn.eps = c.eps;
+  // BM25 needs whole-matrix statistics; per entry (fold-in) we fall back to the linear form.
+  fn.mode = c.kind == ConfidenceKind::kLog ? ConfidenceFn::kLog : ConfidenceFn::kLinear;
+  return fn;
+}
+
+namespace {
+
+// A row's raw strengths through the confidence transform, from either matrix type.
+void RowConfidence(const CsrMatrix& m, uint32_t row, const ConfidenceFn& fn, std::vector<float>& conf) {
+  const auto vals = m.RowValues(row);
+  conf.resize(vals.size());
+  for (size_t t = 0; t < vals.size(); ++t) conf[t] = fn(vals[t]);
+}
+void RowConfidence(const CsrView& m, uint32_t row, const ConfidenceFn& fn, std::vector<float>& conf) {
+  const uint64_t b = m.RowBegin(row);
+  conf.resize(static_cast<size_t>(m.RowEnd(row) - b));
+  for (size_t t = 0; t < conf.size(); ++t) conf[t] = fn(m.Value(b + t));
+}
+
+// One ALS half-step: every row of `self` re-solved against `other` (whose Gram is `gram`).
+template <typename Matrix>
+void HalfStepT(const Matrix& m, const ConfidenceFn& fn, std::span<const float> other,
+              std::span<const float> gram, std::span<float> self, std::span<const float> reg,
+              const AlsOptions& o) {
+  const size_t ks = static_cast<size_t>(o.factors);
+  ParallelFor(m.rows, o.threads, [&](size_t b, size_t e) {
+    als::RowScratch scratch;
+    std::vector<float> conf;
+    for (size_t r = b; r < e; ++r) {
+      const auto row = static_cast<uint32_t>(r);
+      const auto idx = m.RowIndices(row);
+      RowConfidence(m, row, fn, conf);
+      std::span<float> x = self.subspan(r * ks, ks);
+      if (o.solver == AlsSolver::kCholesky) {
+        als::SolveRowCholesky(gram, reg[r], other, o.factors, idx, conf, x, scratch);
+      } else {
+        als::SolveRowCg(gram, reg[r], other, o.factors, idx, conf, o.cg_steps, x, scratch);
+      }
+    }
+  }, 16);
+}
+
+}  // namespace
+
+void InitFactorRows(std::vector<float>& f, uint64_t first_row, uint32_t rows, int k, uint64_t seed, float scale) {
+  const size_t ks = static_cast<size_t>(k);
+  f.assign(static_cast<size_t>(rows) * ks, 0.f);
+  for (uint32_t r = 0; r < rows; ++r) {
+    Rng rng(SplitSeed(seed, first_row + r));  // per-row stream: independent of threads and of other rows
+    for (size_t j = 0; j < ks; ++j) f[r * ks + j] = static_cast<float>(rng.Normal() * scale);
+  }
+}
+
+void HalfStep(const CsrMatrix& m, const ConfidenceFn& fn, std::span<const float> other, std::span<const float> gram,
+              std::span<float> self, std::span<const float> reg, const AlsOptions& o) {
+  HalfStepT(m, fn, other, gram, self, reg, o);
+}
+void HalfStep(const CsrView& m, const ConfidenceFn& fn, std::span<const float> other, std::span<const float> gram,
+              std::span<float> self, std::span<const float> reg, const AlsOptions& o) {
+  HalfStepT(m, fn, other, gram, self, reg, o);
+}
+
+float RowRegularization(const AlsOptions& o, uint64_t row_length) {
+  if (o.reg_exponent == 0.f) return o.regularization;
+  return o.regularization *
+         static_cast<float>(std::pow(static_cast<double>(row_length) + o.reg_offset, o.reg_exponent));
+}
+
+}  // namespace als
+
 Result<AlsSolver> ParseAlsSolver(const std::string& name) {
   if (name == "cg") return AlsSolver::kConjugateGradient;
   if (name == "cholesky") return AlsSolver::kCholesky;
@@ -193,11 +215,7 @@ AlsModel::AlsModel(AlsOptions options, uint32_t num_users, uint32_t num_items, s
   FinishFactors();
 }
 
-float AlsModel::RowReg(uint64_t row_length) const {
-  if (options_.reg_exponent == 0.f) return options_.regularization;
-  return options_.regularization *
-         static_cast<float>(std::pow(static_cast<double>(row_length) + options_.reg_offset, options_.reg_exponent));
-}
+float AlsModel::RowReg(uint64_t row_length) const { return als::RowRegularization(options_, row_length); }
 
 Status AlsModel::Fit(const FitInput& input) {
   if (input.train == nullptr) return Status::InvalidArgument("AlsModel::Fit: no training matrix");
@@ -246,8 +264,8 @@ void AlsModel::FitSweeps(const ByUser& by_user, const CsrMatrix& by_item, bool q
   std::vector<float> reg_u(num_users_), reg_i(num_items_);
   for (uint32_t u = 0; u < num_users_; ++u) reg_u[u] = RowReg(by_user.RowLength(u));
   for (uint32_t i = 0; i < num_items_; ++i) reg_i[i] = RowReg(by_item.RowLength(i));
-  InitFactors(x_, num_users_, k, SplitSeed(o.seed, 0), o.init_scale);
-  InitFactors(y_, num_items_, k, SplitSeed(o.seed, 1), o.init_scale);
+  als::InitFactorRows(x_, 0, num_users_, k, SplitSeed(o.seed, 0), o.init_scale);
+  als::InitFactorRows(y_, 0, num_items_, k, SplitSeed(o.seed, 1), o.init_scale);
   // The loss is summed over the user-major entries of an owned matrix, else (the objective is
   // symmetric in users and items) over the item-major ones.
   constexpr bool kOwned = std::is_same_v<ByUser, CsrMatrix>;
@@ -266,9 +284,9 @@ void AlsModel::FitSweeps(const ByUser& by_user, const CsrMatrix& by_item, bool q
   for (int it = 0; it < o.iterations; ++it) {
     const auto t0 = std::chrono::steady_clock::now();
     als::ComputeGram(y_, num_items_, k, o.threads, gram);
-    HalfStep(by_user, fn, y_, gram, x_, reg_u, o);
+    als::HalfStep(by_user, fn, y_, gram, x_, reg_u, o);
     als::ComputeGram(x_, num_users_, k, o.threads, gram);
-    HalfStep(by_item, fn, x_, gram, y_, reg_i, o);
+    als::HalfStep(by_item, fn, x_, gram, y_, reg_i, o);
     iteration_seconds_.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     std::string extra;
     if (o.compute_loss) {

@@ -777,4 +777,15 @@ Result<Dataset> LoadDataset(const fs::path& dir, const LoadOptions& options) {
   return ds;
 }
 
+Result<Dataset> LoadItemCatalogue(const fs::path& items_csv, const LoadOptions& options) {
+  Dataset ds;
+  ds.format = "generic";
+  HR_RETURN_IF_ERROR(LoadItemsCsv(items_csv, false, options, ds));
+  return ds;
+}
+
+Status AppendInteractionsFile(const fs::path& path, const LoadOptions& options, Dataset& ds) {
+  return LoadInteractionsCsv(path, false, true, options, ds);
+}
+
 }  // namespace hybridrec

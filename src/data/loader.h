@@ -61,4 +61,14 @@ Result<Dataset> LoadDataset(const std::filesystem::path& dir, const LoadOptions&
 // calls it; so does anything that appends interactions to a loaded dataset.
 void MergeDuplicateInteractions(Dataset& ds);
 
+// The pieces of the generic layout on their own, for inputs split into several files (the
+// distributed trainer's shards, dist/shards.h). LoadItemCatalogue reads an items.csv into a
+// dataset with no users or interactions. AppendInteractionsFile parses one interactions file
+// (header "user,item,strength[,timestamp]") into `ds`, whose items are fixed (an unknown item is
+// an error naming file, line and field); new users are added in first-seen order; sets
+// ds.has_timestamps from this file's header. Duplicates are not merged (call
+// MergeDuplicateInteractions once all files are in).
+Result<Dataset> LoadItemCatalogue(const std::filesystem::path& items_csv, const LoadOptions& options = {});
+Status AppendInteractionsFile(const std::filesystem::path& path, const LoadOptions& options, Dataset& ds);
+
 }  // namespace hybridrec

@@ -121,9 +121,15 @@ Result<TrainModelSummary> TrainModel(const Dataset& d, const TrainModelOptions& 
   PopularityModel pop(std::move(pop_scores));
   opts.quiet = a.quiet;
   opts.compute_loss = a.loss;
-  AlsModel als(opts);
+  if (a.fitted_als != nullptr) {
+    if (a.tune) return Status::InvalidArgument("TrainModel: tuning needs the ALS fit here; pass no fitted model");
+    if (a.fitted_als->num_users() != d.num_users() || a.fitted_als->num_items() != d.num_items())
+      return Status::InvalidArgument("TrainModel: the fitted ALS model's users/items do not match the dataset");
+    opts = a.fitted_als->options();
+  }
+  AlsModel als = a.fitted_als != nullptr ? *a.fitted_als : AlsModel(opts);
   Progress timer("", 0, true);
-  HR_RETURN_IF_ERROR(als.Fit(in));
+  if (a.fitted_als == nullptr) HR_RETURN_IF_ERROR(als.Fit(in));
   summary.fit_s = timer.ElapsedSeconds();
   nlohmann::json extra = {{"timings", {{"als_fit_s", summary.fit_s}, {"als_iteration_s", als.iteration_seconds()},
                                        {"embed_s", summary.embed_s}}}};

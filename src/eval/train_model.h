@@ -21,6 +21,8 @@
 
 namespace hybridrec {
 
+class AlsModel;
+
 struct TrainModelOptions {
   AlsOptions als;                  // start of the ALS grid with tune
   RankerOptions ranker;            // fusion options (start of the fusion grid with tune)
@@ -33,6 +35,9 @@ struct TrainModelOptions {
   bool loss = false;               // compute the ALS loss per iteration of the final fit (manifest als_loss)
   bool quiet = true;               // progress bars on stderr when false
   nlohmann::json extra_manifest;   // top-level keys added to the manifest (e.g. "events" of train --events)
+  // When set, these factors (fitted elsewhere on the same users, items and interactions, e.g.
+  // by the distributed trainer in dist/) are saved instead of fitting ALS here; tune must be off.
+  const AlsModel* fitted_als = nullptr;
 };
 
 struct TrainModelSummary {
