@@ -133,6 +133,16 @@ void RegisterServe(CLI::App& app, CommandRegistry& reg) {
                   "tokens file (one '<role> <sha256-hex> [name]' per line; `hybridrec token` prints one): "
                   "POST endpoints then need a Bearer token with role write (events, items) or admin (/admin/*); "
                   "re-read on SIGHUP and POST /admin/reload");
+  sub->add_option("--cache", o->cache_url,
+                  "Redis cache of GET recommendation responses, shared by replicas (redis://HOST:PORT[/DB]); "
+                  "a Redis that is down or slow is bypassed");
+  sub->add_option("--cache-ttl", o->cache_ttl_s, "seconds a cached response lives")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
+  sub->add_option("--cache-timeout-ms", o->cache_timeout_ms,
+                  "bound on each Redis connect and command; past it the request is answered without the cache")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
   reg.Add(sub, [o, model, db, report, auth] {
     serve::ServeOptions opts = *o;
     opts.model_dir = *model;

@@ -234,6 +234,7 @@ HttpResponse Api::MetricsText(const HttpRequest&) {
   HttpResponse res;
   res.content_type = "text/plain; version=0.0.4; charset=utf-8";
   res.body = metrics_->Render(g);
+  if (options_.cache) res.body += options_.cache->RenderMetrics();
   return res;
 }
 
@@ -326,6 +327,21 @@ HttpResponse Api::UserRecommendations(const HttpRequest& req) {
   ItemBitmap eligible;
   if (const Status s = ApplyRules(*snap, *rules, NowSeconds(), eligible, request); !s.ok()) return ErrorResponse(s);
   const LiveUser user = FindLiveUser(*snap, id);
+  // The Redis cache (response_cache.h); not for new_boost, whose scores age with the clock.
+  std::string cache_key;
+  const char* cache_result = nullptr;
+  if (options_.cache && rules->new_boost <= 0.f) {
+    EventFingerprint fp;
+    for (const UserEvent& e : user.events) fp.Add(snap->ItemId(e.item), e.strength, e.timestamp);
+    cache_key = RecommendationCacheKey(snap->version(), snap->num_items(), id, fp, req.query);
+    ResponseCache::Lookup hit = options_.cache->Get(cache_key);
+    if (hit.outcome == ResponseCache::Outcome::kHit) {
+      HttpResponse res = JsonResponse(200, std::move(hit.value));
+      res.headers.emplace_back("X-Cache", "hit");
+      return res;
+    }
+    cache_result = hit.outcome == ResponseCache::Outcome::kMiss ? "miss" : "bypass";
+  }
   const HybridRanker& ranker = snap->ranker();
   const RankQuery q = QueryFor(*snap, user, ranker);
   const RankResponse r = ranker.Recommend(q.view(), request);
@@ -338,7 +354,12 @@ HttpResponse Api::UserRecommendations(const HttpRequest& req) {
   out.Key("known").Bool(user.known());
   out.Key("events_since_training").Number(static_cast<uint64_t>(user.events.size()));
   out.EndObject();
-  return JsonResponse(200, out.Take());
+  HttpResponse res = JsonResponse(200, out.Take());
+  if (cache_result != nullptr) {
+    if (*cache_result == 'm') options_.cache->Put(cache_key, res.body);
+    res.headers.emplace_back("X-Cache", cache_result);
+  }
+  return res;
 }
 
 HttpResponse Api::AnonymousRecommendations(const HttpRequest& req) {

@@ -30,6 +30,7 @@
 #include "serve/freshness.h"
 #include "serve/live_state.h"
 #include "serve/metrics.h"
+#include "serve/response_cache.h"
 #include "serve/router.h"
 
 namespace hybridrec::serve {
@@ -49,6 +50,8 @@ struct ApiOptions {
   // listens on loopback only, so only this machine can write). /admin/* is refused (403)
   // without tokens whatever this says; SIGHUP still reloads.
   bool open_writes = true;
+  // Redis cache of GET /v1/users/{id}/recommendations (response_cache.h); null: none.
+  std::shared_ptr<ResponseCache> cache;
 };
 
 class Api {

@@ -56,6 +56,10 @@ struct ServeOptions {
   int listen_backlog = 1024;
   // Tokens file (auth.h); empty: no access control, every endpoint open.
   std::filesystem::path auth_file;
+  // Redis cache of recommendation responses (response_cache.h); empty URL: none.
+  std::string cache_url;
+  int cache_ttl_s = 60;
+  int cache_timeout_ms = 20;
 };
 
 class HttpServer {
