@@ -94,7 +94,9 @@ Api::Api(LiveState& state, ApiOptions options, std::ostream* log)
     // open: reads always, writes only on loopback, the admin endpoints never.
     if (access_ && r.role != Role::kNone) {
       const Role role = r.role;
-      ro.guard = [this, role](const HttpRequest& req) { return Authorize(*access(), role, req.authorization); };
+      ro.guard = [this, role](const HttpRequest& req) {
+        return AuthorizeAndLimit(*access(), role, req.authorization, limiter_);
+      };
     } else if (!access_ && r.role == Role::kAdmin) {
       ro.guard = [](const HttpRequest&) -> std::optional<HttpResponse> {
         return ErrorResponse(403,
@@ -174,13 +176,14 @@ std::shared_ptr<const AccessTokens> Api::access() const {
 Status Api::Reload() {
   std::shared_ptr<const AccessTokens> tokens = access();
   if (tokens) {
-    auto fresh = LoadAccessTokens(tokens->source);
+    auto fresh = ReloadAccessTokens(*tokens);
     if (!fresh.ok()) {
       // Corruption: answered 409 like a refused model; the current tokens and model stay.
       const Status s = Status::Corruption(fresh.status().message() + " (the previous tokens stay)");
       Log("reload refused: " + s.message());
       return s;
     }
+    if (options_.public_read) fresh->require_read = false;
     tokens = std::make_shared<const AccessTokens>(std::move(fresh).value());
   }
   const Status s = state_.Reload();

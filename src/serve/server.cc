@@ -65,8 +65,12 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const ServeOptions& optio
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   std::shared_ptr<const AccessTokens> access;
-  if (!options.auth_file.empty()) {
-    HR_ASSIGN_OR_RETURN(AccessTokens tokens, LoadAccessTokens(options.auth_file));
+  if (!options.auth_file.empty() && !options.auth_env.empty())
+    return Status::InvalidArgument("--auth and --auth-env: give one source of tokens, not both");
+  if (!options.auth_file.empty() || !options.auth_env.empty()) {
+    HR_ASSIGN_OR_RETURN(AccessTokens tokens, options.auth_env.empty() ? LoadAccessTokens(options.auth_file)
+                                                                      : LoadAccessTokensFromEnv(options.auth_env));
+    if (options.public_read) tokens.require_read = false;
     access = std::make_shared<const AccessTokens>(std::move(tokens));
   }
   HR_ASSIGN_OR_RETURN(auto store, store::OpenEventStore(options.db));
@@ -78,6 +82,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const ServeOptions& optio
   api_options.compute_slots = options.compute_slots;
   api_options.access = access;
   api_options.open_writes = IsLoopbackHost(options.host);
+  api_options.public_read = options.public_read;
   std::string cache_note;
   if (!options.cache_url.empty()) {
     CacheOptions co;
