@@ -24,7 +24,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cmd="${1:-}"
 dir="${2:-}"
-usage() { sed -n '6,14p' "$0" >&2; exit 2; }
+usage() { sed -n '7,14p' "$0" >&2; exit 2; }
 [[ -z "$cmd" || -z "$dir" ]] && usage
 
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }

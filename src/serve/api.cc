@@ -48,7 +48,8 @@ const std::vector<Api::RouteDef>& Api::Table() {
       {"GET", "/v1/report", &Api::Report, false, true, kRead},
       {"GET", "/v1/embedding-map", &Api::EmbeddingMap, false, true, kRead},
       {"GET", "/v1/users/{id}", &Api::User, false, true, kRead},
-      {"GET", "/v1/users/{id}/recommendations", &Api::UserRecommendations, false, true, kRead},
+      // Takes its compute turn itself, after the cache lookup (response_cache.h).
+      {"GET", "/v1/users/{id}/recommendations", &Api::UserRecommendations, false, false, kRead},
       {"POST", "/v1/recommendations", &Api::AnonymousRecommendations, true, true, kRead},
       // Before /v1/items/{id}: the literal segment wins (POST /v1/items refuses the id "fresh").
       {"GET", "/v1/items/fresh", &Api::FreshItems, false, true, kRead},
@@ -312,6 +313,10 @@ HttpResponse Api::User(const HttpRequest& req) {
 }
 
 HttpResponse Api::UserRecommendations(const HttpRequest& req) {
+  // The compute turn (fifo_gate.h): with the cache, taken only after a miss, so a hit needs
+  // none and no turn is held while waiting on Redis.
+  std::optional<FifoGate::Scope> turn;
+  if (!options_.cache) turn.emplace(gate_);
   const std::string& id = req.PathParam("id");
   if (const Status s = CheckText("user id", id, kMaxIdBytes); !s.ok()) return ErrorResponse(s);
   auto k = ParseKParam(req.Query("k"));
@@ -345,6 +350,7 @@ HttpResponse Api::UserRecommendations(const HttpRequest& req) {
     }
     cache_result = hit.outcome == ResponseCache::Outcome::kMiss ? "miss" : "bypass";
   }
+  if (!turn) turn.emplace(gate_);
   const HybridRanker& ranker = snap->ranker();
   const RankQuery q = QueryFor(*snap, user, ranker);
   const RankResponse r = ranker.Recommend(q.view(), request);
@@ -358,6 +364,7 @@ HttpResponse Api::UserRecommendations(const HttpRequest& req) {
   out.Key("events_since_training").Number(static_cast<uint64_t>(user.events.size()));
   out.EndObject();
   HttpResponse res = JsonResponse(200, out.Take());
+  turn.reset();
   if (cache_result != nullptr) {
     if (*cache_result == 'm') options_.cache->Put(cache_key, res.body);
     res.headers.emplace_back("X-Cache", cache_result);
