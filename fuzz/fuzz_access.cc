@@ -1,5 +1,6 @@
 // Fuzzes access control (serve/auth.h): the tokens file parser and the Authorization header.
-// Selector byte % 2: 0 ParseAccessTokens on the rest, 1 ParseBearer + Authorize on the rest.
+// Selector byte % 2: 0 ParseAccessTokens on the rest (rate= and burst= included), 1 ParseBearer
+// + Authorize + AuthorizeAndLimit on the rest.
 // Whatever the parser accepts must respect the documented format.
 #include <cstdint>
 
@@ -16,7 +17,7 @@ bool IsLowerHex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'
 
 const AccessTokens& FixedTokens() {
   static const AccessTokens t = [] {
-    auto r = ParseAccessTokens("require-read\nread " + Sha256Hex("r") + "\nwrite " + Sha256Hex("w") + " writer\n",
+    auto r = ParseAccessTokens("require-read\nread " + Sha256Hex("r") + "\nwrite " + Sha256Hex("w") + " writer rate=2/s burst=2\n",
                                "fixed");
     if (!r.ok()) std::abort();
     return std::move(r).value();
@@ -45,6 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       for (const char c : e.name) HR_FUZZ_CHECK(c > ' ' && c < 0x7f);
       HR_FUZZ_CHECK(e.line >= 1 && (i == 0 || e.line > r->entries[i - 1].line));
       for (size_t j = 0; j < i; ++j) HR_FUZZ_CHECK(r->entries[j].hash != e.hash);
+      HR_FUZZ_CHECK(e.rate_per_s >= 0 && e.rate_per_s <= 1e6);
+      if (e.rate_per_s > 0) HR_FUZZ_CHECK(e.burst >= 1 && e.burst <= 1e6);
     }
     (void)r->Find(rest);
   } else {
@@ -59,6 +62,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (refused) HR_FUZZ_CHECK(refused->status == 401 || refused->status == 403);
       if (needed == Role::kNone) HR_FUZZ_CHECK(!refused);
       if (b.error != BearerToken::Error::kNone && needed != Role::kNone) HR_FUZZ_CHECK(refused && refused->status == 401);
+      // With the fixed tokens' rate limit: the same refusals, or 429 with a Retry-After.
+      static RateLimiter limiter;
+      const auto limited = AuthorizeAndLimit(FixedTokens(), needed, rest, limiter);
+      if (refused) HR_FUZZ_CHECK(limited && limited->status == refused->status);
+      if (limited && !refused) HR_FUZZ_CHECK(limited->status == 429 && !limited->Header("Retry-After").empty());
     }
   }
   return 0;

@@ -54,7 +54,7 @@ int RunServe(const serve::ServeOptions& options) {
   sa.sa_flags = SA_RESTART;
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &sa, nullptr);
 
-  if (options.auth_file.empty() && !serve::IsLoopbackHost(options.host))
+  if (options.auth_file.empty() && options.auth_env.empty() && !serve::IsLoopbackHost(options.host))
     std::cerr << "hybridrec serve: warning: listening on " << options.host
               << " without --auth: reads are open to anyone who can reach it, and events, items and"
                  " /admin/* are refused (403) until it runs with --auth FILE (see `hybridrec token`)"
@@ -133,6 +133,20 @@ void RegisterServe(CLI::App& app, CommandRegistry& reg) {
                   "tokens file (one '<role> <sha256-hex> [name]' per line; `hybridrec token` prints one): "
                   "POST endpoints then need a Bearer token with role write (events, items) or admin (/admin/*); "
                   "re-read on SIGHUP and POST /admin/reload");
+  sub->add_option("--auth-env", o->auth_env,
+                  "the tokens (same format as --auth's file, ';' may end entries) from this environment variable");
+  sub->add_flag("--public-read", o->public_read,
+                "reads need no token even when the tokens say require-read (writes and /admin/* still do)");
+  sub->add_option("--cache", o->cache_url,
+                  "Redis cache of GET recommendation responses, shared by replicas (redis://HOST:PORT[/DB]); "
+                  "a Redis that is down or slow is bypassed");
+  sub->add_option("--cache-ttl", o->cache_ttl_s, "seconds a cached response lives")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
+  sub->add_option("--cache-timeout-ms", o->cache_timeout_ms,
+                  "bound on each Redis connect and command; past it the request is answered without the cache")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
   reg.Add(sub, [o, model, db, report, auth] {
     serve::ServeOptions opts = *o;
     opts.model_dir = *model;

@@ -48,7 +48,8 @@ const std::vector<Api::RouteDef>& Api::Table() {
       {"GET", "/v1/report", &Api::Report, false, true, kRead},
       {"GET", "/v1/embedding-map", &Api::EmbeddingMap, false, true, kRead},
       {"GET", "/v1/users/{id}", &Api::User, false, true, kRead},
-      {"GET", "/v1/users/{id}/recommendations", &Api::UserRecommendations, false, true, kRead},
+      // Takes its compute turn itself, after the cache lookup (response_cache.h).
+      {"GET", "/v1/users/{id}/recommendations", &Api::UserRecommendations, false, false, kRead},
       {"POST", "/v1/recommendations", &Api::AnonymousRecommendations, true, true, kRead},
       // Before /v1/items/{id}: the literal segment wins (POST /v1/items refuses the id "fresh").
       {"GET", "/v1/items/fresh", &Api::FreshItems, false, true, kRead},
@@ -94,7 +95,9 @@ Api::Api(LiveState& state, ApiOptions options, std::ostream* log)
     // open: reads always, writes only on loopback, the admin endpoints never.
     if (access_ && r.role != Role::kNone) {
       const Role role = r.role;
-      ro.guard = [this, role](const HttpRequest& req) { return Authorize(*access(), role, req.authorization); };
+      ro.guard = [this, role](const HttpRequest& req) {
+        return AuthorizeAndLimit(*access(), role, req.authorization, limiter_);
+      };
     } else if (!access_ && r.role == Role::kAdmin) {
       ro.guard = [](const HttpRequest&) -> std::optional<HttpResponse> {
         return ErrorResponse(403,
@@ -174,13 +177,14 @@ std::shared_ptr<const AccessTokens> Api::access() const {
 Status Api::Reload() {
   std::shared_ptr<const AccessTokens> tokens = access();
   if (tokens) {
-    auto fresh = LoadAccessTokens(tokens->source);
+    auto fresh = ReloadAccessTokens(*tokens);
     if (!fresh.ok()) {
       // Corruption: answered 409 like a refused model; the current tokens and model stay.
       const Status s = Status::Corruption(fresh.status().message() + " (the previous tokens stay)");
       Log("reload refused: " + s.message());
       return s;
     }
+    if (options_.public_read) fresh->require_read = false;
     tokens = std::make_shared<const AccessTokens>(std::move(fresh).value());
   }
   const Status s = state_.Reload();
@@ -234,6 +238,7 @@ HttpResponse Api::MetricsText(const HttpRequest&) {
   HttpResponse res;
   res.content_type = "text/plain; version=0.0.4; charset=utf-8";
   res.body = metrics_->Render(g);
+  if (options_.cache) res.body += options_.cache->RenderMetrics();
   return res;
 }
 
@@ -308,6 +313,10 @@ HttpResponse Api::User(const HttpRequest& req) {
 }
 
 HttpResponse Api::UserRecommendations(const HttpRequest& req) {
+  // The compute turn (fifo_gate.h): with the cache, taken only after a miss, so a hit needs
+  // none and no turn is held while waiting on Redis.
+  std::optional<FifoGate::Scope> turn;
+  if (!options_.cache) turn.emplace(gate_);
   const std::string& id = req.PathParam("id");
   if (const Status s = CheckText("user id", id, kMaxIdBytes); !s.ok()) return ErrorResponse(s);
   auto k = ParseKParam(req.Query("k"));
@@ -326,6 +335,22 @@ HttpResponse Api::UserRecommendations(const HttpRequest& req) {
   ItemBitmap eligible;
   if (const Status s = ApplyRules(*snap, *rules, NowSeconds(), eligible, request); !s.ok()) return ErrorResponse(s);
   const LiveUser user = FindLiveUser(*snap, id);
+  // The Redis cache (response_cache.h); not for new_boost, whose scores age with the clock.
+  std::string cache_key;
+  const char* cache_result = nullptr;
+  if (options_.cache && rules->new_boost <= 0.f) {
+    EventFingerprint fp;
+    for (const UserEvent& e : user.events) fp.Add(snap->ItemId(e.item), e.strength, e.timestamp);
+    cache_key = RecommendationCacheKey(snap->version(), snap->num_items(), id, fp, req.query);
+    ResponseCache::Lookup hit = options_.cache->Get(cache_key);
+    if (hit.outcome == ResponseCache::Outcome::kHit) {
+      HttpResponse res = JsonResponse(200, std::move(hit.value));
+      res.headers.emplace_back("X-Cache", "hit");
+      return res;
+    }
+    cache_result = hit.outcome == ResponseCache::Outcome::kMiss ? "miss" : "bypass";
+  }
+  if (!turn) turn.emplace(gate_);
   const HybridRanker& ranker = snap->ranker();
   const RankQuery q = QueryFor(*snap, user, ranker);
   const RankResponse r = ranker.Recommend(q.view(), request);
@@ -338,7 +363,13 @@ HttpResponse Api::UserRecommendations(const HttpRequest& req) {
   out.Key("known").Bool(user.known());
   out.Key("events_since_training").Number(static_cast<uint64_t>(user.events.size()));
   out.EndObject();
-  return JsonResponse(200, out.Take());
+  HttpResponse res = JsonResponse(200, out.Take());
+  turn.reset();
+  if (cache_result != nullptr) {
+    if (*cache_result == 'm') options_.cache->Put(cache_key, res.body);
+    res.headers.emplace_back("X-Cache", cache_result);
+  }
+  return res;
 }
 
 HttpResponse Api::AnonymousRecommendations(const HttpRequest& req) {

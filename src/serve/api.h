@@ -30,6 +30,7 @@
 #include "serve/freshness.h"
 #include "serve/live_state.h"
 #include "serve/metrics.h"
+#include "serve/response_cache.h"
 #include "serve/router.h"
 
 namespace hybridrec::serve {
@@ -49,6 +50,10 @@ struct ApiOptions {
   // listens on loopback only, so only this machine can write). /admin/* is refused (403)
   // without tokens whatever this says; SIGHUP still reloads.
   bool open_writes = true;
+  // --public-read: reads need no token even when the tokens say require-read.
+  bool public_read = false;
+  // Redis cache of GET /v1/users/{id}/recommendations (response_cache.h); null: none.
+  std::shared_ptr<ResponseCache> cache;
 };
 
 class Api {
@@ -127,6 +132,7 @@ class Api {
   FreshnessTracker freshness_;
   mutable std::mutex access_mu_;
   std::shared_ptr<const AccessTokens> access_;  // null: no access control
+  RateLimiter limiter_;                          // the tokens' rate= limits
   const int64_t counting_since_;  // when freshness_ started counting (seconds since the epoch)
 };
 

@@ -6,6 +6,9 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <optional>
 
 #include "core/file_util.h"
 
@@ -58,6 +61,58 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
            return std::tolower(x) == std::tolower(y);
          });
+}
+
+bool IsLimitField(std::string_view f) { return f.starts_with("rate=") || f.starts_with("burst="); }
+
+// A decimal number (digits, at most one '.', at most 12 characters) in (0, 1e6].
+std::optional<double> ParseDecimal(std::string_view s) {
+  if (s.empty() || s.size() > 12) return std::nullopt;
+  double v = 0;
+  bool dot = false, digit = false;
+  double scale = 1;
+  for (const char c : s) {
+    if (c == '.') {
+      if (dot) return std::nullopt;
+      dot = true;
+    } else if (c >= '0' && c <= '9') {
+      digit = true;
+      if (dot) {
+        scale /= 10;
+        v += (c - '0') * scale;
+      } else {
+        v = v * 10 + (c - '0');
+      }
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (!digit || v <= 0 || v > 1e6) return std::nullopt;
+  return v;
+}
+
+// "N/s", "N/m", "N/h" as requests per second.
+std::optional<double> ParseRate(std::string_view s) {
+  const size_t slash = s.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  const auto n = ParseDecimal(s.substr(0, slash));
+  if (!n) return std::nullopt;
+  const std::string_view unit = s.substr(slash + 1);
+  if (unit == "s") return *n;
+  if (unit == "m") return *n / 60.0;
+  if (unit == "h") return *n / 3600.0;
+  return std::nullopt;
+}
+
+std::optional<double> ParseCount(std::string_view s) {
+  if (s.empty() || s.size() > 7) return std::nullopt;
+  double v = 0;
+  for (const char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  if (v < 1 || v > 1e6) return std::nullopt;
+  return v;
 }
 
 HttpResponse Unauthorized(std::string_view message, bool bad_token) {
@@ -136,16 +191,41 @@ Result<AccessTokens> ParseAccessTokens(std::string_view text, std::string_view s
         return fail(line_no, "field 2 (hash): '" + Printable(std::string_view(&c, 1)) + "' is not a hex digit");
       e.hash += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
-    if (f.size() >= 3) {
-      const std::string_view name = f[2];
+    size_t next = 2;
+    if (f.size() > next && !IsLimitField(f[next])) {
+      const std::string_view name = f[next];
       if (name.size() > kMaxTokenNameBytes)
         return fail(line_no, "field 3 (name): longer than " + std::to_string(kMaxTokenNameBytes) + " bytes");
       for (const char c : name)
         if (static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e)
           return fail(line_no, "field 3 (name): '" + Printable(name) + "' has a byte that is not visible ASCII");
       e.name = std::string(name);
+      ++next;
     }
-    if (f.size() > 3) return fail(line_no, "field 4: unexpected '" + Printable(f[3]) + "' (names have no spaces)");
+    bool has_burst = false;
+    for (; next < f.size(); ++next) {
+      const std::string field = "field " + std::to_string(next + 1);
+      const std::string_view v = f[next];
+      if (v.starts_with("rate=")) {
+        if (e.rate_per_s > 0) return fail(line_no, field + " (rate): rate= given twice");
+        const auto rate = ParseRate(v.substr(5));
+        if (!rate)
+          return fail(line_no, field + " (rate): '" + Printable(v) +
+                                   "' is not rate=N/s, N/m or N/h with 0 < N <= 1000000 (e.g. rate=50/s)");
+        e.rate_per_s = *rate;
+      } else if (v.starts_with("burst=")) {
+        if (has_burst) return fail(line_no, field + " (burst): burst= given twice");
+        const auto burst = ParseCount(v.substr(6));
+        if (!burst) return fail(line_no, field + " (burst): '" + Printable(v) + "' is not burst=B with 1 <= B <= 1000000");
+        e.burst = *burst;
+        has_burst = true;
+      } else {
+        return fail(line_no, field + ": unexpected '" + Printable(v) +
+                                 "' (expected rate=N/s or burst=B after the name; names have no spaces)");
+      }
+    }
+    if (has_burst && e.rate_per_s <= 0) return fail(line_no, "burst= needs a rate= on the same line");
+    if (e.rate_per_s > 0 && !has_burst) e.burst = std::max(1.0, std::ceil(e.rate_per_s));
     for (const TokenEntry& prev : out.entries)
       if (prev.hash == e.hash)
         return fail(line_no, "field 2 (hash): the same hash as line " + std::to_string(prev.line));
@@ -160,6 +240,22 @@ Result<AccessTokens> ParseAccessTokens(std::string_view text, std::string_view s
 Result<AccessTokens> LoadAccessTokens(const std::filesystem::path& path) {
   HR_ASSIGN_OR_RETURN(const std::string text, ReadFile(path));
   return ParseAccessTokens(text, path.string());
+}
+
+Result<AccessTokens> LoadAccessTokensFromEnv(const std::string& var) {
+  const char* value = std::getenv(var.c_str());
+  if (value == nullptr || *value == '\0')
+    return Status::NotFound("environment variable " + var + " (--auth-env) is not set or empty");
+  std::string text(value);
+  std::replace(text.begin(), text.end(), ';', '\n');
+  HR_ASSIGN_OR_RETURN(AccessTokens t, ParseAccessTokens(text, "$" + var));
+  t.env_var = var;
+  return t;
+}
+
+Result<AccessTokens> ReloadAccessTokens(const AccessTokens& current) {
+  if (!current.env_var.empty()) return LoadAccessTokensFromEnv(current.env_var);
+  return LoadAccessTokens(current.source);
 }
 
 BearerToken ParseBearer(std::string_view h) {
@@ -202,6 +298,24 @@ std::optional<HttpResponse> Authorize(const AccessTokens& tokens, Role needed, s
   if (e->role < needed)
     return ErrorResponse(403, need + "; this token has the role '" + std::string(RoleName(e->role)) + "'");
   return std::nullopt;
+}
+
+std::optional<HttpResponse> AuthorizeAndLimit(const AccessTokens& tokens, Role needed, std::string_view authorization,
+                                              RateLimiter& limiter) {
+  if (auto refused = Authorize(tokens, needed, authorization)) return refused;
+  if (needed == Role::kNone || authorization.empty()) return std::nullopt;
+  const BearerToken b = ParseBearer(authorization);
+  if (b.error != BearerToken::Error::kNone) return std::nullopt;
+  const TokenEntry* e = tokens.Find(b.token);
+  if (e == nullptr || e->rate_per_s <= 0) return std::nullopt;
+  const double wait = limiter.Take(e->hash, e->rate_per_s, e->burst);
+  if (wait <= 0) return std::nullopt;
+  const long long secs = std::max(1LL, static_cast<long long>(std::ceil(wait)));
+  HttpResponse r = ErrorResponse(429, "rate limit of this token exceeded" +
+                                          (e->name.empty() ? std::string() : " ('" + e->name + "')") +
+                                          ": retry in " + std::to_string(secs) + " s");
+  r.headers.emplace_back("Retry-After", std::to_string(secs));
+  return r;
 }
 
 Result<std::string> NewToken() {

@@ -33,8 +33,8 @@ class Metrics {
  public:
   static constexpr std::array<double, 13> kBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
                                                       0.025,  0.05,    0.1,    0.25,  1.0,   5.0};
-  static constexpr std::array<int, 16> kStatuses = {200, 201, 204, 304, 400, 401, 403, 404,
-                                                    405, 409, 413, 415, 431, 500, 503, 0 /* other */};
+  static constexpr std::array<int, 17> kStatuses = {200, 201, 204, 304, 400, 401, 403, 404, 405,
+                                                    409, 413, 415, 429, 431, 500, 503, 0 /* other */};
   static constexpr std::array<std::string_view, 8> kMethods = {"GET",  "POST", "PUT",     "DELETE",
                                                                "HEAD", "PATCH", "OPTIONS", "other"};
 

@@ -36,6 +36,7 @@ const char* ErrorCode(int status) {
     case 413: return "payload_too_large";
     case 414: return "uri_too_long";
     case 415: return "unsupported_media_type";
+    case 429: return "too_many_requests";
     case 431: return "headers_too_large";
     case 503: return "unavailable";
     default: return status >= 500 ? "internal" : "bad_request";

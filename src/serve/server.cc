@@ -65,8 +65,12 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const ServeOptions& optio
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   std::shared_ptr<const AccessTokens> access;
-  if (!options.auth_file.empty()) {
-    HR_ASSIGN_OR_RETURN(AccessTokens tokens, LoadAccessTokens(options.auth_file));
+  if (!options.auth_file.empty() && !options.auth_env.empty())
+    return Status::InvalidArgument("--auth and --auth-env: give one source of tokens, not both");
+  if (!options.auth_file.empty() || !options.auth_env.empty()) {
+    HR_ASSIGN_OR_RETURN(AccessTokens tokens, options.auth_env.empty() ? LoadAccessTokens(options.auth_file)
+                                                                      : LoadAccessTokensFromEnv(options.auth_env));
+    if (options.public_read) tokens.require_read = false;
     access = std::make_shared<const AccessTokens>(std::move(tokens));
   }
   HR_ASSIGN_OR_RETURN(auto store, store::OpenEventStore(options.db));
@@ -78,6 +82,20 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const ServeOptions& optio
   api_options.compute_slots = options.compute_slots;
   api_options.access = access;
   api_options.open_writes = IsLoopbackHost(options.host);
+  api_options.public_read = options.public_read;
+  std::string cache_note;
+  if (!options.cache_url.empty()) {
+    CacheOptions co;
+    co.url = options.cache_url;
+    co.ttl_s = options.cache_ttl_s;
+    co.timeout_ms = options.cache_timeout_ms;
+    HR_ASSIGN_OR_RETURN(auto cache, ResponseCache::Create(co));
+    const Status ping = cache->Ping();
+    cache_note = "recommendation cache: Redis at " + co.url + " (TTL " + std::to_string(co.ttl_s) + " s, timeout " +
+                 std::to_string(co.timeout_ms) + " ms)" +
+                 (ping.ok() ? "" : "; " + ping.message() + ": requests bypass the cache until it answers");
+    api_options.cache = std::move(cache);
+  }
   // The reaper exists from Bind() on, before any request is served.
   api_options.connections_cut = [self]() -> uint64_t { return self->reaper ? self->reaper->reaped() : 0; };
   const ReplayStats st = impl->state->last_replay();
@@ -89,6 +107,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const ServeOptions& optio
   HR_RETURN_IF_ERROR(impl->state->StartFollowing([api](const std::string& m) { api->Log(m); }));
   if (impl->state->following())
     impl->api->Log("following the other writers of " + impl->state->store().description() + " (LISTEN/NOTIFY)");
+  if (!cache_note.empty()) impl->api->Log(cache_note);
   if (access)
     impl->api->Log("access control: " + std::to_string(access->entries.size()) + " tokens from " + access->source +
                    (access->require_read ? "; reads need a token too" : "; reads are open"));

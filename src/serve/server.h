@@ -56,6 +56,14 @@ struct ServeOptions {
   int listen_backlog = 1024;
   // Tokens file (auth.h); empty: no access control, every endpoint open.
   std::filesystem::path auth_file;
+  // The tokens text from this environment variable instead (auth.h; ';' may end entries).
+  std::string auth_env;
+  // Reads need no token whatever the tokens say (require-read is ignored).
+  bool public_read = false;
+  // Redis cache of recommendation responses (response_cache.h); empty URL: none.
+  std::string cache_url;
+  int cache_ttl_s = 60;
+  int cache_timeout_ms = 20;
 };
 
 class HttpServer {
