@@ -26,6 +26,7 @@
 
 #include "core/status.h"
 #include "serve/auth.h"
+#include "serve/experiment_runtime.h"
 #include "serve/fifo_gate.h"
 #include "serve/freshness.h"
 #include "serve/live_state.h"
@@ -49,6 +50,8 @@ struct ApiOptions {
   // listens on loopback only, so only this machine can write). /admin/* is refused (403)
   // without tokens whatever this says; SIGHUP still reloads.
   bool open_writes = true;
+  // The online experiment (experiment_runtime.h): null runs none. Reload() reads its file again.
+  std::shared_ptr<ExperimentRuntime> experiments;
 };
 
 class Api {
@@ -72,6 +75,7 @@ class Api {
   void Log(const std::string& line);
 
   LiveState& state() { return state_; }
+  const std::shared_ptr<ExperimentRuntime>& experiments() const { return options_.experiments; }
   const Router& router() const { return router_; }
   // How often the added items were served, from the recommendation lists this Api answered.
   const FreshnessTracker& freshness() const { return freshness_; }
@@ -112,6 +116,8 @@ class Api {
   HttpResponse Search(const HttpRequest& req);
   HttpResponse Events(const HttpRequest& req);
   HttpResponse ReloadRoute(const HttpRequest& req);
+  HttpResponse ExperimentsList(const HttpRequest& req);
+  HttpResponse ExperimentReportRoute(const HttpRequest& req);
   std::shared_ptr<const AccessTokens> access() const;
 
   LiveState& state_;

@@ -78,6 +78,15 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const ServeOptions& optio
   api_options.compute_slots = options.compute_slots;
   api_options.access = access;
   api_options.open_writes = IsLoopbackHost(options.host);
+  if (!options.experiments_file.empty()) {
+    ExposureLogOptions xo;
+    xo.flush_ms = options.exposure_flush_ms;
+    HR_ASSIGN_OR_RETURN(api_options.experiments,
+                        ExperimentRuntime::Open(impl->state->mutable_store(), options.experiments_file, xo,
+                                                [log](const std::string& m) {
+                                                  if (log) *log << "hybridrec serve: " << m << std::endl;
+                                                }));
+  }
   // The reaper exists from Bind() on, before any request is served.
   api_options.connections_cut = [self]() -> uint64_t { return self->reaper ? self->reaper->reaped() : 0; };
   const ReplayStats st = impl->state->last_replay();
@@ -89,6 +98,14 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const ServeOptions& optio
   HR_RETURN_IF_ERROR(impl->state->StartFollowing([api](const std::string& m) { api->Log(m); }));
   if (impl->state->following())
     impl->api->Log("following the other writers of " + impl->state->store().description() + " (LISTEN/NOTIFY)");
+  if (const auto& x = impl->api->experiments())
+    if (const auto e = x->current())
+      impl->api->Log("experiment '" + e->name + "' from " + x->file().string() + ": " + std::to_string(e->arms.size()) +
+                     " arms; exposures flushed every " + std::to_string(options.exposure_flush_ms) + " ms");
+  if (const auto& x = impl->api->experiments())
+    if (const auto e = x->current())
+      impl->api->Log("experiment '" + e->name + "' from " + x->file().string() + ": " + std::to_string(e->arms.size()) +
+                     " arms; exposures flushed every " + std::to_string(options.exposure_flush_ms) + " ms");
   if (access)
     impl->api->Log("access control: " + std::to_string(access->entries.size()) + " tokens from " + access->source +
                    (access->require_read ? "; reads need a token too" : "; reads are open"));

@@ -56,6 +56,9 @@ struct ServeOptions {
   int listen_backlog = 1024;
   // Tokens file (auth.h); empty: no access control, every endpoint open.
   std::filesystem::path auth_file;
+  // Online experiment file (experiments.h); empty: none. Re-read on SIGHUP and POST /admin/reload.
+  std::filesystem::path experiments_file;
+  int exposure_flush_ms = 100;  // the exposure log's flush interval (0: write before responding)
 };
 
 class HttpServer {
