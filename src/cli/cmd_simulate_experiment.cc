@@ -115,7 +115,8 @@ int RunSimulate(const SimArgs& a) {
   for (const json& arm : res->report["arms"])
     std::cout << "  arm " << arm["name"].get<std::string>() << ": " << arm["users"] << " users, CTR@" << a.k << " "
               << std::fixed << std::setprecision(4) << arm["ctr_at_k"]["mean"].get<double>() << " ["
-              << arm["ctr_at_k"]["lo"] << ", " << arm["ctr_at_k"]["hi"] << "], conversions/user "
+              << arm["ctr_at_k"]["lo"].get<double>() << ", " << arm["ctr_at_k"]["hi"].get<double>()
+              << "], conversions/user "
               << arm["conversions_per_user"]["mean"].get<double>() << "\n";
   if (const json* d = serve::ReportDifference(res->report, "ctr_at_k")) std::cout << "  B - A CTR@K: " << Interval(*d) << "\n";
   if (const json* d = serve::ReportDifference(res->report, "conversions_per_user"))
