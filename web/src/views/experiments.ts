@@ -55,7 +55,7 @@ function drawSeries(el: HTMLElement, r: ExperimentReport, metric: 'ctr_at_k' | '
       const a = p.arms.find((x) => x.name === arm.name);
       return { t: p.time * 1000, e: a ? a[metric] : null };
     }).filter((p) => p.e && p.e.users > 0);
-    series.push({ name: arm.name, type: 'line', showSymbol: true, symbolSize: 5, itemStyle: { color: colour },
+    series.push({ name: arm.name, type: 'line', showSymbol: true, symbolSize: 8, itemStyle: { color: colour },
       data: pts.map((p) => [p.t, p.e!.mean]) });
     series.push({ name: `${arm.name} 95 %`, type: 'line', showSymbol: false, lineStyle: { type: 'dashed', width: 1, color: colour },
       itemStyle: { color: colour }, data: pts.filter((p) => p.e!.lo !== null).map((p) => [p.t, p.e!.lo]) });
@@ -63,6 +63,7 @@ function drawSeries(el: HTMLElement, r: ExperimentReport, metric: 'ctr_at_k' | '
       itemStyle: { color: colour }, data: pts.filter((p) => p.e!.hi !== null).map((p) => [p.t, p.e!.hi]) });
   });
   chart.setOption({
+    animation: false,  // a single cut-off is one dot per arm, visible at once
     title: { text: title, left: 'center', textStyle: { fontSize: 13 } },
     tooltip: { trigger: 'axis', valueFormatter: (v: unknown) => (typeof v === 'number' ? v.toFixed(4) : String(v)) },
     legend: { top: 24, data: r.arms.map((a) => a.name) },
