@@ -64,6 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         CheckId(e.user);
         CheckId(e.item);
         HR_FUZZ_CHECK(std::isfinite(e.strength) && e.strength > 0.f);
+        HR_FUZZ_CHECK(e.request_id.size() <= kMaxRequestIdBytes);
       }
       break;
     }

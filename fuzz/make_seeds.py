@@ -138,4 +138,15 @@ put("manifest", "raw_bad_checksum", b"\x00" + json.dumps(manifest).encode())
 put("manifest", "raw_future", b"\x00" + json.dumps({"format": "hybridrec-model", "format_version": 99, "files": {}}).encode())
 put("manifest", "raw_traversal", b"\x00" + json.dumps({"format": "hybridrec-model", "format_version": 1,
                                                      "files": {"../x": {"sha256": "", "bytes": 0}}}).encode())
+# --- experiments (selector byte: even = experiment file, odd = exposure/event records) ----------
+put("experiments", "file_ab", b"\x00" + json.dumps({
+    "name": "pop-vs-hybrid", "salt": "s1", "ctr_k": 10, "attribution_window_s": 3600, "conversion_min_strength": 4,
+    "arms": [{"name": "A", "share": 0.5, "ranker": {"popularity_mix": 1, "popularity_T": 100000}},
+             {"name": "B", "share": 0.5, "rules": {"diversity": 0.2, "exclude": {"genre": ["Horror"]}}}]}).encode())
+put("experiments", "file_three_arms", b"\x00" + json.dumps({
+    "name": "x", "salt": "t", "arms": [{"name": "a", "share": 0.2}, {"name": "b", "share": 0.3},
+                                      {"name": "c", "share": 0.5}]}).encode())
+put("experiments", "file_bad_shares", b"\x00" + b'{"name": "x", "salt": "s", "arms": [{"name": "A", "share": 0.5}, {"name": "A", "share": 0.6}]}')
+put("experiments", "records", b"\x01" + b"x r1 u1 A 100 1 2 3\nx r2 u2 B 100 4 5\nx r3 u2 B 200 6\n"
+    b"e u1 2 1 150\ne u1 2 5 160\ne u2 6 5 250 r3\ne u2 5 4 120\n")
 print("seeds written under", OUT)

@@ -2,8 +2,8 @@
 """Draws the charts of `hybridrec evaluate --report DIR` from DIR/report.json (matplotlib).
 
 Usage: plot_report.py REPORT_JSON OUT_DIR
-Writes metrics.png, weight_curve.png, embeddings_pca.png, als_loss.png (each only when its data
-is in the report). Exit code 3 when matplotlib is missing, 2 on a bad report.
+Writes metrics.png, weight_curve.png, embeddings_pca.png, als_loss.png, diversity_sweep.png
+(each only when its data is in the report). Exit code 3 when matplotlib is missing, 2 on a bad report.
 """
 import json
 import sys
@@ -100,6 +100,24 @@ def loss_chart(loss, out):
     plt.close(fig)
 
 
+def sweep_chart(sweep, out):
+    """NDCG@K against intra-list diversity@K, one curve per K, each point labelled with its lambda."""
+    fig, ax = plt.subplots(figsize=(6, 4.2))
+    for k in sweep["ks"]:
+        xs = [p["ild@%d" % k] for p in sweep["points"]]
+        ys = [p["ndcg@%d" % k] for p in sweep["points"]]
+        ax.plot(xs, ys, marker="o", label="K = %d" % k)
+        for p, x, y in zip(sweep["points"], xs, ys):
+            ax.annotate("%g" % p["lambda"], (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
+    ax.set_xlabel("intra-list genre diversity (ILD@K)")
+    ax.set_ylabel("NDCG@K")
+    ax.set_title("Accuracy vs diversity (MMR weight lambda)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out + "/diversity_sweep.png", dpi=110)
+    plt.close(fig)
+
+
 def main():
     if len(sys.argv) != 3:
         sys.stderr.write("usage: plot_report.py REPORT_JSON OUT_DIR\n")
@@ -122,6 +140,8 @@ def main():
         pca_chart(charts["pca"], out)
     if charts.get("als_loss"):
         loss_chart(charts["als_loss"], out)
+    if charts.get("diversity_sweep"):
+        sweep_chart(charts["diversity_sweep"], out)
     return 0
 
 

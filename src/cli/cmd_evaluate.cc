@@ -21,6 +21,9 @@
 #include "data/loader.h"
 #include "eval/evaluator.h"
 #include "eval/pipeline.h"
+#include <cstdio>
+
+#include "eval/diversity_sweep.h"
 #include "eval/report.h"
 #include "eval/split.h"
 #include "ranking/hybrid_ranker.h"
@@ -60,6 +63,7 @@ struct EvaluateArgs {
   // Fusion: with --tune the options the fusion grid starts from and is compared against.
   RankerOptions ranker;
   std::string report;
+  std::string sweep;  // "diversity=0,0.1,..."
 };
 
 std::string Short(double v) {
@@ -173,6 +177,12 @@ int RunEvaluate(const EvaluateArgs& a) {
   auto encoder_choice = ParseEncoderChoice(a.encoder);
   if (!encoder_choice.ok()) return Fail(encoder_choice.status().message(), 2);
   std::vector<uint64_t> seeds = a.seeds.empty() ? std::vector<uint64_t>{a.seed} : a.seeds;
+  std::vector<double> sweep;
+  if (!a.sweep.empty()) {
+    auto l = ParseDiversitySweep(a.sweep);
+    if (!l.ok()) return Fail(l.status().message(), 2);
+    sweep = std::move(l).value();
+  }
 
   LoadOptions lo;
   lo.format = a.format;
@@ -235,12 +245,36 @@ int RunEvaluate(const EvaluateArgs& a) {
     if (!summary.ok()) return Fail(summary.status().message());
     summary_json = *summary;
   }
+  // The trade-off curve on the first seed's split, with the options the hybrid was evaluated with.
+  nlohmann::ordered_json sweep_json;
+  if (!sweep.empty()) {
+    HybridRecommenderOptions ho;
+    ho.als = first->als;
+    ho.ranker = first->ranker;
+    ho.threads = first->als.threads;
+    auto points = DiversitySweep(*dataset, first->split, content->embeddings, content->dimension(), ho, sweep, a.ks);
+    if (!points.ok()) return Fail(points.status().message());
+    sweep_json = SweepJson(*points, a.ks);
+    if (!a.json) {
+      std::cout << "\ndiversity sweep (MMR re-ranking of the hybrid; ILD: intra-list genre diversity)\n";
+      std::cout << "  lambda";
+      for (size_t k : a.ks) std::cout << "   NDCG@" << k << "    ILD@" << k;
+      std::cout << "\n";
+      for (const SweepPoint& p : *points) {
+        std::printf("  %6.3f", p.lambda);
+        for (size_t i = 0; i < p.ndcg.size(); ++i) std::printf("  %8.4f  %7.4f", p.ndcg[i], p.ild[i]);
+        std::printf("\n");
+      }
+      std::fflush(stdout);
+    }
+  }
   if (!a.report.empty()) {
     nlohmann::ordered_json report;
     report["evaluation"] = runs[0].ToJson();
     if (runs.size() > 1) report["summary"] = summary_json;
     report["fusion"] = first->result.params["fusion"];
     report["charts"] = ReportChartData(*dataset, *first, *content);
+    if (!sweep_json.is_null()) report["charts"]["diversity_sweep"] = sweep_json;
     ReportOptions ro;
     ro.plot_script = FindPlotScript();
     auto files = WriteReport(a.report, report, ro);
@@ -249,7 +283,11 @@ int RunEvaluate(const EvaluateArgs& a) {
     if (!a.json) std::cout << "report written to " << a.report << "/report.md\n";
   }
   if (runs.size() == 1) {
-    if (a.json) std::cout << runs[0].ToJson().dump(2) << "\n";
+    if (a.json) {
+      auto j = runs[0].ToJson();
+      if (!sweep_json.is_null()) j["diversity_sweep"] = sweep_json;
+      std::cout << j.dump(2) << "\n";
+    }
     return 0;
   }
   if (a.json) {
@@ -325,6 +363,9 @@ void RegisterEvaluate(CLI::App& app, CommandRegistry& reg) {
       ->capture_default_str();
   sub->add_option("--minilm-dir", args->minilm_dir, "MiniLM model folder (default: the fetched model)");
   AddRankerFlags(sub, args->ranker, "Hybrid fusion (start of the grid with --tune)");
+  sub->add_option("--sweep", args->sweep,
+                  "diversity=L1,L2,...: also evaluate the hybrid re-ranked by MMR at each diversity weight (first "
+                  "seed) and print NDCG against intra-list diversity (the report draws the curve)");
   sub->add_option("--report", args->report,
                   "Write report.json, report.md and PNG charts (python3-matplotlib) into DIR");
   reg.Add(sub, [args] { return RunEvaluate(*args); });

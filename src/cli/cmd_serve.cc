@@ -105,6 +105,7 @@ void RegisterServe(CLI::App& app, CommandRegistry& reg) {
   auto db = std::make_shared<std::string>(o->db);
   auto report = std::make_shared<std::string>();
   auto auth = std::make_shared<std::string>();
+  auto experiments = std::make_shared<std::string>();
   CLI::App* sub = app.add_subcommand("serve", "Serve a trained model over HTTP (JSON API + web page)");
   sub->add_option("--model", *model, "model directory written by `hybridrec train`")->required();
   sub->add_option("--host", o->host, "address to listen on")->capture_default_str();
@@ -147,12 +148,22 @@ void RegisterServe(CLI::App& app, CommandRegistry& reg) {
                   "bound on each Redis connect and command; past it the request is answered without the cache")
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));
-  reg.Add(sub, [o, model, db, report, auth] {
+  sub->add_option("--experiments", *experiments,
+                  "online A/B experiment file (JSON: name, salt, arms with shares and ranking settings; see "
+                  "docs/api.md): users are assigned to arms, every list served is logged to the event store; "
+                  "re-read on SIGHUP and POST /admin/reload");
+  sub->add_option("--exposure-flush-ms", o->exposure_flush_ms,
+                  "exposures are written to the event store in batches at least this often (0: each one before "
+                  "its response is sent)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 60000));
+  reg.Add(sub, [o, model, db, report, auth, experiments] {
     serve::ServeOptions opts = *o;
     opts.model_dir = *model;
     opts.db = *db;
     opts.report_dir = *report;
     opts.auth_file = *auth;
+    opts.experiments_file = *experiments;
     return RunServe(opts);
   });
 }

@@ -11,6 +11,7 @@ void RegisterFetchModel(CLI::App& app, CommandRegistry& reg);
 void RegisterSearch(CLI::App& app, CommandRegistry& reg);
 void RegisterServe(CLI::App& app, CommandRegistry& reg);
 void RegisterToken(CLI::App& app, CommandRegistry& reg);
+void RegisterSimulateExperiment(CLI::App& app, CommandRegistry& reg);
 
 void RegisterAll(CLI::App& app, CommandRegistry& reg) {
   RegisterFetchData(app, reg);
@@ -22,6 +23,7 @@ void RegisterAll(CLI::App& app, CommandRegistry& reg) {
   RegisterSearch(app, reg);
   RegisterServe(app, reg);
   RegisterToken(app, reg);
+  RegisterSimulateExperiment(app, reg);
 }
 
 }  // namespace hybridrec::cli

@@ -96,6 +96,22 @@ std::string FormatReportMarkdown(const Json& report, std::span<const std::string
   if (report.contains("fusion")) md << "\n## Fusion parameters\n\n```json\n" << report["fusion"].dump(2) << "\n```\n";
   if (eval.contains("params") && eval["params"].contains("collab"))
     md << "\n## ALS parameters\n\n```json\n" << eval["params"]["collab"].dump(2) << "\n```\n";
+  if (report.contains("charts") && report["charts"].contains("diversity_sweep")) {
+    const Json& sw = report["charts"]["diversity_sweep"];
+    md << "\n## Accuracy vs diversity (MMR re-ranking of the hybrid)\n\n| lambda |";
+    for (const auto& k : sw["ks"]) md << " NDCG@" << k.get<size_t>() << " | ILD@" << k.get<size_t>() << " |";
+    md << "\n|---|";
+    for (size_t i = 0; i < sw["ks"].size(); ++i) md << "---|---|";
+    md << "\n";
+    for (const auto& p : sw["points"]) {
+      md << "| " << Fixed(p.value("lambda", 0.0), 2) << " |";
+      for (const auto& k : sw["ks"]) {
+        const std::string s = "@" + std::to_string(k.get<size_t>());
+        md << " " << Fixed(p.value("ndcg" + s, 0.0)) << " | " << Fixed(p.value("ild" + s, 0.0)) << " |";
+      }
+      md << "\n";
+    }
+  }
   if (!chart_files.empty()) {
     md << "\n## Charts\n\n";
     for (const std::string& f : chart_files) md << "![" << f << "](" << f << ")\n\n";
@@ -114,7 +130,8 @@ Result<ReportFiles> WriteReport(const std::filesystem::path& dir, const Json& re
   std::vector<std::string> charts;
   if (options.charts) {
     files.charts_error = RunPlotScript(options, dir);
-    for (const char* name : {"metrics.png", "weight_curve.png", "embeddings_pca.png", "als_loss.png"})
+    for (const char* name : {"metrics.png", "weight_curve.png", "embeddings_pca.png", "als_loss.png",
+                             "diversity_sweep.png"})
       if (std::filesystem::exists(dir / name, ec)) charts.push_back(name);
   }
   std::string md = FormatReportMarkdown(report, charts);

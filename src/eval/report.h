@@ -37,7 +37,8 @@ struct ReportFiles {
 // Keys read from `report`: "evaluation" (EvaluationResult::ToJson shape; required), optional
 // "summary" (SummarizeRuns), "fusion" (chosen ranker options), "charts" (data for the script:
 // "weight_curve" {"T","w_max","sizes":[..],"w":[..],"history_sizes":[..]}, "pca" {"x","y",
-// "genre"}, "als_loss" [..]). Errors: IOError when a file cannot be written; InvalidArgument
+// "genre"}, "als_loss" [..], "diversity_sweep" (eval/diversity_sweep.h SweepJson: a table in
+// report.md and diversity_sweep.png)). Errors: IOError when a file cannot be written; InvalidArgument
 // without "evaluation". A failing chart script is not an error: it is reported in
 // ReportFiles::charts_error (e.g. matplotlib missing: "apt-get install python3-matplotlib").
 Result<ReportFiles> WriteReport(const std::filesystem::path& dir, const nlohmann::ordered_json& report,

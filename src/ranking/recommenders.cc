@@ -144,6 +144,20 @@ void HybridRecommender::ScoreUser(uint32_t user, std::span<float> scores) const 
   ranker_->ScoreInto(q, scores);
 }
 
+RankResponse HybridRecommender::RecommendUser(uint32_t user, const RankRequest& request) const {
+  if (ranker_ == nullptr) throw std::invalid_argument("HybridRecommender::RecommendUser: not fitted");
+  if (user >= train_.rows) throw std::invalid_argument("HybridRecommender::RecommendUser: user out of range");
+  const auto idx = train_.RowIndices(user);
+  const auto val = train_.RowValues(user);
+  std::vector<HistoryEntry> hist(idx.size());
+  for (size_t t = 0; t < idx.size(); ++t) hist[t] = {idx[t], val[t]};
+  UserQuery q;
+  q.known_user = user;
+  q.history = hist;
+  q.recent = RecentItems(user);
+  return ranker_->Recommend(q, request);
+}
+
 void HybridRecommender::ScoreUsers(std::span<const uint32_t> users, std::span<float> out, uint32_t num_items) const {
   if (out.size() != users.size() * static_cast<size_t>(num_items))
     throw std::invalid_argument("HybridRecommender::ScoreUsers: out size != users x num_items");

@@ -65,6 +65,10 @@ class HybridRecommender : public Recommender {
   // A new user known only by this history: fold-in + content profile (cold-users protocol).
   void ScoreHistory(std::span<const std::pair<uint32_t, float>> history, std::span<float> scores) const;
 
+  // The ranker's full answer for known user `user` (training history = FitInput.train row),
+  // with the request's rules and re-ranking (ScoreUser cannot express a re-ranked order).
+  RankResponse RecommendUser(uint32_t user, const RankRequest& request) const;
+
   // Rebuilds the ranker with other fusion options (tuning T / w_max / N without refitting ALS).
   void SetRankerOptions(const RankerOptions& options);
 

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <random>
 #include <thread>
 
 #include "content/content_model.h"
@@ -28,6 +29,44 @@ HttpResponse Reply(int status, const json& body) { return JsonResponse(status, D
 
 int64_t NowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// 32 hex digits, random per response.
+std::string NewRequestId() {
+  thread_local std::mt19937_64 rng([] {
+    std::random_device rd;
+    return (static_cast<uint64_t>(rd()) << 32) ^ rd() ^
+           std::hash<std::thread::id>{}(std::this_thread::get_id());
+  }());
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(rng()),
+                static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+// A recommendations body ("{...}", built without its request id) with "request_id" as its first
+// member, so that a body kept in the cache still gives every response its own id.
+std::string WithRequestId(const std::string& request_id, std::string_view body) {
+  std::string out = "{\"request_id\":\"" + request_id + "\"";
+  if (body.size() > 2) out += ',';  // "{}" has no members to follow
+  out.append(body.substr(1));
+  return out;
+}
+
+// The arm's rules with the request's: the arm's filters join the request's, and the arm's
+// re-ranking and boost settings (when it sets them) replace the request's.
+RulesParams MergeArmRules(RulesParams request, const RulesParams& arm) {
+  request.include.insert(request.include.end(), arm.include.begin(), arm.include.end());
+  request.exclude.insert(request.exclude.end(), arm.exclude.begin(), arm.exclude.end());
+  request.exclude_items.insert(request.exclude_items.end(), arm.exclude_items.begin(), arm.exclude_items.end());
+  if (arm.added_since) request.added_since = arm.added_since;
+  if (arm.new_boost > 0.f) {
+    request.new_boost = arm.new_boost;
+    request.new_half_life_days = arm.new_half_life_days;
+  }
+  if (arm.diversity > 0.f) request.diversity = arm.diversity;
+  if (arm.calibration > 0.f) request.calibration = arm.calibration;
+  return request;
 }
 
 size_t ComputeSlots(int option) {
@@ -60,6 +99,8 @@ const std::vector<Api::RouteDef>& Api::Table() {
       {"POST", "/v1/events", &Api::Events, true, false, kWrite},
       // Takes no body, so any content type is fine.
       {"POST", "/admin/reload", &Api::ReloadRoute, false, false, kAdmin},
+      {"GET", "/v1/experiments", &Api::ExperimentsList, false, true, kRead},
+      {"GET", "/v1/experiments/{name}", &Api::ExperimentReportRoute, false, true, kRead},
   };
   return kRoutes;
 }
@@ -187,10 +228,22 @@ Status Api::Reload() {
     if (options_.public_read) fresh->require_read = false;
     tokens = std::make_shared<const AccessTokens>(std::move(fresh).value());
   }
+  if (options_.experiments && !options_.experiments->file().empty()) {
+    // Checked before the model: a refused experiment file changes nothing.
+    auto e = LoadExperiment(options_.experiments->file());
+    if (!e.ok()) {
+      const Status r = Status::Corruption(e.status().message() + " (the current experiment stays)");
+      Log("reload refused: " + r.message());
+      return r;
+    }
+  }
   const Status s = state_.Reload();
   if (!s.ok()) {
     Log("reload refused: " + s.message());
     return s;
+  }
+  if (options_.experiments) {
+    if (const Status r = options_.experiments->Reload(); !r.ok()) Log("experiment reload: " + r.message());
   }
   if (tokens) {
     Log("tokens file " + tokens->source + ": " + std::to_string(tokens->entries.size()) + " tokens" +
@@ -239,6 +292,7 @@ HttpResponse Api::MetricsText(const HttpRequest&) {
   res.content_type = "text/plain; version=0.0.4; charset=utf-8";
   res.body = metrics_->Render(g);
   if (options_.cache) res.body += options_.cache->RenderMetrics();
+  if (options_.experiments) res.body += options_.experiments->MetricsText();
   return res;
 }
 
@@ -328,6 +382,17 @@ HttpResponse Api::UserRecommendations(const HttpRequest& req) {
   auto rules = ParseRulesQuery(req.query);
   if (!rules.ok()) return ErrorResponse(rules.status());
   const auto snap = state_.Current();
+  // The user's arm of the running experiment: its rules join the request's, its ranker options
+  // replace the model's.
+  std::shared_ptr<const Experiment> experiment;
+  size_t arm = 0;
+  std::shared_ptr<const HybridRanker> arm_ranker;
+  if (options_.experiments) experiment = options_.experiments->current();
+  if (experiment) {
+    arm = experiment->Assign(id);
+    *rules = MergeArmRules(std::move(*rules), experiment->arms[arm].rules);
+    arm_ranker = options_.experiments->RankerFor(snap, experiment, arm);
+  }
   RankRequest request;
   request.k = static_cast<size_t>(*k);
   request.explain = *explain;
@@ -335,40 +400,63 @@ HttpResponse Api::UserRecommendations(const HttpRequest& req) {
   ItemBitmap eligible;
   if (const Status s = ApplyRules(*snap, *rules, NowSeconds(), eligible, request); !s.ok()) return ErrorResponse(s);
   const LiveUser user = FindLiveUser(*snap, id);
-  // The Redis cache (response_cache.h); not for new_boost, whose scores age with the clock.
+  // The Redis cache (response_cache.h); not for new_boost, whose scores age with the clock, nor
+  // while an experiment runs (every list served then is assigned, logged and counted).
   std::string cache_key;
   const char* cache_result = nullptr;
-  if (options_.cache && rules->new_boost <= 0.f) {
+  if (options_.cache && rules->new_boost <= 0.f && !experiment) {
     EventFingerprint fp;
     for (const UserEvent& e : user.events) fp.Add(snap->ItemId(e.item), e.strength, e.timestamp);
     cache_key = RecommendationCacheKey(snap->version(), snap->num_items(), id, fp, req.query);
     ResponseCache::Lookup hit = options_.cache->Get(cache_key);
     if (hit.outcome == ResponseCache::Outcome::kHit) {
-      HttpResponse res = JsonResponse(200, std::move(hit.value));
+      // The cached body has no request id: each response gets its own.
+      HttpResponse res = JsonResponse(200, WithRequestId(NewRequestId(), hit.value));
       res.headers.emplace_back("X-Cache", "hit");
       return res;
     }
     cache_result = hit.outcome == ResponseCache::Outcome::kMiss ? "miss" : "bypass";
   }
   if (!turn) turn.emplace(gate_);
-  const HybridRanker& ranker = snap->ranker();
+  const HybridRanker& ranker = arm_ranker ? *arm_ranker : snap->ranker();
   const RankQuery q = QueryFor(*snap, user, ranker);
   const RankResponse r = ranker.Recommend(q.view(), request);
   RecordServed(req, *snap, r, user.known() ? std::optional<std::string_view>(id) : std::nullopt);
+  const std::string request_id = NewRequestId();
+  if (experiment && req.method != "HEAD") {
+    store::StoredExposure x;
+    x.request_id = request_id;
+    x.user = id;
+    x.experiment = experiment->name;
+    x.arm = experiment->arms[arm].name;
+    x.timestamp = options_.experiments->Now();
+    x.items.reserve(r.items.size());
+    for (const auto& it : r.items) x.items.push_back(snap->ItemId(it.item));
+    if (const Status s = options_.experiments->Record(std::move(x)); !s.ok())
+      return ErrorResponse(503, "cannot log the exposure of this list (nothing was served): " + s.message());
+  }
   JsonText out(512 + (*explain ? 1024 : 256) * r.items.size());
   out.BeginObject();
   AppendRankResponseMembers(out, *snap, r, q.history.size(), *explain);
   AppendRulesMembers(out, *rules, r, request.k);
+  out.Key("experiment");
+  if (experiment) {
+    out.BeginObject();
+    out.Key("name").String(experiment->name);
+    out.Key("arm").String(experiment->arms[arm].name);
+    out.EndObject();
+  } else {
+    out.Null();
+  }
   out.Key("user").String(id);
   out.Key("known").Bool(user.known());
   out.Key("events_since_training").Number(static_cast<uint64_t>(user.events.size()));
   out.EndObject();
-  HttpResponse res = JsonResponse(200, out.Take());
+  std::string body = out.Take();
   turn.reset();
-  if (cache_result != nullptr) {
-    if (*cache_result == 'm') options_.cache->Put(cache_key, res.body);
-    res.headers.emplace_back("X-Cache", cache_result);
-  }
+  if (cache_result != nullptr && *cache_result == 'm') options_.cache->Put(cache_key, body);
+  HttpResponse res = JsonResponse(200, WithRequestId(request_id, body));
+  if (cache_result != nullptr) res.headers.emplace_back("X-Cache", cache_result);
   return res;
 }
 
@@ -391,6 +479,9 @@ HttpResponse Api::AnonymousRecommendations(const HttpRequest& req) {
   out.BeginObject();
   AppendRankResponseMembers(out, *snap, r, q->history.size(), body->explain);
   AppendRulesMembers(out, body->rules, r, request.k);
+  // Anonymous lists have no user to assign: never in an experiment.
+  out.Key("request_id").String(NewRequestId());
+  out.Key("experiment").Null();
   out.Key("known").Bool(false);
   out.EndObject();
   return JsonResponse(200, out.Take());
@@ -493,6 +584,33 @@ HttpResponse Api::ReloadRoute(const HttpRequest&) {
                      {"events_replayed", st.events_replayed},
                      {"events_skipped", st.events_skipped},
                      {"events_in_model_through", st.events_in_model_through}});
+}
+
+HttpResponse Api::ExperimentsList(const HttpRequest&) {
+  json list = json::array();
+  if (options_.experiments)
+    if (const auto e = options_.experiments->current()) {
+      json arms = json::array();
+      for (const auto& a : e->arms)
+        arms.push_back({{"name", a.name}, {"share", a.share}, {"ranker", a.ranker}});
+      list.push_back({{"name", e->name},
+                      {"salt", e->salt},
+                      {"ctr_k", e->ctr_k},
+                      {"file", options_.experiments->file().string()},
+                      {"arms", std::move(arms)}});
+    }
+  return Reply(200, {{"experiments", std::move(list)}});
+}
+
+HttpResponse Api::ExperimentReportRoute(const HttpRequest& req) {
+  const std::string& name = req.PathParam("name");
+  if (const Status s = CheckText("experiment name", name, kMaxExperimentNameBytes); !s.ok()) return ErrorResponse(s);
+  if (!options_.experiments) return ErrorResponse(404, "no experiment is running (start serve with --experiments FILE)");
+  auto fresh = ParseBoolParam("fresh", req.Query("fresh"), false);
+  if (!fresh.ok()) return ErrorResponse(fresh.status());
+  auto r = options_.experiments->Report(name, *fresh);
+  if (!r.ok()) return ErrorResponse(r.status());
+  return Reply(200, *r);
 }
 
 }  // namespace hybridrec::serve

@@ -26,6 +26,7 @@
 
 #include "core/status.h"
 #include "serve/auth.h"
+#include "serve/experiment_runtime.h"
 #include "serve/fifo_gate.h"
 #include "serve/freshness.h"
 #include "serve/live_state.h"
@@ -54,6 +55,8 @@ struct ApiOptions {
   bool public_read = false;
   // Redis cache of GET /v1/users/{id}/recommendations (response_cache.h); null: none.
   std::shared_ptr<ResponseCache> cache;
+  // The online experiment (experiment_runtime.h): null runs none. Reload() reads its file again.
+  std::shared_ptr<ExperimentRuntime> experiments;
 };
 
 class Api {
@@ -77,6 +80,7 @@ class Api {
   void Log(const std::string& line);
 
   LiveState& state() { return state_; }
+  const std::shared_ptr<ExperimentRuntime>& experiments() const { return options_.experiments; }
   const Router& router() const { return router_; }
   // How often the added items were served, from the recommendation lists this Api answered.
   const FreshnessTracker& freshness() const { return freshness_; }
@@ -117,6 +121,8 @@ class Api {
   HttpResponse Search(const HttpRequest& req);
   HttpResponse Events(const HttpRequest& req);
   HttpResponse ReloadRoute(const HttpRequest& req);
+  HttpResponse ExperimentsList(const HttpRequest& req);
+  HttpResponse ExperimentReportRoute(const HttpRequest& req);
   std::shared_ptr<const AccessTokens> access() const;
 
   LiveState& state_;

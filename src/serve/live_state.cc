@@ -117,7 +117,7 @@ Status LiveState::RecordEvents(const std::vector<EventIn>& events, int64_t now) 
         return Status::NotFound("unknown item '" + e.item + "'" +
                                 (events.size() > 1 ? " in events[" + std::to_string(i) + "]" : std::string()) +
                                 "; add it with POST /v1/items first (nothing was stored)");
-      p.events.push_back(StoredEvent{e.user, e.item, e.strength, e.timestamp.value_or(now)});
+      p.events.push_back(StoredEvent{e.user, e.item, e.strength, e.timestamp.value_or(now), 0, e.request_id});
     }
   }
   // Group commit: the first writer to find no commit in progress becomes the leader and commits

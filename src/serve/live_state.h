@@ -104,6 +104,7 @@ class LiveState {
   int64_t events_stored() const { return store_->num_events(); }
   int64_t items_stored() const { return store_->num_items(); }
   const EventStore& store() const { return *store_; }
+  EventStore& mutable_store() { return *store_; }  // thread-safe (event_store.h): the exposure log
   ReplayStats last_replay() const;
   int64_t reloads() const { return reloads_.load(); }
 

@@ -81,7 +81,14 @@ constexpr const char* kOpenApi = R"JSON({
     "/admin/reload": {"post": {"summary": "Reload the model directory (and the tokens file of --auth) and replay the stored items and events (also on SIGHUP); requests in flight finish on the old model", "security": [{"bearer": []}],
       "responses": {"200": {"description": "reloaded", "content": {"application/json": {"schema": {"type": "object", "properties": {"status": {"type": "string"}, "model_version": {"type": "string"}, "items_replayed": {"type": "integer"}, "events_replayed": {"type": "integer"}, "events_skipped": {"type": "integer"}, "events_in_model_through": {"type": "integer"}}}}}},
         "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"},
-        "409": {"$ref": "#/components/responses/Error"}, "415": {"$ref": "#/components/responses/Error"}}}}
+        "409": {"$ref": "#/components/responses/Error"}, "415": {"$ref": "#/components/responses/Error"}}}},
+    "/v1/experiments": {"get": {"summary": "The running online experiment (serve --experiments FILE): name, salt, arms with shares and ranker overrides; an empty list when none", "responses": {
+      "200": {"description": "experiments", "content": {"application/json": {"schema": {"type": "object", "properties": {"experiments": {"type": "array", "items": {"type": "object"}}}}}}}}}},
+    "/v1/experiments/{name}": {"get": {"summary": "Online metrics of the running experiment per arm, from the stored exposures and events: users, exposures, CTR@K and conversions per user with 95% intervals (users are the unit of analysis), each arm's difference from the first arm (Welch's test, normal approximation: interval and two-sided p-value), and the same over time (series). Computed at most every 2 s unless fresh=true.", "parameters": [
+        {"name": "name", "in": "path", "required": true, "schema": {"type": "string", "maxLength": 64}},
+        {"name": "fresh", "in": "query", "schema": {"type": "boolean", "default": false}}],
+      "responses": {"200": {"description": "report", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ExperimentReport"}}}},
+        "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}}
   },
   "components": {
     "parameters": {
@@ -104,7 +111,7 @@ constexpr const char* kOpenApi = R"JSON({
       "ItemRef": {"type": "object", "properties": {"id": {"type": "string"}, "title": {"type": "string"}, "genres": {"type": "array", "items": {"type": "string"}}}},
       "Item": {"type": "object", "properties": {"id": {"type": "string"}, "title": {"type": "string"}, "genres": {"type": "array", "items": {"type": "string"}}, "tags": {"type": "array", "items": {"type": "string"}}, "description": {"type": "string"}, "popularity": {"type": "number"}, "has_factor": {"type": "boolean"}, "factor": {"type": "string", "enum": ["trained", "estimated", "none"]}, "source": {"type": "string", "enum": ["catalogue", "added"]}}},
       "NewItem": {"type": "object", "required": ["id", "title"], "properties": {"id": {"type": "string"}, "title": {"type": "string"}, "genres": {"type": "array", "items": {"type": "string"}}, "tags": {"type": "array", "items": {"type": "string"}}, "description": {"type": "string"}}},
-      "Event": {"type": "object", "required": ["user", "item"], "properties": {"user": {"type": "string"}, "item": {"type": "string"}, "strength": {"type": "number", "exclusiveMinimum": true, "minimum": 0, "default": 1}, "timestamp": {"type": "integer", "description": "seconds since the epoch; default: time of receipt"}}},
+      "Event": {"type": "object", "required": ["user", "item"], "properties": {"user": {"type": "string"}, "item": {"type": "string"}, "strength": {"type": "number", "exclusiveMinimum": true, "minimum": 0, "default": 1}, "timestamp": {"type": "integer", "description": "seconds since the epoch; default: time of receipt"}, "request_id": {"type": "string", "maxLength": 64, "description": "the request_id of the recommendation response the event came from (attributes the outcome to that list)"}}},
       "RecommendationsRequest": {"type": "object", "required": ["items"], "properties": {
         "items": {"type": "array", "minItems": 1, "maxItems": 1000, "items": {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}, "strength": {"type": "number", "default": 1}}}},
         "k": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 10}, "explain": {"type": "boolean", "default": false}, "exclude_seen": {"type": "boolean", "default": true},
@@ -115,8 +122,18 @@ constexpr const char* kOpenApi = R"JSON({
         "new_boost": {"type": "number", "minimum": 0, "maximum": 100, "default": 0}, "new_half_life_days": {"type": "number", "exclusiveMinimum": true, "minimum": 0, "maximum": 36500, "default": 30},
         "diversity": {"type": "number", "minimum": 0, "maximum": 1, "default": 0}, "calibration": {"type": "number", "minimum": 0, "maximum": 1, "default": 0}}},
       "Contribution": {"type": "object", "properties": {"item": {"$ref": "#/components/schemas/ItemRef"}, "contribution": {"type": "number"}}},
+      "ExperimentReport": {"type": "object", "properties": {
+        "name": {"type": "string"}, "salt": {"type": "string"}, "ctr_k": {"type": "integer"}, "attribution_window_s": {"type": "integer"}, "conversion_min_strength": {"type": "number"}, "control": {"type": "string"}, "start": {"type": "integer"}, "end": {"type": "integer"}, "test": {"type": "string"},
+        "exposures_queued": {"type": "integer"}, "exposure_write_failures": {"type": "integer"},
+        "arms": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}, "share": {"type": "number"}, "users": {"type": "integer"}, "exposures": {"type": "integer"}, "impressions": {"type": "integer"}, "clicks": {"type": "integer"}, "conversions": {"type": "integer"}, "ctr_at_k": {"$ref": "#/components/schemas/Estimate"}, "conversions_per_user": {"$ref": "#/components/schemas/Estimate"}}}},
+        "differences": {"type": "array", "items": {"$ref": "#/components/schemas/Difference"}},
+        "series": {"type": "array", "items": {"type": "object", "properties": {"time": {"type": "integer"}, "arms": {"type": "array", "items": {"type": "object"}}, "differences": {"type": "array", "items": {"$ref": "#/components/schemas/Difference"}}}}}}},
+      "Estimate": {"type": "object", "properties": {"mean": {"type": "number"}, "lo": {"type": "number", "nullable": true}, "hi": {"type": "number", "nullable": true}, "users": {"type": "integer"}}},
+      "Difference": {"type": "object", "properties": {"metric": {"type": "string", "enum": ["ctr_at_k", "conversions_per_user"]}, "arm": {"type": "string"}, "diff": {"type": "number"}, "lo": {"type": "number", "nullable": true}, "hi": {"type": "number", "nullable": true}, "p_value": {"type": "number", "nullable": true}}},
       "Recommendations": {"type": "object", "properties": {
         "user": {"type": "string"}, "known": {"type": "boolean"}, "events_since_training": {"type": "integer"},
+        "request_id": {"type": "string", "description": "32 hex digits, unique per response; send it back with the events the list led to"},
+        "experiment": {"type": "object", "nullable": true, "description": "the running experiment and the user's arm (null for anonymous lists or without an experiment)", "properties": {"name": {"type": "string"}, "arm": {"type": "string"}}},
         "path": {"type": "string", "enum": ["hybrid", "collab", "content", "popularity"]},
         "weight": {"type": "number"}, "popularity_weight": {"type": "number"}, "recent_weight": {"type": "number"}, "recent_items": {"type": "integer"}, "cooccurrence_weight": {"type": "number"}, "signals": {"type": "object", "additionalProperties": {"type": "number"}}, "history_size": {"type": "integer"}, "model_version": {"type": "string"},
         "filters": {"type": "object", "description": "only when a filter was given", "properties": {"include": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}, "exclude": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}, "exclude_items": {"type": "integer"}, "added_since": {"type": "integer"}, "eligible": {"type": "integer", "description": "unseen items that pass the filters"}, "short": {"type": "boolean", "description": "fewer than k items: fewer are eligible"}}},

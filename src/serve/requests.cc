@@ -83,6 +83,11 @@ Result<EventIn> ParseEvent(const json& e, const std::string& where) {
   HR_ASSIGN_OR_RETURN(out.item, ParseId(*i, where + ".item"));
   HR_ASSIGN_OR_RETURN(out.strength, ParseStrength(e, where + ".strength"));
   HR_ASSIGN_OR_RETURN(out.timestamp, ParseTimestamp(e, where + ".timestamp"));
+  if (const auto r = e.find("request_id"); r != e.end() && !r->is_null()) {
+    if (!r->is_string()) return Bad(where + ".request_id", "must be a string (the request_id of a recommendation response)");
+    HR_RETURN_IF_ERROR(CheckText(where + ".request_id", r->get_ref<const std::string&>(), kMaxRequestIdBytes));
+    out.request_id = r->get<std::string>();
+  }
   return out;
 }
 

@@ -28,6 +28,7 @@ inline constexpr int kMaxK = 1000;
 inline constexpr size_t kMaxBatchEvents = 1000;
 inline constexpr size_t kMaxRequestItems = 1000;
 inline constexpr size_t kMaxIdBytes = 256;
+inline constexpr size_t kMaxRequestIdBytes = 64;  // request_id of an event
 inline constexpr size_t kMaxTextBytes = 16384;  // title, each genre/tag, description, search query
 inline constexpr size_t kMaxListEntries = 256;  // genres / tags of a new item
 inline constexpr int kMaxJsonDepth = 16;
@@ -43,6 +44,7 @@ struct EventIn {
   std::string item;
   float strength = 1.f;              // finite, > 0
   std::optional<int64_t> timestamp;  // seconds since the epoch; absent = the time of receipt
+  std::string request_id;            // the recommendation response it came from (optional)
 };
 
 // Per-request filters, the new-item boost and re-ranking of the recommendation endpoints, as

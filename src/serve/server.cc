@@ -96,6 +96,15 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const ServeOptions& optio
                  (ping.ok() ? "" : "; " + ping.message() + ": requests bypass the cache until it answers");
     api_options.cache = std::move(cache);
   }
+  if (!options.experiments_file.empty()) {
+    ExposureLogOptions xo;
+    xo.flush_ms = options.exposure_flush_ms;
+    HR_ASSIGN_OR_RETURN(api_options.experiments,
+                        ExperimentRuntime::Open(impl->state->mutable_store(), options.experiments_file, xo,
+                                                [log](const std::string& m) {
+                                                  if (log) *log << "hybridrec serve: " << m << std::endl;
+                                                }));
+  }
   // The reaper exists from Bind() on, before any request is served.
   api_options.connections_cut = [self]() -> uint64_t { return self->reaper ? self->reaper->reaped() : 0; };
   const ReplayStats st = impl->state->last_replay();
@@ -108,6 +117,10 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const ServeOptions& optio
   if (impl->state->following())
     impl->api->Log("following the other writers of " + impl->state->store().description() + " (LISTEN/NOTIFY)");
   if (!cache_note.empty()) impl->api->Log(cache_note);
+  if (const auto& x = impl->api->experiments())
+    if (const auto e = x->current())
+      impl->api->Log("experiment '" + e->name + "' from " + x->file().string() + ": " + std::to_string(e->arms.size()) +
+                     " arms; exposures flushed every " + std::to_string(options.exposure_flush_ms) + " ms");
   if (access)
     impl->api->Log("access control: " + std::to_string(access->entries.size()) + " tokens from " + access->source +
                    (access->require_read ? "; reads need a token too" : "; reads are open"));

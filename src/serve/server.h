@@ -64,6 +64,9 @@ struct ServeOptions {
   std::string cache_url;
   int cache_ttl_s = 60;
   int cache_timeout_ms = 20;
+  // Online experiment file (experiments.h); empty: none. Re-read on SIGHUP and POST /admin/reload.
+  std::filesystem::path experiments_file;
+  int exposure_flush_ms = 100;  // the exposure log's flush interval (0: write before responding)
 };
 
 class HttpServer {

@@ -77,6 +77,7 @@ class Snapshot {
   // and item < num_items(). Added items are indexed in the order they were added.
   int64_t AddedAt(uint32_t item) const { return Added(item).item.created; }
   float Popularity(uint32_t item) const { return item < popularity_.size() ? popularity_[item] : 0.f; }
+  std::span<const float> popularity() const { return popularity_; }  // num_items()
   // True when `other` reads this snapshot's catalogue storage and ranker tables (no copy was
   // made to build it); for tests.
   bool SharesStorageWith(const Snapshot& other) const;

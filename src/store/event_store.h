@@ -33,8 +33,9 @@
 namespace hybridrec::store {
 
 // Migrations: 1 = events and items tables; 2 = the store_meta table holding the store id
-// and the version (SQLite also keeps the version in PRAGMA user_version).
-inline constexpr int kSchemaVersion = 2;
+// and the version (SQLite also keeps the version in PRAGMA user_version); 3 = the exposures
+// table (the lists an online experiment served) and events.request_id.
+inline constexpr int kSchemaVersion = 3;
 
 struct StoredEvent {
   std::string user;  // external ids
@@ -42,6 +43,20 @@ struct StoredEvent {
   float strength = 1.f;
   int64_t timestamp = 0;  // seconds since the epoch
   int64_t seq = 0;        // set by the store (0 in a batch being appended)
+  // The recommendation response the event came from (its request_id), empty when unknown.
+  // Stored from schema version 3 on (empty when read from an older database).
+  std::string request_id;
+};
+
+// One recommendation list served to a user under an online experiment (serve/experiments.h).
+struct StoredExposure {
+  std::string request_id;          // unique per response
+  std::string user;                // external user id
+  std::string experiment;          // experiment name
+  std::string arm;                 // arm name
+  std::vector<std::string> items;  // external item ids in the order shown (position = index + 1)
+  int64_t timestamp = 0;           // seconds since the epoch
+  int64_t seq = 0;                 // set by the store
 };
 
 struct StoredItem {
@@ -78,6 +93,11 @@ class EventStore {
   // for following other writers).
   virtual Status ForEachItem(int64_t after_seq, const std::function<void(StoredItem&&)>& fn) const = 0;
   virtual Status ForEachEvent(int64_t after_seq, const std::function<void(StoredEvent&&)>& fn) const = 0;
+  // Appends exposures atomically (one transaction); durable when it returns OK. Unsupported on a
+  // store opened at a schema version below 3 (tests of migrations only).
+  virtual Status AppendExposures(std::span<const StoredExposure> exposures) = 0;
+  // Calls fn for every stored exposure with seq > after_seq, in seq order.
+  virtual Status ForEachExposure(int64_t after_seq, const std::function<void(StoredExposure&&)>& fn) const = 0;
   // The highest stored event seq (0 when there is none), read from the database.
   virtual Result<int64_t> LastEventSeq() const = 0;
   virtual int64_t num_events() const = 0;

@@ -217,7 +217,9 @@ TEST_P(EventStoreContract, MigratesFromEveryEarlierVersion) {
       auto s = Open(old);
       ASSERT_TRUE(s);
       EXPECT_EQ(s->schema_version(), from);
-      EXPECT_TRUE(s->store_id().empty());
+      if (from < 2) EXPECT_TRUE(s->store_id().empty());
+      EXPECT_EQ(s->AppendExposures(std::vector<StoredExposure>{{"r", "u", "e", "A", {}, 1}}).code(),
+                Status::Code::kUnsupported);
       ASSERT_TRUE(s->AppendEvents(std::vector<StoredEvent>{{"u", "i", 2.f, 9}}).ok());
       ASSERT_TRUE(s->AddItem({"n", "T", {}, {}, "", 1}).ok());
     }
@@ -230,8 +232,66 @@ TEST_P(EventStoreContract, MigratesFromEveryEarlierVersion) {
       ASSERT_EQ(events.size(), 1u);
       EXPECT_EQ(events[0].user, "u");
       EXPECT_FLOAT_EQ(events[0].strength, 2.f);
+      EXPECT_EQ(events[0].request_id, "") << "events stored before version 3 have no request id";
       EXPECT_EQ(ReadItems(*s).size(), 1u);
     }
+    // The upgraded store takes exposures and request ids.
+    StoredEvent e{"u", "i", 1.f, 10};
+    e.request_id = "r-1";
+    ASSERT_TRUE(s->AppendEvents(std::vector<StoredEvent>{e}).ok());
+    EXPECT_EQ(ReadEvents(*s).back().request_id, "r-1");
+    ASSERT_TRUE(s->AppendExposures(std::vector<StoredExposure>{{"r-1", "u", "exp", "A", {"i"}, 10}}).ok());
+    int n = 0;
+    ASSERT_TRUE(s->ForEachExposure(0, [&](StoredExposure&&) { ++n; }).ok());
+    EXPECT_EQ(n, 1);
+  }
+}
+
+TEST_P(EventStoreContract, StoresExposuresAndEventRequestIds) {
+  {
+    auto s = Open();
+    ASSERT_TRUE(s);
+    std::vector<StoredExposure> batch = {
+        {"req-1", "u1", "exp", "A", {"50", "7", "'; --"}, 100},
+        {"req-2", "u2", "exp", "B", {}, 101},
+        {"req-3", "u\"x", "other", "control", {std::string(300, 'z'), "emoji \xF0\x9F\x8E\xAC"}, 102}};
+    ASSERT_TRUE(s->AppendExposures(batch).ok());
+    ASSERT_TRUE(s->AppendExposures({}).ok());
+    StoredEvent click{"u1", "7", 1.f, 105};
+    click.request_id = "req-1";
+    ASSERT_TRUE(s->AppendEvents(std::vector<StoredEvent>{click, {"u2", "8", 1.f, 106}}).ok());
+    // Many exposures in one batch (more rows than one PostgreSQL INSERT carries).
+    std::vector<StoredExposure> many;
+    for (int i = 0; i < 1200; ++i) many.push_back({"m" + std::to_string(i), "u", "big", "A", {"1", "2"}, i});
+    ASSERT_TRUE(s->AppendExposures(many).ok());
+  }
+  auto s = Open();  // durable across a reopen
+  ASSERT_TRUE(s);
+  std::vector<StoredExposure> got;
+  ASSERT_TRUE(s->ForEachExposure(0, [&](StoredExposure&& x) { got.push_back(std::move(x)); }).ok());
+  ASSERT_EQ(got.size(), 1203u);
+  EXPECT_EQ(got[0].request_id, "req-1");
+  EXPECT_EQ(got[0].user, "u1");
+  EXPECT_EQ(got[0].experiment, "exp");
+  EXPECT_EQ(got[0].arm, "A");
+  EXPECT_EQ(got[0].items, (std::vector<std::string>{"50", "7", "'; --"}));
+  EXPECT_EQ(got[0].timestamp, 100);
+  EXPECT_TRUE(got[1].items.empty());
+  EXPECT_EQ(got[2].user, "u\"x");
+  EXPECT_EQ(got[2].items[0], std::string(300, 'z'));
+  EXPECT_EQ(got[2].items[1], "emoji \xF0\x9F\x8E\xAC");
+  for (size_t i = 1; i < got.size(); ++i) EXPECT_LT(got[i - 1].seq, got[i].seq);
+  EXPECT_EQ(got.back().request_id, "m1199");
+  std::vector<StoredExposure> later;
+  ASSERT_TRUE(s->ForEachExposure(got[1].seq, [&](StoredExposure&& x) { later.push_back(std::move(x)); }).ok());
+  EXPECT_EQ(later.size(), 1201u);
+  const auto events = ReadEvents(*s);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].request_id, "req-1");
+  EXPECT_EQ(events[1].request_id, "");
+  if (postgres()) {
+    std::vector<StoredExposure> bad = {{"ok", "u", "e", "A", {}, 1}, {"x", "u", "e", "A", {std::string("a\0b", 3)}, 1}};
+    EXPECT_EQ(s->AppendExposures(bad).code(), Status::Code::kInvalidArgument);
   }
 }
 

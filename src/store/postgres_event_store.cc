@@ -5,6 +5,8 @@
 //      items(seq BIGSERIAL PRIMARY KEY, id TEXT UNIQUE, title TEXT, genres TEXT (JSON array),
 //            tags TEXT (JSON array), description TEXT, created BIGINT)
 //   2: store_meta(key TEXT PRIMARY KEY, value TEXT): store_id, schema_version
+//   3: events.request_id TEXT (default ''); exposures(seq BIGSERIAL PRIMARY KEY, request_id TEXT,
+//      user_id TEXT, experiment TEXT, arm TEXT, items TEXT (JSON array), ts BIGINT)
 //
 // Appends take a transaction-scoped advisory lock before drawing sequence numbers, so seq
 // order is commit order even with several writers (a reader that has seen seq N has seen
@@ -27,7 +29,7 @@ namespace {
 
 constexpr int64_t kMigrationLock = 0x6879627265633031;  // "hybrec01"
 constexpr int64_t kAppendLock = 0x6879627265633032;
-constexpr size_t kRowsPerInsert = 1000;                // 4 parameters a row; PostgreSQL allows 65535
+constexpr size_t kRowsPerInsert = 1000;                // 5 parameters a row; PostgreSQL allows 65535
 constexpr const char* kChannel = "hybridrec_changes";  // NOTIFY channel of committed writes
 
 struct ResultDeleter {
@@ -72,7 +74,7 @@ class PostgresEventStore final : public EventStore {
     if (seqs) seqs->clear();
     if (events.empty()) return Status::Ok();
     for (const auto& e : events)
-      if (HasNul(e.user) || HasNul(e.item))
+      if (HasNul(e.user) || HasNul(e.item) || HasNul(e.request_id))
         return Status::InvalidArgument(
             "user and item ids must not contain NUL bytes (PostgreSQL text cannot hold them)");
     std::lock_guard lock(mu_);
@@ -85,21 +87,26 @@ class PostgresEventStore final : public EventStore {
         Command("BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(kAppendLock) + ")", "begin the event batch"));
     for (size_t start = 0; start < events.size(); start += kRowsPerInsert) {
       const size_t n = std::min(kRowsPerInsert, events.size() - start);
-      std::string sql = "INSERT INTO events(user_id, item, strength, ts) VALUES ";
+      const bool rid = version_ >= 3;
+      const size_t w = rid ? 5 : 4;
+      std::string sql = rid ? "INSERT INTO events(user_id, item, strength, ts, request_id) VALUES "
+                            : "INSERT INTO events(user_id, item, strength, ts) VALUES ";
       const char* returning = " RETURNING seq";
       std::vector<std::string> text;
-      text.reserve(4 * n);
+      text.reserve(w * n);
       for (size_t i = 0; i < n; ++i) {
         const StoredEvent& e = events[start + i];
-        const size_t p = 4 * i;
+        const size_t p = w * i;
         sql += (i ? ",($" : "($") + std::to_string(p + 1) + ",$" + std::to_string(p + 2) + ",$" +
-               std::to_string(p + 3) + "::real,$" + std::to_string(p + 4) + "::bigint)";
+               std::to_string(p + 3) + "::real,$" + std::to_string(p + 4) + "::bigint" +
+               (rid ? ",$" + std::to_string(p + 5) : std::string()) + ")";
         char buf[32];
         std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(e.strength));
         text.push_back(e.user);
         text.push_back(e.item);
         text.emplace_back(buf);
         text.push_back(std::to_string(e.timestamp));
+        if (rid) text.push_back(e.request_id);
       }
       auto r = Params(sql + returning, text, PGRES_TUPLES_OK, "insert events");
       if (!r.ok()) return Abort(r.status());
@@ -168,7 +175,10 @@ class PostgresEventStore final : public EventStore {
   Status ForEachEvent(int64_t after_seq, const std::function<void(StoredEvent&&)>& fn) const override {
     std::lock_guard lock(mu_);
     return Retrying([&] {
-      return Stream("SELECT user_id, item, strength, ts, seq FROM events WHERE seq > $1::bigint ORDER BY seq",
+      const bool rid = version_ >= 3;
+      return Stream(rid ? "SELECT user_id, item, strength, ts, seq, request_id FROM events WHERE seq > $1::bigint "
+                          "ORDER BY seq"
+                        : "SELECT user_id, item, strength, ts, seq FROM events WHERE seq > $1::bigint ORDER BY seq",
                     {std::to_string(after_seq)}, "read events", [&](PGresult* r) {
                       StoredEvent e;
                       e.user = PQgetvalue(r, 0, 0);
@@ -176,8 +186,77 @@ class PostgresEventStore final : public EventStore {
                       e.strength = std::strtof(PQgetvalue(r, 0, 2), nullptr);
                       e.timestamp = ParseInt(PQgetvalue(r, 0, 3));
                       e.seq = ParseInt(PQgetvalue(r, 0, 4));
+                      if (rid) e.request_id = PQgetvalue(r, 0, 5);
                       fn(std::move(e));
                     });
+    });
+  }
+
+  Status AppendExposures(std::span<const StoredExposure> exposures) override {
+    if (version_ < 3) return Status::Unsupported(shown_ + ": exposures need schema version 3");
+    if (exposures.empty()) return Status::Ok();
+    for (const auto& x : exposures) {
+      bool nul = HasNul(x.request_id) || HasNul(x.user) || HasNul(x.experiment) || HasNul(x.arm);
+      for (const auto& i : x.items) nul = nul || HasNul(i);
+      if (nul) return Status::InvalidArgument("exposure fields must not contain NUL bytes");
+    }
+    std::lock_guard lock(mu_);
+    return Retrying([&] { return AppendX(exposures); });
+  }
+
+  Status AppendX(std::span<const StoredExposure> exposures) {
+    HR_RETURN_IF_ERROR(Command("BEGIN", "begin the exposure batch"));
+    constexpr size_t kW = 6;
+    for (size_t start = 0; start < exposures.size(); start += kRowsPerInsert) {
+      const size_t n = std::min(kRowsPerInsert, exposures.size() - start);
+      std::string sql = "INSERT INTO exposures(request_id, user_id, experiment, arm, items, ts) VALUES ";
+      std::vector<std::string> text;
+      text.reserve(kW * n);
+      for (size_t i = 0; i < n; ++i) {
+        const StoredExposure& x = exposures[start + i];
+        const size_t p = kW * i;
+        sql += i ? ",(" : "(";
+        for (size_t c = 1; c <= kW; ++c) sql += (c > 1 ? ",$" : "$") + std::to_string(p + c);
+        sql += "::bigint)";
+        text.push_back(x.request_id);
+        text.push_back(x.user);
+        text.push_back(x.experiment);
+        text.push_back(x.arm);
+        text.push_back(JsonListText(x.items));
+        text.push_back(std::to_string(x.timestamp));
+      }
+      auto r = Params(sql, text, PGRES_COMMAND_OK, "insert exposures");
+      if (!r.ok()) return Abort(r.status());
+    }
+    no_retry_ = true;
+    PgResult commit(PQexec(conn_, "COMMIT"));
+    if (PQresultStatus(commit.get()) != PGRES_COMMAND_OK) {
+      if (PQstatus(conn_) != CONNECTION_OK)
+        return Status::Unavailable(shown_ + ": the connection was lost while committing " +
+                                   std::to_string(exposures.size()) + " exposures: they may or may not be stored");
+      return Abort(Status::IOError(shown_ + ": commit exposures: " + Trimmed(PQresultErrorMessage(commit.get()))));
+    }
+    return Status::Ok();
+  }
+
+  Status ForEachExposure(int64_t after_seq, const std::function<void(StoredExposure&&)>& fn) const override {
+    if (version_ < 3) return Status::Ok();
+    std::lock_guard lock(mu_);
+    return Retrying([&] {
+      return Stream(
+          "SELECT request_id, user_id, experiment, arm, items, ts, seq FROM exposures "
+          "WHERE seq > $1::bigint ORDER BY seq",
+          {std::to_string(after_seq)}, "read exposures", [&](PGresult* r) {
+            StoredExposure x;
+            x.request_id = PQgetvalue(r, 0, 0);
+            x.user = PQgetvalue(r, 0, 1);
+            x.experiment = PQgetvalue(r, 0, 2);
+            x.arm = PQgetvalue(r, 0, 3);
+            x.items = ParseJsonList(PQgetvalue(r, 0, 4));
+            x.timestamp = ParseInt(PQgetvalue(r, 0, 5));
+            x.seq = ParseInt(PQgetvalue(r, 0, 6));
+            fn(std::move(x));
+          });
     });
   }
 
@@ -333,6 +412,13 @@ class PostgresEventStore final : public EventStore {
             NewStoreId() +
             "');"
             "INSERT INTO store_meta VALUES('schema_version', '2')";
+      } else if (v == 3) {
+        sql =
+            "ALTER TABLE events ADD COLUMN request_id TEXT NOT NULL DEFAULT '';"
+            "CREATE TABLE exposures(seq BIGSERIAL PRIMARY KEY, request_id TEXT NOT NULL, user_id TEXT NOT NULL,"
+            " experiment TEXT NOT NULL, arm TEXT NOT NULL, items TEXT NOT NULL, ts BIGINT NOT NULL);"
+            "CREATE INDEX exposures_by_experiment ON exposures(experiment, seq);"
+            "UPDATE store_meta SET value = '3' WHERE key = 'schema_version'";
       } else {
         return Abort(Status::InvalidArgument(shown_ + ": no migration to schema version " + std::to_string(v)));
       }

@@ -5,6 +5,8 @@
 //            tags TEXT (JSON array), description TEXT, created INTEGER)
 //      (databases written before versioning have these tables and user_version 0)
 //   2: store_meta(key TEXT PRIMARY KEY, value TEXT): store_id, schema_version
+//   3: events.request_id TEXT (default ''); exposures(seq INTEGER PRIMARY KEY, request_id TEXT,
+//      user TEXT, experiment TEXT, arm TEXT, items TEXT (JSON array), timestamp INTEGER)
 #include <sqlite3.h>
 
 #include <mutex>
@@ -88,6 +90,13 @@ class SqliteEventStore final : public EventStore {
           NewStoreId() +
           "');"
           "INSERT INTO store_meta VALUES('schema_version', '2');";
+    } else if (to == 3) {
+      sql +=
+          "ALTER TABLE events ADD COLUMN request_id TEXT NOT NULL DEFAULT '';"
+          "CREATE TABLE exposures(seq INTEGER PRIMARY KEY, request_id TEXT NOT NULL, user TEXT NOT NULL,"
+          " experiment TEXT NOT NULL, arm TEXT NOT NULL, items TEXT NOT NULL, timestamp INTEGER NOT NULL);"
+          "CREATE INDEX exposures_by_experiment ON exposures(experiment, seq);"
+          "UPDATE store_meta SET value = '3' WHERE key = 'schema_version';";
     } else {
       return Status::InvalidArgument(path_ + ": no migration to schema version " + std::to_string(to));
     }
@@ -99,13 +108,16 @@ class SqliteEventStore final : public EventStore {
     if (seqs) seqs->clear();
     std::lock_guard lock(mu_);
     HR_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-    Stmt ins(db_, "INSERT INTO events(user, item, strength, timestamp) VALUES(?1, ?2, ?3, ?4)");
+    Stmt ins(db_, version_ >= 3
+                      ? "INSERT INTO events(user, item, strength, timestamp, request_id) VALUES(?1, ?2, ?3, ?4, ?5)"
+                      : "INSERT INTO events(user, item, strength, timestamp) VALUES(?1, ?2, ?3, ?4)");
     if (!ins.ok()) return Rollback("prepare insert");
     for (const auto& e : events) {
       ins.BindText(1, e.user);
       ins.BindText(2, e.item);
       sqlite3_bind_double(ins.get(), 3, static_cast<double>(e.strength));
       sqlite3_bind_int64(ins.get(), 4, e.timestamp);
+      if (version_ >= 3) ins.BindText(5, e.request_id);
       if (sqlite3_step(ins.get()) != SQLITE_DONE) return Rollback("insert event");
       if (seqs) seqs->push_back(sqlite3_last_insert_rowid(db_));
       sqlite3_reset(ins.get());
@@ -154,7 +166,9 @@ class SqliteEventStore final : public EventStore {
 
   Status ForEachEvent(int64_t after_seq, const std::function<void(StoredEvent&&)>& fn) const override {
     std::lock_guard lock(mu_);
-    Stmt q(db_, "SELECT user, item, strength, timestamp, seq FROM events WHERE seq > ?1 ORDER BY seq");
+    Stmt q(db_, version_ >= 3
+                    ? "SELECT user, item, strength, timestamp, seq, request_id FROM events WHERE seq > ?1 ORDER BY seq"
+                    : "SELECT user, item, strength, timestamp, seq FROM events WHERE seq > ?1 ORDER BY seq");
     if (!q.ok()) return Error("read events");
     sqlite3_bind_int64(q.get(), 1, after_seq);
     int rc;
@@ -165,9 +179,55 @@ class SqliteEventStore final : public EventStore {
       e.strength = static_cast<float>(sqlite3_column_double(q.get(), 2));
       e.timestamp = sqlite3_column_int64(q.get(), 3);
       e.seq = sqlite3_column_int64(q.get(), 4);
+      if (version_ >= 3) e.request_id = ColText(q.get(), 5);
       fn(std::move(e));
     }
     return rc == SQLITE_DONE ? Status::Ok() : Error("read events");
+  }
+
+  Status AppendExposures(std::span<const StoredExposure> exposures) override {
+    if (version_ < 3) return Status::Unsupported(path_ + ": exposures need schema version 3");
+    if (exposures.empty()) return Status::Ok();
+    std::lock_guard lock(mu_);
+    HR_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+    Stmt ins(db_,
+             "INSERT INTO exposures(request_id, user, experiment, arm, items, timestamp)"
+             " VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+    if (!ins.ok()) return Rollback("prepare insert exposure");
+    for (const auto& x : exposures) {
+      ins.BindText(1, x.request_id);
+      ins.BindText(2, x.user);
+      ins.BindText(3, x.experiment);
+      ins.BindText(4, x.arm);
+      ins.BindText(5, JsonListText(x.items));
+      sqlite3_bind_int64(ins.get(), 6, x.timestamp);
+      if (sqlite3_step(ins.get()) != SQLITE_DONE) return Rollback("insert exposure");
+      sqlite3_reset(ins.get());
+    }
+    return Exec("COMMIT");
+  }
+
+  Status ForEachExposure(int64_t after_seq, const std::function<void(StoredExposure&&)>& fn) const override {
+    if (version_ < 3) return Status::Ok();
+    std::lock_guard lock(mu_);
+    Stmt q(db_,
+           "SELECT request_id, user, experiment, arm, items, timestamp, seq FROM exposures"
+           " WHERE seq > ?1 ORDER BY seq");
+    if (!q.ok()) return Error("read exposures");
+    sqlite3_bind_int64(q.get(), 1, after_seq);
+    int rc;
+    while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+      StoredExposure x;
+      x.request_id = ColText(q.get(), 0);
+      x.user = ColText(q.get(), 1);
+      x.experiment = ColText(q.get(), 2);
+      x.arm = ColText(q.get(), 3);
+      x.items = ParseJsonList(ColText(q.get(), 4));
+      x.timestamp = sqlite3_column_int64(q.get(), 5);
+      x.seq = sqlite3_column_int64(q.get(), 6);
+      fn(std::move(x));
+    }
+    return rc == SQLITE_DONE ? Status::Ok() : Error("read exposures");
   }
 
   Result<int64_t> LastEventSeq() const override {

@@ -337,6 +337,49 @@ flow('fresh items: an added item reaches served lists', async (page, base) => {
   log(`fresh: ${id} served at ranks ${ranks.join(',')} → lists ${lists}, users ${users}, best #${best}; ${summary}`);
 });
 
+flow('experiments: arms, differences and charts of a running A/B test', async (page, base) => {
+  await page.goto(`${base}#experiments`);
+  await page.locator(tid('exp-none')).waitFor({ timeout: STEP_MS });
+  const bin = opt('server-bin');
+  if (!bin) { log('skipped the A/B part: needs --server-bin (a second server with --experiments)'); return; }
+  tmp ??= mkdtempSync(join(tmpdir(), 'hybridrec-e2e-'));
+  const file = join(tmp, 'experiment.json');
+  writeFileSync(file, JSON.stringify({ name: 'e2e-ab', salt: 'e2e', ctr_k: 10, arms: [
+    { name: 'A', share: 0.5, ranker: { popularity_mix: 1, popularity_T: 100000 } }, { name: 'B', share: 0.5 }] }));
+  const xbase = await startServer(['--experiments', file, '--exposure-flush-ms', '20'], 'server-experiments');
+  const arms = { A: 0, B: 0 };
+  for (let u = 1; u <= 60; u++) {
+    const r = await (await fetch(new URL(`/v1/users/${u}/recommendations?k=10`, xbase))).json();
+    assert(r.experiment && r.experiment.name === 'e2e-ab', `user ${u}: no experiment in ${JSON.stringify(r).slice(0, 200)}`);
+    assert(/^[0-9a-f]{32}$/.test(r.request_id), `user ${u}: request_id '${r.request_id}'`);
+    arms[r.experiment.arm]++;
+    // Arm B users click one or two shown items, arm A users one item every third user.
+    const n = r.experiment.arm === 'B' ? 1 + (u % 2) : (u % 3 === 0 ? 1 : 0);
+    const events = r.items.slice(0, n).map((x) => ({ user: String(u), item: x.item.id, request_id: r.request_id }));
+    if (events.length) {
+      const p = await fetch(new URL('/v1/events', xbase), { method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ events }) });
+      assert(p.ok, `events of user ${u}: ${p.status}`);
+    }
+  }
+  await page.goto(`${xbase}#experiments`);
+  await page.locator(tid('exp-arm')).first().waitFor({ timeout: STEP_MS });
+  const names = await attrs(page, tid('exp-arm'), 'data-arm');
+  assert(names.join() === 'A,B', `arms shown: ${names}`);
+  const users = (await attrs(page, tid('exp-users'), 'data-value')).map(Number);
+  assert(users[0] === arms.A && users[1] === arms.B, `users per arm shown ${users}, served ${arms.A}/${arms.B}`);
+  const ctr = (await attrs(page, tid('exp-ctr'), 'data-value')).map(Number);
+  assert(ctr[1] > ctr[0], `CTR of B (${ctr[1]}) not above A (${ctr[0]})`);
+  const diffs = await attrs(page, tid('exp-diff'), 'data-metric');
+  assert(diffs.includes('ctr_at_k') && diffs.includes('conversions_per_user'), `differences shown: ${diffs}`);
+  const charts = await page.evaluate(() => Object.fromEntries(Object.entries(window.__hybridrec.charts)
+    .map(([k, c]) => [k, (c.getOption().series || []).length])));
+  for (const name of ['exp-ctr_at_k', 'exp-conversions_per_user', 'exp-diff'])
+    assert(charts[name] >= 2, `chart ${name} has ${charts[name]} series (${JSON.stringify(charts)})`);
+  log(`experiments: ${arms.A}/${arms.B} users, CTR ${ctr.map((c) => c.toFixed(3))}, charts ${JSON.stringify(charts)}`);
+  await page.screenshot({ path: join(OUT, '08-experiments.png'), fullPage: true });
+});
+
 flow('with --auth: the page asks for a token before storing events', async (page) => {
   const bin = opt('server-bin');
   if (!bin) { log('skipped: needs --server-bin (a second server with --auth)'); return; }

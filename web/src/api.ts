@@ -42,6 +42,22 @@ export interface FreshItems {
   model_version: string; items_added: number; counting_since: number; lists_served: number;
   max_users_per_item: number; items: FreshItem[];
 }
+export interface Estimate { mean: number; lo: number | null; hi: number | null; users: number }
+export interface Difference {
+  metric: 'ctr_at_k' | 'conversions_per_user'; arm: string; diff: number;
+  lo: number | null; hi: number | null; p_value: number | null;
+}
+export interface ArmReport {
+  name: string; share: number; users: number; exposures: number; impressions: number; clicks: number;
+  conversions: number; ctr_at_k: Estimate; conversions_per_user: Estimate;
+}
+export interface ExperimentReport {
+  name: string; salt: string; ctr_k: number; attribution_window_s: number; control: string; start: number; end: number;
+  test: string; arms: ArmReport[]; differences: Difference[];
+  series: { time: number; arms: { name: string; users: number; exposures: number; ctr_at_k: Estimate;
+    conversions_per_user: Estimate }[]; differences: Difference[] }[];
+}
+export interface ExperimentInfo { name: string; salt: string; ctr_k: number; file: string; arms: { name: string; share: number }[] }
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {
@@ -125,4 +141,6 @@ export const api = {
   report: () => request<Report>('GET', '/v1/report'),
   embeddingMap: () => request<{ items: MapPoint[] }>('GET', '/v1/embedding-map'),
   freshItems: (k = 20) => request<FreshItems>('GET', `/v1/items/fresh?k=${k}`),
+  experiments: () => request<{ experiments: ExperimentInfo[] }>('GET', '/v1/experiments'),
+  experiment: (name: string) => request<ExperimentReport>('GET', `/v1/experiments/${enc(name)}?fresh=true`),
 };

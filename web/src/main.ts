@@ -1,9 +1,10 @@
-// Entry point: hash router over the seven views and the model line in the header.
+// Entry point: hash router over the eight views and the model line in the header.
 import './style.css';
 import { api } from './api';
 import { disposeCharts } from './charts';
 import { h } from './dom';
 import { renderEval } from './views/eval';
+import { renderExperiments } from './views/experiments';
 import { renderFresh } from './views/fresh';
 import { renderItem } from './views/item';
 import { renderMap } from './views/map';
@@ -33,6 +34,7 @@ function route(): void {
     case 'eval': renderEval(app); break;
     case 'map': renderMap(app); break;
     case 'fresh': renderFresh(app); break;
+    case 'experiments': renderExperiments(app); break;
     default: renderUser(app, arg);
   }
   app.setAttribute('data-view', view);
