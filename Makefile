@@ -60,7 +60,7 @@ tsan-test: deps
 	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DHYBRIDREC_TSAN=ON -DHYBRIDREC_BUILD_BENCH=OFF
 	cmake --build $(TSAN_BUILD) -j $(JOBS) --target $(TSAN_TESTS)
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
-	  ctest --test-dir $(TSAN_BUILD) --output-on-failure -j $(JOBS) -R '^(Parallel|ResolveThreads|Als|LiveState|Metrics|Requests|EventStore|Backends/EventStoreContract|SqliteEventStore|PostgresEventStore|ServeOverlayIndex|FifoGate|JsonText|ResponseCache|RateLimiter)'
+	  ctest --test-dir $(TSAN_BUILD) --output-on-failure -j $(JOBS) -R '^(Parallel|ResolveThreads|Als|LiveState|Metrics|Requests|EventStore|Backends/EventStoreContract|SqliteEventStore|PostgresEventStore|ServeOverlayIndex|FifoGate|JsonText|ResponseCache|RateLimiter|ExperimentRuntime)'
 
 # Every libFuzzer target for FUZZ_SECONDS seconds each (clang; build-fuzz).
 fuzz: deps
