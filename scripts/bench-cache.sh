@@ -92,42 +92,6 @@ function done(summary, latency, requests)
     latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
     e.status, e.connect + e.read + e.write + e.timeout))
 end
-dofile("$WORK/ids.lua")
-local counter = 0
-function setup(thread)
-  counter = counter + 1
-  thread:set("tid", counter)
-end
-function init(args)
-  -- The same shuffled user order in every thread (rank 1 = most frequent), own draws per thread.
-  math.randomseed(42)
-  order = {}
-  for i = 1, #users do order[i] = users[i] end
-  for i = #order, 2, -1 do local j = math.random(i); order[i], order[j] = order[j], order[i] end
-  cdf = {}
-  local s, total = $ZIPF, 0
-  for r = 1, #order do total = total + 1 / (r ^ s); cdf[r] = total end
-  for r = 1, #order do cdf[r] = cdf[r] / total end
-  math.randomseed(1000 + (tid or 0))
-end
-local function draw()
-  local u, lo, hi = math.random(), 1, #cdf
-  while lo < hi do
-    local mid = math.floor((lo + hi) / 2)
-    if cdf[mid] < u then lo = mid + 1 else hi = mid end
-  end
-  return order[lo]
-end
-function request()
-  return wrk.format("GET", "/v1/users/" .. draw() .. "/recommendations?k=10")
-end
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("RESULT requests=%d rps=%.0f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f max_ms=%.3f non2xx=%d socket_errors=%d\n",
-    summary.requests, summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
-    e.status, e.connect + e.read + e.write + e.timeout))
-end
 LUA
 
 metric() { curl -sf "$URL/metrics" | awk -v n="$1" '$1 == n {print $2}'; }
