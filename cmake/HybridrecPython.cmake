@@ -3,16 +3,17 @@
 #
 # The interpreter is HYBRIDREC_PYTHON_EXECUTABLE: by default Debian's /usr/bin/python3, whose
 # site-packages hold pybind11, NumPy, SciPy, pandas and pytest (a pyenv or conda python3 first on
-# PATH usually does not). The module is not built with ThreadSanitizer or for the fuzz targets:
-# a Python interpreter cannot load a TSan-instrumented module without a preloaded runtime.
+# PATH usually does not). The module is not built with the sanitizers or for the fuzz targets: a
+# Python interpreter cannot load an ASan- or TSan-instrumented module without a preloaded runtime,
+# so the sanitizer runs would build it for nothing.
 set(HYBRIDREC_BUILD_PYTHON OFF)
 string(TOUPPER "${HYBRIDREC_PYTHON}" _hr_py)
 if(_hr_py STREQUAL "OFF" OR _hr_py STREQUAL "NO" OR _hr_py STREQUAL "FALSE" OR _hr_py STREQUAL "0")
   return()
 endif()
-if(HYBRIDREC_TSAN OR HYBRIDREC_FUZZ)
+if(HYBRIDREC_SANITIZE OR HYBRIDREC_TSAN OR HYBRIDREC_FUZZ)
   if(_hr_py STREQUAL "ON")
-    message(WARNING "HYBRIDREC_PYTHON=ON is ignored with HYBRIDREC_TSAN or HYBRIDREC_FUZZ")
+    message(WARNING "HYBRIDREC_PYTHON=ON is ignored with HYBRIDREC_SANITIZE, HYBRIDREC_TSAN or HYBRIDREC_FUZZ")
   endif()
   return()
 endif()

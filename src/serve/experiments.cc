@@ -270,6 +270,17 @@ Difference CompareMeans(std::span<const double> a, std::span<const double> b) {
 
 namespace {
 
+// end - start for start <= end, exact over the whole int64 range.
+uint64_t GapSeconds(int64_t start, int64_t end) { return static_cast<uint64_t>(end) - static_cast<uint64_t>(start); }
+
+// The p-th of n evenly spaced times after start, ending at end (start <= end, 1 <= p <= n), without
+// overflow whatever the span.
+int64_t SeriesTime(int64_t start, int64_t end, int p, int n) {
+  const uint64_t span = GapSeconds(start, end), up = static_cast<uint64_t>(p), un = static_cast<uint64_t>(n);
+  const uint64_t offset = span / un * up + span % un * up / un;
+  return static_cast<int64_t>(static_cast<uint64_t>(start) + offset);
+}
+
 // The report over the exposures and events up to `cutoff` (inclusive).
 void ReportAt(const Experiment& ex, std::span<const StoredExposure* const> xs, std::span<const StoredEvent> events,
               int64_t cutoff, std::vector<ArmReport>& arms_out, std::vector<Difference>& diffs_out) {
@@ -311,8 +322,10 @@ void ReportAt(const Experiment& ex, std::span<const StoredExposure* const> xs, s
       return 0;
     };
     auto in_window = [&](size_t xi) {
-      const int64_t dt = ev.timestamp - xs[xi]->timestamp;
-      return dt >= 0 && dt <= ex.attribution_window_s;
+      // Timestamps come from clients and may be anywhere in int64: the gap is taken unsigned, after
+      // the order check, so it cannot overflow.
+      const int64_t shown = xs[xi]->timestamp;
+      return ev.timestamp >= shown && GapSeconds(shown, ev.timestamp) <= static_cast<uint64_t>(ex.attribution_window_s);
     };
     std::optional<size_t> hit;
     size_t pos = 0;
@@ -391,7 +404,7 @@ ExperimentReport ComputeExperimentReport(const Experiment& experiment, std::span
   if (series_points > 0 && !xs.empty()) {
     for (int p = 1; p <= series_points; ++p) {
       ExperimentReport::Point pt;
-      pt.time = r.start + (r.end - r.start) * p / series_points;
+      pt.time = SeriesTime(r.start, r.end, p, series_points);
       if (p > 1 && pt.time == r.series.back().time) continue;
       ReportAt(experiment, xs, events, pt.time, pt.arms, pt.differences);
       r.series.push_back(std::move(pt));

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <random>
 
 #include "serve/experiment_runtime.h"
@@ -203,6 +204,31 @@ TEST(ExperimentReport, AttributesClicksToTheArmThatShowedTheItem) {
   const auto j = ExperimentReportJson(*e, r);
   EXPECT_EQ(j["arms"][1]["clicks"], 2);
   EXPECT_TRUE(j["differences"][0]["p_value"].is_null());
+}
+
+TEST(ExperimentReport, TimestampsAtTheEndsOfInt64) {
+  // Clients choose event timestamps, so any int64 may reach the report: the window test and the
+  // series times must not overflow, and the answers stay exact.
+  auto e = ParseExperiment(kGood, "x");
+  ASSERT_TRUE(e.ok());
+  constexpr int64_t lo = std::numeric_limits<int64_t>::min(), hi = std::numeric_limits<int64_t>::max();
+  const std::vector<StoredExposure> xs = {
+      {"r1", "u1", "hybrid-vs-pop", "A", {"1"}, lo},
+      {"r2", "u2", "hybrid-vs-pop", "B", {"2"}, hi - 10},
+  };
+  const std::vector<StoredEvent> events = {
+      {"u1", "1", 1.f, hi},      // a gap of about 2^64 seconds: outside the window
+      {"u2", "2", 1.f, hi},      // 10 s after its exposure: a click
+      {"u1", "1", 1.f, lo + 5},  // 5 s after: a click
+  };
+  const ExperimentReport r = ComputeExperimentReport(*e, xs, events, 7);
+  EXPECT_EQ(r.arms[0].clicks, 1);
+  EXPECT_EQ(r.arms[1].clicks, 1);
+  EXPECT_EQ(r.start, lo);
+  EXPECT_EQ(r.end, hi - 10);
+  ASSERT_FALSE(r.series.empty());
+  EXPECT_EQ(r.series.back().time, hi - 10);
+  for (size_t i = 1; i < r.series.size(); ++i) EXPECT_GT(r.series[i].time, r.series[i - 1].time);
 }
 
 TEST(ExperimentRuntime, LogsExposuresDurablyInBatches) {
