@@ -208,7 +208,7 @@ int main(int argc, char** argv) {
   if (!hnsw.ok()) { std::fprintf(stderr, "%s\n", hnsw.status().ToString().c_str()); return 1; }
   const double build = Seconds(t0);
   auto* hi = dynamic_cast<hr::FaissIndex*>(hnsw->get());
-  const hr::HnswCalibration& cal = hi->calibration();
+  const hr::SearchCalibration& cal = hi->calibration();
   const double calib_s = cal.exact_seconds + cal.ladder_seconds;
   if (cal.ran) {
     std::string ladder;

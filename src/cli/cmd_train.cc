@@ -36,6 +36,7 @@ struct TrainArgs {
   std::string cache_dir;
   AlsFlags als;
   std::string encoder = "auto", minilm_dir, index = "auto";
+  std::string collab_index = "auto";
   bool no_content = false;
   RankerOptions ranker;
   // --tune: ALS grid + fusion grid on a validation split carved from the data (the model is then
@@ -84,6 +85,12 @@ int RunTrain(TrainArgs& a) {
     }
     o.content_options.index.kind = *kind;
   }
+  if (a.collab_index == "none") {
+    o.collab_index_off = true;
+  } else {
+    o.collab_index.kind = *ParseIndexKind(a.collab_index);  // the flag's check allows auto|ivf|hnsw|flat only
+  }
+  o.collab_index.build_threads = a.als.options.threads;
   if (a.tune) {
     auto protocol = ParseSplitProtocol(a.tune_protocol);
     if (!protocol.ok()) {
@@ -157,6 +164,8 @@ int RunTrain(TrainArgs& a) {
             << AlsSolverName(opts.solver) << ") in " << trained->fit_s << " s";
   if (!trained->content_description.empty())
     std::cout << "; " << trained->content_description << " in " << trained->embed_s << " s";
+  if (!trained->collab_index_description.empty())
+    std::cout << "; " << trained->collab_index_description << " in " << trained->collab_index_s << " s";
   std::cout << "; model written to " << a.out << "\n";
   return 0;
 }
@@ -181,6 +190,11 @@ void RegisterTrain(CLI::App& app, CommandRegistry& reg) {
   sub->add_option("--encoder", args->encoder, "item text encoder: auto|minilm|lsa")->capture_default_str();
   sub->add_option("--minilm-dir", args->minilm_dir, "MiniLM model folder (default models/all-MiniLM-L6-v2)");
   sub->add_option("--index", args->index, "vector index: auto|flat|hnsw")->capture_default_str();
+  sub->add_option("--collab-index", args->collab_index,
+                  "index over the item factors for the collaborative candidates of large catalogues: auto (IVF "
+                  "from 50,000 trained items) | ivf | hnsw | flat | none")
+      ->check(CLI::IsMember({"auto", "ivf", "hnsw", "flat", "none"}))
+      ->capture_default_str();
   sub->add_flag("--no-content", args->no_content, "collaborative only: skip the content layer");
   AddRankerFlags(sub, args->ranker, "Hybrid fusion (start of the grid with --tune)");
   sub->add_flag("--tune", args->tune,

@@ -13,6 +13,7 @@
 #include "eval/fusion_tune.h"
 #include "eval/tune.h"
 #include "index/index_factory.h"
+#include "index/mips.h"
 #include "model/trained_model.h"
 
 namespace hybridrec {
@@ -74,6 +75,36 @@ Status Tune(const Dataset& d, SplitProtocol protocol, const TrainModelOptions& a
   return Status::Ok();
 }
 
+// The collaborative candidates' index (TrainModelOptions::collab_index) over the factors of the
+// items with training interactions, calibrated on an evenly spaced sample of users with a
+// history; null when not wanted or not worth it.
+Result<std::unique_ptr<VectorIndex>> BuildCollabIndex(const TrainModelOptions& a, const AlsModel& als,
+                                                      const PopularityModel& counts, const InteractionMatrix& m) {
+  if (a.collab_index_off || a.collab_index.kind == IndexKind::kBrute) return std::unique_ptr<VectorIndex>();
+  std::vector<uint32_t> rows;
+  for (uint32_t i = 0; i < als.num_items(); ++i)
+    if (counts.item_scores()[i] > 0.f) rows.push_back(i);
+  if (rows.empty()) return std::unique_ptr<VectorIndex>();
+  IndexOptions io = a.collab_index;
+  if (io.kind == IndexKind::kAuto) {
+    if (static_cast<int64_t>(rows.size()) < io.hnsw_threshold) return std::unique_ptr<VectorIndex>();
+    io.kind = IndexKind::kIvf;
+  }
+  io.quiet = a.quiet;
+  const size_t k = static_cast<size_t>(als.factors());
+  std::vector<uint32_t> active;
+  for (uint32_t u = 0; u < m.by_user.rows; ++u)
+    if (m.by_user.indptr[u + 1] > m.by_user.indptr[u]) active.push_back(u);
+  const size_t nq = std::min<size_t>(active.size(), static_cast<size_t>(std::max(0, io.hnsw.calibration_queries)));
+  std::vector<float> queries(nq * k);
+  const auto x = als.user_factors();
+  for (size_t q = 0; q < nq; ++q) {
+    const size_t u = active[q * active.size() / nq];
+    std::copy_n(x.data() + u * k, k, queries.data() + q * k);
+  }
+  return BuildMipsIndex(io, k, als.item_factors(), rows, queries);
+}
+
 }  // namespace
 
 Result<TrainModelSummary> TrainModel(const Dataset& d, const TrainModelOptions& a, const std::filesystem::path& out,
@@ -131,8 +162,17 @@ Result<TrainModelSummary> TrainModel(const Dataset& d, const TrainModelOptions& 
   Progress timer("", 0, true);
   if (a.fitted_als == nullptr) HR_RETURN_IF_ERROR(als.Fit(in));
   summary.fit_s = timer.ElapsedSeconds();
+  Progress index_timer("", 0, true);
+  HR_ASSIGN_OR_RETURN(std::unique_ptr<VectorIndex> collab_index, BuildCollabIndex(a, als, counts, m));
+  summary.collab_index_s = index_timer.ElapsedSeconds();
+  if (collab_index) {
+    std::ostringstream s;
+    s << "collaborative index over " << collab_index->size() << " item factors: " << DescribeIndex(*collab_index);
+    summary.collab_index_description = s.str();
+  }
   nlohmann::json extra = {{"timings", {{"als_fit_s", summary.fit_s}, {"als_iteration_s", als.iteration_seconds()},
                                        {"embed_s", summary.embed_s}}}};
+  if (collab_index) extra["timings"]["collab_index_s"] = summary.collab_index_s;
   if (!als.loss_history().empty()) extra["als_loss"] = als.loss_history();
   extra["params"]["popularity"] = {{"kind", ranker.popularity.half_life_days > 0.f && d.has_timestamps
                                                 ? "time-decayed distinct users"
@@ -140,7 +180,7 @@ Result<TrainModelSummary> TrainModel(const Dataset& d, const TrainModelOptions& 
                                    {"half_life_days", ranker.popularity.half_life_days}};
   if (a.tune) extra["tuning"] = tuning;
   for (const auto& [key, value] : a.extra_manifest.items()) extra[key] = value;
-  HR_RETURN_IF_ERROR(SaveTrainedModel(out, d, m.by_user, als, pop, content.get(), ranker, extra));
+  HR_RETURN_IF_ERROR(SaveTrainedModel(out, d, m.by_user, als, pop, content.get(), ranker, extra, collab_index.get()));
   if (content) {
     std::ostringstream s;
     s << "embedded " << content->num_items() << " items with " << content->encoder->name() << " (d="

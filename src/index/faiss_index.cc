@@ -3,6 +3,7 @@
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexHNSW.h>
 #include <faiss/IndexIDMap.h>
+#include <faiss/IndexIVFFlat.h>
 #include <faiss/impl/FaissException.h>
 #include <faiss/index_io.h>
 #include <omp.h>
@@ -43,6 +44,7 @@ class ScopedOmpThreads {
 FaissIndex::FaissIndex(std::unique_ptr<faiss::IndexIDMap> map) : map_(std::move(map)) {
   flat_ = dynamic_cast<faiss::IndexFlat*>(map_->index);
   hnsw_ = dynamic_cast<faiss::IndexHNSWFlat*>(map_->index);
+  ivf_ = dynamic_cast<faiss::IndexIVFFlat*>(map_->index);
 }
 
 FaissIndex::~FaissIndex() = default;
@@ -67,6 +69,20 @@ std::unique_ptr<FaissIndex> FaissIndex::NewHnsw(int dim, const HnswParams& param
   return std::unique_ptr<FaissIndex>(new FaissIndex(std::move(map)));
 }
 
+std::unique_ptr<FaissIndex> FaissIndex::NewIvf(int dim, int lists) {
+  if (dim < 1 || lists < 1) throw std::invalid_argument("FaissIndex::NewIvf: need dimension >= 1 and lists >= 1");
+  auto* quantizer = new faiss::IndexFlatIP(dim);
+  auto* inner = new faiss::IndexIVFFlat(quantizer, static_cast<size_t>(dim), static_cast<size_t>(lists),
+                                        faiss::METRIC_INNER_PRODUCT);
+  inner->own_fields = true;  // the quantizer
+  inner->nprobe = 1;
+  // k-means samples at most 256 vectors per list; warn only below one vector per list (refused).
+  inner->cp.min_points_per_centroid = 1;
+  auto map = std::make_unique<faiss::IndexIDMap>(inner);
+  map->own_fields = true;
+  return std::unique_ptr<FaissIndex>(new FaissIndex(std::move(map)));
+}
+
 Result<std::unique_ptr<FaissIndex>> FaissIndex::Load(const std::filesystem::path& file, int ef_search) {
   const std::string where = file.string();
   std::error_code ec;
@@ -82,8 +98,10 @@ Result<std::unique_ptr<FaissIndex>> FaissIndex::Load(const std::filesystem::path
   if (map == nullptr)
     return Status::Unsupported(where + ": expected a FAISS IndexIDMap (item ids), found another index type");
   const bool known = dynamic_cast<faiss::IndexFlat*>(map->index) != nullptr ||
-                     dynamic_cast<faiss::IndexHNSWFlat*>(map->index) != nullptr;
-  if (!known) return Status::Unsupported(where + ": inner index is neither IndexFlatIP nor IndexHNSWFlat");
+                     dynamic_cast<faiss::IndexHNSWFlat*>(map->index) != nullptr ||
+                     dynamic_cast<faiss::IndexIVFFlat*>(map->index) != nullptr;
+  if (!known)
+    return Status::Unsupported(where + ": inner index is none of IndexFlatIP, IndexHNSWFlat and IndexIVFFlat");
   if (map->metric_type != faiss::METRIC_INNER_PRODUCT || map->index->metric_type != faiss::METRIC_INNER_PRODUCT)
     return Status::Unsupported(where + ": index metric is not inner product");
   if (static_cast<int64_t>(map->id_map.size()) != map->index->ntotal)
@@ -98,7 +116,7 @@ Result<std::unique_ptr<FaissIndex>> FaissIndex::Load(const std::filesystem::path
 
 const faiss::Index* FaissIndex::faiss_index() const { return map_.get(); }
 
-std::string FaissIndex::kind() const { return hnsw_ != nullptr ? "hnsw" : "flat"; }
+std::string FaissIndex::kind() const { return hnsw_ != nullptr ? "hnsw" : ivf_ != nullptr ? "ivf" : "flat"; }
 int FaissIndex::dimension() const { return static_cast<int>(map_->d); }
 int64_t FaissIndex::size() const { return map_->ntotal; }
 
@@ -109,32 +127,57 @@ void FaissIndex::set_ef_search(int ef) {
 
 int FaissIndex::ef_search() const { return hnsw_ != nullptr ? hnsw_->hnsw.efSearch : 0; }
 
-const HnswCalibration& FaissIndex::CalibrateEfSearch(std::span<const float> queries, double target, int start_ef,
+void FaissIndex::set_search_depth(int depth) {
+  if (depth < 1) throw std::invalid_argument("FaissIndex::set_search_depth: depth must be >= 1");
+  if (hnsw_ != nullptr) hnsw_->hnsw.efSearch = depth;
+  if (ivf_ != nullptr) ivf_->nprobe = std::min(static_cast<size_t>(depth), ivf_->nlist);
+}
+
+int FaissIndex::search_depth() const {
+  if (hnsw_ != nullptr) return hnsw_->hnsw.efSearch;
+  if (ivf_ != nullptr) return static_cast<int>(ivf_->nprobe);
+  return 0;
+}
+
+int FaissIndex::ivf_lists() const { return ivf_ != nullptr ? static_cast<int>(ivf_->nlist) : 0; }
+
+const SearchCalibration& FaissIndex::CalibrateSearchDepth(std::span<const float> queries, double target, int start_ef,
                                                      int max_ef) {
   const size_t d = static_cast<size_t>(map_->d);
-  if (hnsw_ == nullptr || hnsw_->ntotal < 1)
-    throw std::invalid_argument("FaissIndex::CalibrateEfSearch: needs a non-empty HNSW index");
+  faiss::Index* inner = map_->index;
+  if ((hnsw_ == nullptr && ivf_ == nullptr) || inner->ntotal < 1)
+    throw std::invalid_argument("FaissIndex::CalibrateSearchDepth: needs a non-empty HNSW or IVF index");
   if (queries.empty() || queries.size() % d != 0)
-    throw std::invalid_argument("FaissIndex::CalibrateEfSearch: need >= 1 query of the index dimension");
+    throw std::invalid_argument("FaissIndex::CalibrateSearchDepth: need >= 1 query of the index dimension");
   if (!(target > 0.0 && target <= 1.0) || start_ef < 1 || max_ef < start_ef)
-    throw std::invalid_argument("FaissIndex::CalibrateEfSearch: need 0 < target <= 1 and 1 <= start_ef <= max_ef");
+    throw std::invalid_argument("FaissIndex::CalibrateSearchDepth: need 0 < target <= 1 and 1 <= start_ef <= max_ef");
   using Clock = std::chrono::steady_clock;
   auto seconds_since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
   const auto nq = static_cast<faiss::Index::idx_t>(queries.size() / d);
-  const auto k = static_cast<faiss::Index::idx_t>(std::min<int64_t>(10, hnsw_->ntotal));
+  const auto k = static_cast<faiss::Index::idx_t>(std::min<int64_t>(10, inner->ntotal));
+  if (ivf_ != nullptr) {  // nprobe = nlist is exhaustive: no deeper value to try
+    max_ef = std::min(max_ef, static_cast<int>(ivf_->nlist));
+    start_ef = std::min(start_ef, max_ef);
+  }
   const size_t nk = static_cast<size_t>(nq * k);
   ScopedOmpThreads scope(build_threads_);
 
-  // Exact answers straight from the graph's own flat storage (BLAS; no copy of the vectors).
-  // Labels on both sides are storage positions, so no id mapping is needed.
-  HnswCalibration cal;
+  // Exact answers straight from the graph's own flat storage (BLAS; no copy of the vectors), or
+  // for IVF from a search of every list. Labels on both sides are positions in the inner index,
+  // so no id mapping is needed.
+  SearchCalibration cal;
   cal.ran = true;
   cal.target = target;
   cal.queries = static_cast<int>(nq);
   auto t0 = Clock::now();
   std::vector<float> dist(nk);
   std::vector<faiss::Index::idx_t> exact(nk), approx(nk);
-  hnsw_->storage->search(nq, queries.data(), k, dist.data(), exact.data());
+  if (hnsw_ != nullptr) {
+    hnsw_->storage->search(nq, queries.data(), k, dist.data(), exact.data());
+  } else {
+    ivf_->nprobe = ivf_->nlist;
+    ivf_->search(nq, queries.data(), k, dist.data(), exact.data());
+  }
   // A hit counts if it is one of the exact top k or scores as high as the k-th (a tie: equal
   // item vectors are common in real catalogues, and the tied one returned is arbitrary). The
   // tolerance covers the BLAS vs SIMD rounding of the same inner product.
@@ -149,8 +192,8 @@ const HnswCalibration& FaissIndex::CalibrateEfSearch(std::span<const float> quer
   t0 = Clock::now();
   constexpr double kZ = 1.645;  // one-sided 95% normal quantile
   auto try_ef = [&](int ef) {
-    hnsw_->hnsw.efSearch = ef;
-    hnsw_->search(nq, queries.data(), k, dist.data(), approx.data());
+    set_search_depth(ef);
+    inner->search(nq, queries.data(), k, dist.data(), approx.data());
     double sum = 0, sum_sq = 0;
     for (faiss::Index::idx_t q = 0; q < nq; ++q) {
       const auto first = exact.begin() + q * k, last = first + k;
@@ -164,7 +207,7 @@ const HnswCalibration& FaissIndex::CalibrateEfSearch(std::span<const float> quer
       sum += r;
       sum_sq += r * r;
     }
-    HnswCalibrationStep step;
+    SearchCalibrationStep step;
     step.ef_search = ef;
     const double m = static_cast<double>(nq);
     step.recall = sum / m;
@@ -176,7 +219,7 @@ const HnswCalibration& FaissIndex::CalibrateEfSearch(std::span<const float> quer
   };
   // Climb x1.5 (at least +1, the cap itself always tried) to the first value that passes...
   int lo = 0;  // largest ef known to fail (0 = none)
-  HnswCalibrationStep best = try_ef(start_ef);
+  SearchCalibrationStep best = try_ef(start_ef);
   while (!best.passed && best.ef_search < max_ef) {
     lo = best.ef_search;
     const int64_t next = std::max<int64_t>(lo + 1, (static_cast<int64_t>(lo) * 3 + 1) / 2);
@@ -186,7 +229,7 @@ const HnswCalibration& FaissIndex::CalibrateEfSearch(std::span<const float> quer
   // within ~12% of the smallest passing ef rather than up to 50% above it.
   if (best.passed && lo > 0) {
     while (best.ef_search - lo > std::max(1, lo / 8)) {
-      const HnswCalibrationStep mid = try_ef(lo + (best.ef_search - lo) / 2);
+      const SearchCalibrationStep mid = try_ef(lo + (best.ef_search - lo) / 2);
       if (mid.passed) {
         best = mid;
       } else {
@@ -197,7 +240,7 @@ const HnswCalibration& FaissIndex::CalibrateEfSearch(std::span<const float> quer
   cal.ef_search = best.ef_search;
   cal.recall = best.recall;
   cal.reached = best.passed;
-  hnsw_->hnsw.efSearch = cal.ef_search;
+  set_search_depth(cal.ef_search);
   cal.ladder_seconds = seconds_since(t0);
   calibration_ = std::move(cal);
   return calibration_;
@@ -211,6 +254,17 @@ Status FaissIndex::Add(std::span<const float> vectors, std::span<const int64_t> 
   }
   if (ids.empty()) return Status::Ok();
   ScopedOmpThreads scope(build_threads_);
+  if (ivf_ != nullptr && !ivf_->is_trained) {
+    if (ids.size() < ivf_->nlist)
+      return Status::InvalidArgument("FaissIndex::Add: the first vectors added to an IVF index train its " +
+                                     std::to_string(ivf_->nlist) + " lists, but only " + std::to_string(ids.size()) +
+                                     " were given");
+    try {
+      ivf_->train(static_cast<faiss::Index::idx_t>(ids.size()), vectors.data());
+    } catch (const std::exception& e) {
+      return Status::InvalidArgument(std::string("FaissIndex::Add: training the IVF lists: ") + e.what());
+    }
+  }
   try {
     map_->add_with_ids(static_cast<faiss::Index::idx_t>(ids.size()), vectors.data(), ids.data());
   } catch (const std::exception& e) {

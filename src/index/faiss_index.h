@@ -24,6 +24,7 @@ namespace faiss {
 struct Index;
 struct IndexFlat;
 struct IndexHNSWFlat;
+struct IndexIVFFlat;
 template <typename IndexT>
 struct IndexIDMapTemplate;
 using IndexIDMap = IndexIDMapTemplate<Index>;
@@ -61,26 +62,28 @@ struct HnswParams {
   uint64_t calibration_seed = 20240611;
 };
 
-// One efSearch value tried by the calibration.
-struct HnswCalibrationStep {
-  int ef_search = 0;
+// One search depth tried by the calibration (efSearch for HNSW, nprobe for IVF).
+struct SearchCalibrationStep {
+  int ef_search = 0;  // the depth
   double recall = 0;     // mean recall@10 over the held-out queries
   double std_error = 0;  // standard error of that mean (per-query spread / sqrt(queries))
   bool passed = false;   // recall - 1.645 * std_error >= target (one-sided 95% lower bound)
 };
 
-// What BuildIndex's efSearch calibration found (see HnswParams). Not saved with the index:
-// the chosen efSearch is (FAISS stores efSearch in the file), this record is not.
-struct HnswCalibration {
+// What a search-depth calibration found (FaissIndex::CalibrateSearchDepth; BuildIndex runs it
+// for HNSW, see HnswParams). Not saved with the index: the chosen depth is (FAISS stores
+// efSearch and nprobe in the file), this record is not. ef_search is the depth of the index's
+// kind: efSearch for HNSW, nprobe for IVF.
+struct SearchCalibration {
   bool ran = false;          // false: not calibrated (target 0, catalogue too small, loaded, flat)
   double target = 0;         // target_recall asked for
   int queries = 0;           // held-out queries measured
-  int ef_search = 0;         // efSearch chosen and set on the index
+  int ef_search = 0;         // depth chosen and set on the index
   double recall = 0;         // held-out mean recall@10 at ef_search
   bool reached = false;      // the chosen step passed (else ef_search = the ladder's cap)
   double exact_seconds = 0;  // exact top-10 of the held-out queries
   double ladder_seconds = 0; // approximate searches over the ladder
-  std::vector<HnswCalibrationStep> ladder;  // every efSearch tried, in order
+  std::vector<SearchCalibrationStep> ladder;  // every depth tried, in order
 };
 
 class FaissIndex final : public VectorIndex {
@@ -88,8 +91,13 @@ class FaissIndex final : public VectorIndex {
   // REQUIRES: dim >= 1; for HNSW, params with m >= 2 and ef_* >= 1 (std::invalid_argument).
   static std::unique_ptr<FaissIndex> NewFlat(int dim);
   static std::unique_ptr<FaissIndex> NewHnsw(int dim, const HnswParams& params);
-  // Reads a file written by Save (or by Python faiss: an IndexIDMap over IndexFlatIP or
-  // IndexHNSWFlat with the inner-product metric). ef_search > 0 overrides the saved value.
+  // IVF-Flat: `lists` cells found by k-means on the vectors of the first Add (which must hold
+  // at least `lists` vectors; later Adds only assign), searched `nprobe` cells deep (search
+  // depth, default 1). Exact when nprobe = lists. REQUIRES: dim, lists >= 1.
+  static std::unique_ptr<FaissIndex> NewIvf(int dim, int lists);
+  // Reads a file written by Save (or by Python faiss: an IndexIDMap over IndexFlatIP,
+  // IndexHNSWFlat or IndexIVFFlat with the inner-product metric). ef_search > 0 overrides the
+  // saved HNSW value.
   // NotFound / Corruption / Unsupported with the file name.
   static Result<std::unique_ptr<FaissIndex>> Load(const std::filesystem::path& file, int ef_search = 0);
 
@@ -105,27 +113,34 @@ class FaissIndex final : public VectorIndex {
   void Search(std::span<const float> queries, int k, std::vector<SearchHit>& out) const override;
   Status Save(const std::filesystem::path& file) const override;
 
-  // HNSW only (no-op for flat). REQUIRES: ef >= 1.
+  // HNSW only (no-op for flat and IVF). REQUIRES: ef >= 1.
   void set_ef_search(int ef);
-  // The HNSW search depth in use (0 for flat).
+  // The HNSW search depth in use (0 for flat and IVF).
   int ef_search() const;
+  // The search depth of the index's kind: efSearch (HNSW), nprobe (IVF, capped at the number of
+  // lists); no-op / 0 for flat. REQUIRES: depth >= 1.
+  void set_search_depth(int depth);
+  int search_depth() const;
+  // IVF: its number of lists (0 otherwise).
+  int ivf_lists() const;
 
-  // HNSW only: measures mean recall@10 of `queries` (nq * dimension() floats) against exact
+  // HNSW or IVF: measures mean recall@10 of `queries` (nq * dimension() floats) against exact
   // search over the vectors now in the index (a hit tied with the exact 10th score counts),
-  // for efSearch = start_ef, then x1.5 (rounded up) until max_ef, stopping at the first value
-  // that passes, then bisects that last step down to 1/8 of its width; sets efSearch to the
+  // for a search depth (efSearch, or nprobe) = start_ef, then x1.5 (rounded up) until max_ef
+  // (for IVF at most the number of lists, which is exact), stopping at the first value
+  // that passes, then bisects that last step down to 1/8 of its width; sets the depth to the
   // smallest passing value tried (max_ef when none passes), records and returns the outcome.
   // A value passes when the one-sided 95% lower confidence bound of its mean recall (mean -
   // 1.645 standard errors over the queries) reaches target, so that the recall of fresh
   // queries is at least target with high probability rather than about half the time.
   // The queries should not be in the index (a stored vector is an easy query: its graph links
   // are its neighbours). Uses build_threads() OpenMP threads.
-  // REQUIRES: an HNSW index with at least one vector, nq >= 1, 0 < target <= 1,
+  // REQUIRES: an HNSW or IVF index with at least one vector, nq >= 1, 0 < target <= 1,
   // 1 <= start_ef <= max_ef (std::invalid_argument).
-  const HnswCalibration& CalibrateEfSearch(std::span<const float> queries, double target, int start_ef,
+  const SearchCalibration& CalibrateSearchDepth(std::span<const float> queries, double target, int start_ef,
                                            int max_ef);
   // The last calibration (ran == false when none ran on this object).
-  const HnswCalibration& calibration() const { return calibration_; }
+  const SearchCalibration& calibration() const { return calibration_; }
   // Threads for Add (0 = OpenMP's default). Search of batches uses OpenMP's default.
   void set_build_threads(int threads) { build_threads_ = threads; }
   int build_threads() const { return build_threads_; }
@@ -139,8 +154,9 @@ class FaissIndex final : public VectorIndex {
   std::unique_ptr<faiss::IndexIDMap> map_;   // owns the inner index (own_fields)
   faiss::IndexFlat* flat_ = nullptr;         // inner index when exact, else null
   faiss::IndexHNSWFlat* hnsw_ = nullptr;     // inner index when HNSW, else null
+  faiss::IndexIVFFlat* ivf_ = nullptr;       // inner index when IVF, else null
   int build_threads_ = 0;
-  HnswCalibration calibration_;
+  SearchCalibration calibration_;
 };
 
 }  // namespace hybridrec

@@ -1,6 +1,7 @@
 #include "index/index_factory.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
@@ -15,9 +16,10 @@ Result<IndexKind> ParseIndexKind(std::string_view name) {
   if (name == "auto") return IndexKind::kAuto;
   if (name == "flat") return IndexKind::kFlat;
   if (name == "hnsw") return IndexKind::kHnsw;
+  if (name == "ivf") return IndexKind::kIvf;
   if (name == "brute") return IndexKind::kBrute;
   return Status::InvalidArgument("unknown index kind '" + std::string(name) +
-                                 "' (expected auto, flat, hnsw or brute)");
+                                 "' (expected auto, flat, hnsw, ivf or brute)");
 }
 
 std::unique_ptr<VectorIndex> MakeIndex(const IndexOptions& options, int dim, int64_t expected_size) {
@@ -31,6 +33,13 @@ std::unique_ptr<VectorIndex> MakeIndex(const IndexOptions& options, int dim, int
     case IndexKind::kHnsw:
       faiss_index = FaissIndex::NewHnsw(dim, options.hnsw);
       break;
+    case IndexKind::kIvf: {
+      const auto lists = options.ivf_lists > 0
+                             ? static_cast<int64_t>(options.ivf_lists)
+                             : std::llround(std::sqrt(static_cast<double>(std::max<int64_t>(expected_size, 1))));
+      faiss_index = FaissIndex::NewIvf(dim, static_cast<int>(std::clamp<int64_t>(lists, 1, std::max<int64_t>(expected_size, 1))));
+      break;
+    }
     case IndexKind::kAuto:
       faiss_index = expected_size >= options.hnsw_threshold ? FaissIndex::NewHnsw(dim, options.hnsw)
                                                             : FaissIndex::NewFlat(dim);
@@ -88,7 +97,7 @@ Status AddWithCalibration(const HnswParams& params, FaissIndex& index, std::span
     std::copy_n(vectors.data() + rows[j] * d, d, queries.data() + j * d);
     query_ids[j] = ids[rows[j]];
   }
-  index.CalibrateEfSearch(queries, params.target_recall, params.ef_search,
+  index.CalibrateSearchDepth(queries, params.target_recall, params.ef_search,
                           std::max(params.ef_search, params.max_ef_search));
   return index.Add(queries, query_ids);
 }
@@ -128,14 +137,19 @@ Result<std::unique_ptr<VectorIndex>> BuildIndex(const IndexOptions& options, int
 
 std::string DescribeIndex(const VectorIndex& index) {
   const auto* f = dynamic_cast<const FaissIndex*>(&index);
-  if (f == nullptr || f->kind() != "hnsw") return index.kind() + " (exact)";
-  const HnswCalibration& c = f->calibration();
+  if (f == nullptr || (f->kind() != "hnsw" && f->kind() != "ivf")) return index.kind() + " (exact)";
+  const bool ivf = f->kind() == "ivf";
+  const std::string depth = ivf ? "nprobe" : "efSearch";
+  const std::string head =
+      ivf ? "ivf (" + std::to_string(f->ivf_lists()) + " lists, nprobe " : std::string("hnsw (efSearch ");
+  const SearchCalibration& c = f->calibration();
   char buf[256];
   if (!c.ran) {
-    std::snprintf(buf, sizeof buf, "hnsw (efSearch %d)", f->ef_search());
+    std::snprintf(buf, sizeof buf, "%s%d)", head.c_str(), f->search_depth());
   } else {
-    std::snprintf(buf, sizeof buf, "hnsw (efSearch %d, calibrated: held-out recall@10 %.3f on %d items, target %.2f%s)",
-                  c.ef_search, c.recall, c.queries, c.target, c.reached ? "" : " NOT reached at the efSearch cap");
+    std::snprintf(buf, sizeof buf, "%s%d, calibrated: recall@10 %.3f on %d fresh queries, target %.2f%s)", head.c_str(),
+                  c.ef_search, c.recall, c.queries, c.target,
+                  c.reached ? "" : (" NOT reached at the " + depth + " cap").c_str());
   }
   return buf;
 }
@@ -143,9 +157,9 @@ std::string DescribeIndex(const VectorIndex& index) {
 nlohmann::json IndexCalibrationJson(const VectorIndex& index) {
   const auto* f = dynamic_cast<const FaissIndex*>(&index);
   if (f == nullptr || !f->calibration().ran) return nullptr;
-  const HnswCalibration& c = f->calibration();
-  return {{"ef_search", c.ef_search}, {"target", c.target}, {"recall", c.recall}, {"queries", c.queries},
-          {"reached", c.reached}};
+  const SearchCalibration& c = f->calibration();
+  return {{f->kind() == "ivf" ? "nprobe" : "ef_search", c.ef_search}, {"target", c.target}, {"recall", c.recall},
+          {"queries", c.queries}, {"reached", c.reached}};
 }
 
 Result<std::unique_ptr<VectorIndex>> LoadIndex(const std::filesystem::path& file, int ef_search) {

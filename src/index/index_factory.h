@@ -18,6 +18,7 @@ enum class IndexKind {
   kAuto,   // flat below hnsw_threshold vectors, HNSW at or above it
   kFlat,   // FAISS IndexFlatIP (exact)
   kHnsw,   // FAISS IndexHNSWFlat (approximate)
+  kIvf,    // FAISS IndexIVFFlat (approximate; sqrt(n) k-means lists, or ivf_lists)
   kBrute,  // BruteForceIndex (exact reference; own file format)
 };
 
@@ -25,11 +26,12 @@ struct IndexOptions {
   IndexKind kind = IndexKind::kAuto;
   int64_t hnsw_threshold = 50000;  // auto: catalogues of at least this many items get HNSW
   HnswParams hnsw;                 // M / efConstruction / efSearch (see HnswParams defaults)
+  int ivf_lists = 0;               // IVF: number of lists (0: about sqrt(n), at least 1)
   int build_threads = 0;           // OpenMP threads for building (0 = OpenMP default)
   bool quiet = true;               // false: progress of an HNSW build on stderr (core/progress.h)
 };
 
-// "auto" | "flat" | "hnsw" | "brute"; InvalidArgument otherwise.
+// "auto" | "flat" | "hnsw" | "ivf" | "brute"; InvalidArgument otherwise.
 Result<IndexKind> ParseIndexKind(std::string_view name);
 
 // An empty index of the kind options ask for; kAuto decides from expected_size (the number of
@@ -48,11 +50,13 @@ inline constexpr size_t kMinCalibrationQueries = 50;
 Result<std::unique_ptr<VectorIndex>> BuildIndex(const IndexOptions& options, int dim,
                                                 std::span<const float> vectors, std::span<const int64_t> ids);
 
-// One line for people: "flat (exact)", or for HNSW "hnsw (efSearch 32, calibrated: held-out
-// recall@10 0.992 on 500 items, target 0.95)" / "... target 0.95 NOT reached at the cap ..." /
-// "hnsw (efSearch 128)" when no calibration ran on this object.
+// One line for people: "flat (exact)", or for HNSW "hnsw (efSearch 32, calibrated: recall@10
+// 0.992 on 500 fresh queries, target 0.95)" (queries not in the index: held-out items for
+// BuildIndex, users for BuildMipsIndex) / "... target 0.95 NOT reached at the efSearch cap)" /
+// "hnsw (efSearch 128)" when no calibration ran on this object; for IVF "ivf (243 lists,
+// nprobe 4, calibrated: ...)".
 std::string DescribeIndex(const VectorIndex& index);
-// The calibration record of an HNSW index built by BuildIndex ({"ef_search", "target",
+// The calibration record of an HNSW or IVF index ({"ef_search" (IVF: "nprobe"), "target",
 // "recall", "queries", "reached"}), or null when none ran (flat, loaded, too small, target 0).
 nlohmann::json IndexCalibrationJson(const VectorIndex& index);
 

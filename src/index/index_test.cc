@@ -239,7 +239,8 @@ TEST(IndexFactory, AutoUsesThresholdAndParsesKinds) {
   EXPECT_EQ(MakeIndex(opt, 8, 99)->kind(), "flat");
   EXPECT_EQ(MakeIndex(opt, 8, 100)->kind(), "hnsw");
   EXPECT_EQ(*ParseIndexKind("hnsw"), IndexKind::kHnsw);
-  EXPECT_FALSE(ParseIndexKind("ivf").ok());
+  EXPECT_EQ(*ParseIndexKind("ivf"), IndexKind::kIvf);
+  EXPECT_FALSE(ParseIndexKind("pq").ok());
 }
 
 double RecallAt10(const std::vector<SearchHit>& exact, const std::vector<SearchHit>& approx, size_t nq) {
@@ -265,7 +266,7 @@ IndexOptions CalibratedHnswOptions(double target) {
   return opt;
 }
 
-TEST(HnswCalibration, ClimbsToTargetAndHoldsOnFreshQueries) {
+TEST(SearchCalibration, ClimbsToTargetAndHoldsOnFreshQueries) {
   const int dim = 48;
   const size_t n = 6000;
   const auto data = RandomUnitRows(n, dim, 31);
@@ -274,7 +275,7 @@ TEST(HnswCalibration, ClimbsToTargetAndHoldsOnFreshQueries) {
   ASSERT_TRUE(built.ok()) << built.status().ToString();
   auto* index = dynamic_cast<FaissIndex*>(built->get());
   ASSERT_NE(index, nullptr);
-  const HnswCalibration& cal = index->calibration();
+  const SearchCalibration& cal = index->calibration();
   ASSERT_TRUE(cal.ran);
   EXPECT_EQ(cal.queries, 500);
   EXPECT_TRUE(cal.reached);
@@ -313,7 +314,7 @@ TEST(HnswCalibration, ClimbsToTargetAndHoldsOnFreshQueries) {
   EXPECT_GE(RecallAt10(exact, approx, nq), 0.93) << "calibrated efSearch " << cal.ef_search;
 }
 
-TEST(HnswCalibration, HeldOutVectorsAreAddedOnceWithTheirIds) {
+TEST(SearchCalibration, HeldOutVectorsAreAddedOnceWithTheirIds) {
   const int dim = 32;
   const size_t n = 4000;
   const auto data = RandomUnitRows(n, dim, 33);
@@ -336,7 +337,7 @@ TEST(HnswCalibration, HeldOutVectorsAreAddedOnceWithTheirIds) {
   EXPECT_GE(self, n - n / 200) << "of " << n << " self-queries";
 }
 
-TEST(HnswCalibration, OffOrTooSmallKeepsEfSearch) {
+TEST(SearchCalibration, OffOrTooSmallKeepsEfSearch) {
   const int dim = 16;
   const auto data = RandomUnitRows(3000, dim, 34);
   const auto ids = Ids(3000);
@@ -362,14 +363,14 @@ TEST(HnswCalibration, OffOrTooSmallKeepsEfSearch) {
   EXPECT_EQ(BuildIndex(bad, dim, data, ids).status().code(), Status::Code::kInvalidArgument);
 }
 
-TEST(HnswCalibration, CapStopsTheLadderAndSaysSo) {
+TEST(SearchCalibration, CapStopsTheLadderAndSaysSo) {
   const int dim = 48;
   const size_t n = 3000;
   const auto data = RandomUnitRows(n, dim, 35);
   auto hnsw = FaissIndex::NewHnsw(dim, HnswParams{.m = 8, .ef_construction = 20, .ef_search = 4});
   ASSERT_TRUE(hnsw->Add(data, Ids(n)).ok());
   const auto queries = RandomUnitRows(60, dim, 36);
-  const HnswCalibration& cal = hnsw->CalibrateEfSearch(queries, 1.0, 4, 7);
+  const SearchCalibration& cal = hnsw->CalibrateSearchDepth(queries, 1.0, 4, 7);
   EXPECT_TRUE(cal.ran);
   EXPECT_FALSE(cal.reached);
   EXPECT_EQ(cal.ef_search, 7);
@@ -379,11 +380,11 @@ TEST(HnswCalibration, CapStopsTheLadderAndSaysSo) {
   EXPECT_LT(cal.recall, 1.0);
   auto flat = FaissIndex::NewFlat(dim);
   ASSERT_TRUE(flat->Add(data, Ids(n)).ok());
-  EXPECT_THROW(flat->CalibrateEfSearch(queries, 0.9, 4, 8), std::invalid_argument);
-  EXPECT_THROW(hnsw->CalibrateEfSearch(queries, 0.9, 9, 8), std::invalid_argument);
+  EXPECT_THROW(flat->CalibrateSearchDepth(queries, 0.9, 4, 8), std::invalid_argument);
+  EXPECT_THROW(hnsw->CalibrateSearchDepth(queries, 0.9, 9, 8), std::invalid_argument);
 }
 
-TEST(HnswCalibration, DuplicateVectorsCountAsTiesNotMisses) {
+TEST(SearchCalibration, DuplicateVectorsCountAsTiesNotMisses) {
   // Each vector 4 times: the exact top 10 ends inside a group of equal scores, so which copies
   // it lists is arbitrary; matching by position alone would cap recall near 0.9 and push
   // efSearch to the cap.
@@ -397,13 +398,13 @@ TEST(HnswCalibration, DuplicateVectorsCountAsTiesNotMisses) {
   opt.hnsw.max_ef_search = 1000;
   auto built = BuildIndex(opt, dim, data, ids);
   ASSERT_TRUE(built.ok());
-  const HnswCalibration& cal = dynamic_cast<FaissIndex*>(built->get())->calibration();
+  const SearchCalibration& cal = dynamic_cast<FaissIndex*>(built->get())->calibration();
   ASSERT_TRUE(cal.ran);
   EXPECT_TRUE(cal.reached);
   EXPECT_LT(cal.ef_search, 1000);
 }
 
-TEST(HnswCalibration, ChosenEfSearchSurvivesSaveAndLoad) {
+TEST(SearchCalibration, ChosenEfSearchSurvivesSaveAndLoad) {
   const int dim = 32;
   const size_t n = 4000;
   const auto data = RandomUnitRows(n, dim, 37);

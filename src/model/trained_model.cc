@@ -65,12 +65,13 @@ std::unique_ptr<HybridRanker> TrainedModel::MakeRanker(const RankerOptions& opti
     index = content->index.get();
   }
   return std::make_unique<HybridRanker>(als.get(), emb, dim, index, popularity->item_scores(), options,
-                                        std::span<const uint8_t>{}, NeighboursFor(options));
+                                        std::span<const uint8_t>{}, NeighboursFor(options),
+                                        std::vector<std::shared_ptr<const Signal>>{}, factor_index.get());
 }
 
 Status SaveTrainedModel(const fs::path& dir, const Dataset& dataset, const CsrMatrix& history, const AlsModel& als,
                         const PopularityModel& popularity, const ContentModel* content, const RankerOptions& ranker,
-                        const json& extra_manifest) {
+                        const json& extra_manifest, const VectorIndex* factor_index) {
   if (history.rows != dataset.num_users() || history.cols != dataset.num_items() ||
       als.num_users() != dataset.num_users() || als.num_items() != dataset.num_items() ||
       popularity.num_items() != dataset.num_items())
@@ -101,7 +102,17 @@ Status SaveTrainedModel(const fs::path& dir, const Dataset& dataset, const CsrMa
     auto files = SaveContentModel(*content, w.staging_dir());
     if (!files.ok()) return files.status();
   }
+  if (factor_index != nullptr) {
+    if (factor_index->dimension() != als.factors() + 1 || factor_index->size() > static_cast<int64_t>(als.num_items()))
+      return Status::InvalidArgument("SaveTrainedModel: the factor index does not fit the ALS model");
+    HR_RETURN_IF_ERROR(factor_index->Save(w.staging_dir() / kFactorIndexFile));
+  }
   json m = extra_manifest.is_object() ? extra_manifest : json::object();
+  if (factor_index != nullptr) {
+    m["collab_index"] = {{"file", kFactorIndexFile}, {"kind", factor_index->kind()}, {"items", factor_index->size()},
+                         {"dimension", factor_index->dimension()}};
+    if (auto cal = IndexCalibrationJson(*factor_index); !cal.is_null()) m["collab_index"]["calibration"] = cal;
+  }
   if (content) {
     m["encoder"] = {{"name", content->encoder->name()}, {"dimension", content->dimension()},
                     {"index", content->index->kind()}};
@@ -224,6 +235,15 @@ Result<TrainedModel> LoadTrainedModel(const fs::path& dir) {
       return Status::Corruption(md.path().string() + ": content model has " + std::to_string(cm->num_items()) +
                                 " items, the manifest says " + std::to_string(ni));
     tm.content = std::make_unique<ContentModel>(std::move(cm).value());
+  }
+  if (m.contains("collab_index")) {
+    const fs::path file = md.File(kFactorIndexFile);
+    HR_ASSIGN_OR_RETURN(tm.factor_index, LoadIndex(file));
+    if (tm.factor_index->dimension() != static_cast<int>(k) + 1 || tm.factor_index->size() > static_cast<int64_t>(ni))
+      return Status::Corruption(file.string() + ": holds " + std::to_string(tm.factor_index->size()) +
+                                " vectors of dimension " + std::to_string(tm.factor_index->dimension()) +
+                                ", expected at most " + std::to_string(ni) + " of dimension " + std::to_string(k + 1) +
+                                " (the item factors plus one); retrain the model");
   }
   return tm;
 }

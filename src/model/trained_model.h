@@ -13,6 +13,9 @@
 //                                                   dataset has timestamps): recency order
 //   item_embeddings.npy, item_index.faiss, content_items.json and the encoder's files
 //                          (content layer, when trained with an encoder)
+//   item_factor_index.faiss  the collaborative candidates' index (index/mips.h) over the factors
+//                          of the items with training interactions (ids = item indices), when
+//                          train built one (large catalogues); manifest "collab_index"
 // The manifest's "params.ranker" holds the fusion parameters (N, T, w_max, ...) used by
 // `recommend`, `similar` and the service by default.
 //
@@ -37,6 +40,8 @@
 
 namespace hybridrec {
 
+inline constexpr const char* kFactorIndexFile = "item_factor_index.faiss";
+
 struct TrainedModel {
   nlohmann::json manifest;             // as read (or as written)
   IdMap users;
@@ -48,6 +53,9 @@ struct TrainedModel {
   std::unique_ptr<AlsModel> als;
   std::unique_ptr<PopularityModel> popularity;
   std::unique_ptr<ContentModel> content;  // null when the model was trained without an encoder
+  // Inner-product index over the trained item factors, MIPS-transformed (index/mips.h): the
+  // ranker's collaborative candidates on large catalogues. Null when the model has none.
+  std::unique_ptr<VectorIndex> factor_index;
   RankerOptions ranker;                   // fusion defaults stored with the model
   // Item co-occurrence table of `history` for ranker.cooccurrence.neighbour_options(), built at load when
   // ranker.cooccurrence.weight > 0 (else null).
@@ -72,10 +80,12 @@ struct TrainedModel {
 std::string DatasetFingerprint(const Dataset& dataset);
 
 // Writes the model atomically to `dir` (replacing an existing model there). `extra_manifest`
-// is merged into the manifest (e.g. {"params": {...}, "timings": {...}}).
+// is merged into the manifest (e.g. {"params": {...}, "timings": {...}}). factor_index (may be
+// null): the collaborative candidates' index, saved as item_factor_index.faiss.
 Status SaveTrainedModel(const std::filesystem::path& dir, const Dataset& dataset, const CsrMatrix& history,
                         const AlsModel& als, const PopularityModel& popularity, const ContentModel* content,
-                        const RankerOptions& ranker, const nlohmann::json& extra_manifest);
+                        const RankerOptions& ranker, const nlohmann::json& extra_manifest,
+                        const VectorIndex* factor_index = nullptr);
 
 // Opens and verifies a model directory and loads every array, checking shapes against the
 // manifest. Errors name the file at fault.

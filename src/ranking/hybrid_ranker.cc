@@ -128,8 +128,10 @@ HybridRanker::HybridRanker(const AlsModel* als, std::span<const float> embedding
                            std::span<const float> popularity, RankerOptions options,
                            std::span<const uint8_t> item_has_factor,
                            std::shared_ptr<const ItemNeighbours> neighbours,
-                           std::vector<std::shared_ptr<const Signal>> extra_signals)
-    : als_(als), emb_(embeddings), index_(index), pop_(popularity), options_(options) {
+                           std::vector<std::shared_ptr<const Signal>> extra_signals,
+                           const VectorIndex* factor_index)
+    : als_(als), emb_(embeddings), index_(index), factor_index_given_(factor_index), pop_(popularity),
+      options_(options) {
   options_.Validate();
   const bool uses_neighbours = options_.cooccurrence.weight > 0.f;
   signals_ = MakeSignals({als_, !emb_.empty(), uses_neighbours ? neighbours : nullptr}, options_);
@@ -159,6 +161,15 @@ HybridRanker::HybridRanker(const AlsModel* als, std::span<const float> embedding
     throw std::invalid_argument("HybridRanker: the index holds " + std::to_string(index_->size()) +
                                 " vectors for " + std::to_string(emb_items_) + " embeddings");
   if (num_items_ == 0) throw std::invalid_argument("HybridRanker: neither an ALS model nor embeddings");
+  if (factor_index_given_ != nullptr && als_ != nullptr) {
+    if (factor_index_given_->dimension() != k_ + 1)
+      throw std::invalid_argument("HybridRanker: the factor index has dimension " +
+                                  std::to_string(factor_index_given_->dimension()) + ", expected " +
+                                  std::to_string(k_ + 1) + " (the factors plus one)");
+    if (factor_index_given_->size() > static_cast<int64_t>(als_items_))
+      throw std::invalid_argument("HybridRanker: the factor index holds more vectors than the ALS model has items");
+    if (num_items_ > options_.brute_force_max_items) factor_index_ = factor_index_given_;
+  }
   if (als_items_ > num_items_)
     throw std::invalid_argument("HybridRanker: the ALS model has more items (" + std::to_string(als_items_) +
                                 ") than there are embeddings (" + std::to_string(num_items_) + ")");
@@ -213,6 +224,7 @@ HybridRanker::HybridRanker(const AlsModel* als, std::span<const float> embedding
   for (uint32_t i = 0; i < n; ++i) {
     if (!t.has_factor[i]) t.no_factor[no_factor_count_++] = i;
     if (!t.trained[i]) ++cold_count_;
+    if (t.has_factor[i] && !t.trained[i]) t.estimated[estimated_count_++] = i;
   }
   SortByPopularity(pop_, t.pop_order.get(), n);
   t.tip.Reset(n);
@@ -226,6 +238,7 @@ void HybridRanker::Tables::Allocate(size_t rows, size_t k_factors, size_t d) {
   has_factor = std::make_unique<uint8_t[]>(rows);  // value-initialised: zeros
   trained = std::make_unique<uint8_t[]>(rows);
   no_factor = std::make_unique<uint32_t[]>(rows);
+  estimated = std::make_unique<uint32_t[]>(rows);
   y = std::make_unique<float[]>(rows * k);
   y_t = std::make_unique<float[]>(k * rows);
   e_t = std::make_unique<float[]>(dim * rows);
@@ -310,6 +323,9 @@ std::unique_ptr<HybridRanker> HybridRanker::Extended(std::span<const float> embe
   r->pop_ = popularity;
   r->emb_items_ = r->num_items_ = static_cast<uint32_t>(total);
   r->index_ = index != nullptr && total > options_.brute_force_max_items ? index : nullptr;
+  r->factor_index_ = factor_index_given_ != nullptr && als_ != nullptr && total > options_.brute_force_max_items
+                         ? factor_index_given_
+                         : nullptr;
   if (r->index_ != nullptr && r->index_->size() != static_cast<int64_t>(total))
     throw std::invalid_argument("HybridRanker::Extended: the index holds " + std::to_string(r->index_->size()) +
                                 " vectors for " + std::to_string(total) + " embeddings");
@@ -336,6 +352,7 @@ std::unique_ptr<HybridRanker> HybridRanker::Extended(std::span<const float> embe
     std::copy_n(o.has_factor.get(), n, nt->has_factor.get());
     std::copy_n(o.trained.get(), n, nt->trained.get());
     std::copy_n(o.no_factor.get(), no_factor_count_, nt->no_factor.get());
+    std::copy_n(o.estimated.get(), estimated_count_, nt->estimated.get());
     std::copy_n(o.y.get(), n * o.k, nt->y.get());
     for (size_t j = 0; j < o.k; ++j) std::copy_n(o.y_t.get() + j * o.cap, n, nt->y_t.get() + j * nt->cap);
     for (size_t j = 0; j < o.dim; ++j) std::copy_n(o.e_t.get() + j * o.cap, n, nt->e_t.get() + j * nt->cap);
@@ -355,6 +372,7 @@ std::unique_ptr<HybridRanker> HybridRanker::Extended(std::span<const float> embe
     r->FillContentRow(t, i);
     r->FillFactorRow(t, i);
     if (!t.has_factor[i]) t.no_factor[r->no_factor_count_++] = static_cast<uint32_t>(i);
+    if (t.has_factor[i]) t.estimated[r->estimated_count_++] = static_cast<uint32_t>(i);
     ++r->cold_count_;
   }
   if (order_appends) {
@@ -377,6 +395,8 @@ void HybridRanker::RefreshCatalogue() {
   c.y = {t.y.get(), static_cast<size_t>(num_items_) * t.k};
   c.has_factor = {t.has_factor.get(), num_items_};
   c.no_factor = {t.no_factor.get(), no_factor_count_};
+  c.estimated = {t.estimated.get(), estimated_count_};
+  c.factor_index = factor_index_;
   c.trained = {t.trained.get(), num_items_};
   c.num_cold = cold_count_;
   c.gram = t.gram;

@@ -137,12 +137,18 @@ class HybridRanker {
   // options.cooccurrence.weight > 0 (built with options.cooccurrence.neighbour_options(), over at
   // most the catalogue's items). extra_signals join the built-in signals the options turn on
   // (after them, in the given order; at most kMaxSignals in all).
+  // factor_index (may be null): an inner-product index of dimension k + 1 over the MIPS
+  // transform of the trained item factors (index/mips.h; ids = item indices). Above
+  // options.brute_force_max_items items the collaborative signals take their candidates from it
+  // instead of scanning every factor; items whose factor is an estimate (cold and added items)
+  // are scored exactly beside it, and only items with a trained factor are taken from it.
   // Throws std::invalid_argument on inconsistent sizes or invalid options.
   HybridRanker(const AlsModel* als, std::span<const float> embeddings, int dim, const VectorIndex* index,
                std::span<const float> popularity, RankerOptions options = {},
                std::span<const uint8_t> item_has_factor = {},
                std::shared_ptr<const ItemNeighbours> neighbours = nullptr,
-               std::vector<std::shared_ptr<const Signal>> extra_signals = {});
+               std::vector<std::shared_ptr<const Signal>> extra_signals = {},
+               const VectorIndex* factor_index = nullptr);
 
   // Top-k recommendations with the path and the signals used; explanations when asked.
   // Throws std::invalid_argument for an item or known user out of range.
@@ -231,6 +237,7 @@ class HybridRanker {
     std::unique_ptr<uint8_t[]> has_factor;    // trained or estimated y_i available
     std::unique_ptr<uint8_t[]> trained;       // y_i trained (the item had interactions)
     std::unique_ptr<uint32_t[]> no_factor;    // items without one, ascending (a prefix is used)
+    std::unique_ptr<uint32_t[]> estimated;    // items whose factor is an estimate, ascending (idem)
     std::unique_ptr<float[]> y;               // cap x k: trained Y, mapped estimates, zeros
     std::unique_ptr<float[]> y_t;             // k x cap (Y transposed, row stride cap)
     std::unique_ptr<float[]> e_t;             // dim x cap (embeddings transposed, row stride cap)
@@ -252,6 +259,8 @@ class HybridRanker {
   std::span<const float> emb_;
   size_t dim_ = 0;
   const VectorIndex* index_ = nullptr;
+  const VectorIndex* factor_index_given_ = nullptr;  // as passed to the constructor
+  const VectorIndex* factor_index_ = nullptr;        // in use (catalogue above brute_force_max_items)
   std::span<const float> pop_;
   RankerOptions options_;
   uint32_t num_items_ = 0;
@@ -259,6 +268,7 @@ class HybridRanker {
   uint32_t als_items_ = 0;
   int k_ = 0;
   size_t no_factor_count_ = 0;        // the prefix of t_->no_factor that is this catalogue's
+  size_t estimated_count_ = 0;        // the prefix of t_->estimated that is this catalogue's
   size_t cold_count_ = 0;             // items of this catalogue without a trained factor
   std::shared_ptr<Tables> t_;
   std::vector<std::shared_ptr<const Signal>> signals_;

@@ -14,6 +14,7 @@
 #include "core/topk.h"
 #include "data/csr_matrix.h"
 #include "index/brute_force_index.h"
+#include "index/mips.h"
 #include "ranking/ranking_kernels.h"
 #include "ranking/ranking_test_util.h"
 #include "ranking/recommenders.h"
@@ -542,6 +543,77 @@ TEST(HybridRanker, IndexPathMatchesBruteForce) {
     EXPECT_EQ(a.items[t].item, b.items[t].item);
     EXPECT_NEAR(a.items[t].score, b.items[t].score, 1e-4);
   }
+}
+
+// Exact MIPS through a flat index over the transformed factors proposes what the exact scan
+// does, so the lists agree: known users, fold-in users, the recent-items signal, the batch
+// path, items without training interactions (popularity 0: scored beside the index from their
+// estimated factor) and items added later.
+TEST(HybridRanker, FactorIndexPathMatchesTheExactScan) {
+  const uint32_t n = 120, trained = 100;
+  const int k = 6, d = 8;
+  const auto emb = RandomMatrix(n, d, 71, true);
+  AlsModel als(SmallAls(k), 20, trained, RandomMatrix(20, k, 72), RandomMatrix(trained, k, 73));
+  std::vector<float> pop(n, 0.f);
+  for (uint32_t i = 0; i < trained; ++i) pop[i] = i % 10 == 0 ? 0.f : 1.f + static_cast<float>(i % 7);
+  std::vector<uint32_t> rows;
+  for (uint32_t i = 0; i < trained; ++i)
+    if (pop[i] > 0.f) rows.push_back(i);
+  IndexOptions io;
+  io.kind = IndexKind::kFlat;
+  auto factor_index = BuildMipsIndex(io, k, als.item_factors(), rows, {});
+  ASSERT_TRUE(factor_index.ok()) << factor_index.status().message();
+  RankerOptions o;
+  o.candidates = 12;
+  o.recent.items = 2;
+  o.recent.weight = 0.5f;
+  o.brute_force_max_items = 0;
+  HybridRanker exact(&als, emb, d, nullptr, pop, o);
+  HybridRanker indexed(&als, emb, d, nullptr, pop, o, {}, nullptr, {}, factor_index->get());
+  o.brute_force_max_items = n;  // not above it: the index is left unused
+  HybridRanker small(&als, emb, d, nullptr, pop, o, {}, nullptr, {}, factor_index->get());
+  auto same = [](const RankResponse& a, const RankResponse& b) {
+    ASSERT_EQ(a.items.size(), b.items.size());
+    for (size_t t = 0; t < a.items.size(); ++t) {
+      EXPECT_EQ(a.items[t].item, b.items[t].item) << t;
+      EXPECT_NEAR(a.items[t].score, b.items[t].score, 1e-4);
+    }
+  };
+  std::vector<std::vector<HistoryEntry>> hist(20);
+  std::vector<std::vector<uint32_t>> recent(20);
+  std::vector<UserQuery> qs(20);
+  for (uint32_t u = 0; u < 20; ++u) {
+    for (uint32_t t = 0; t < 3 + u % 5; ++t) hist[u].push_back({(u * 7 + t * 13) % n, 1.f + static_cast<float>(t)});
+    for (const auto& e : hist[u]) recent[u].push_back(e.first);
+    qs[u].history = hist[u];
+    qs[u].recent = recent[u];
+    if (u % 2 == 0) qs[u].known_user = u;  // odd users: folded in from the history
+  }
+  bool estimated_shown = false;
+  for (const UserQuery& q : qs) {
+    const auto a = exact.Recommend(q, 10), b = indexed.Recommend(q, 10);
+    same(a, b);
+    same(a, small.Recommend(q, 10));
+    for (const auto& it : b.items) estimated_shown = estimated_shown || !indexed.has_trained_factor(it.item);
+  }
+  EXPECT_TRUE(estimated_shown) << "no item without a trained factor reached a list: the test misses that path";
+  std::vector<RankResponse> ea(qs.size()), eb(qs.size());
+  exact.RecommendBatch(qs, 10, ea);
+  indexed.RecommendBatch(qs, 10, eb);
+  for (size_t u = 0; u < qs.size(); ++u) same(ea[u], eb[u]);
+  // Items added after training: scored exactly, beside the index.
+  const auto grown = RandomMatrix(n + 15, d, 74, true);
+  std::vector<float> grown_emb(emb);
+  grown_emb.insert(grown_emb.end(), grown.begin() + static_cast<std::ptrdiff_t>(n) * d, grown.end());
+  std::vector<float> grown_pop(pop);
+  grown_pop.resize(n + 15, 0.f);
+  const auto ex = exact.Extended(grown_emb, nullptr, grown_pop), ix = indexed.Extended(grown_emb, nullptr, grown_pop);
+  for (const UserQuery& q : qs) same(ex->Recommend(q, 10), ix->Recommend(q, 10));
+  // A factor index of another dimension is refused.
+  io.kind = IndexKind::kFlat;
+  auto wrong = BuildMipsIndex(io, 2, std::vector<float>(8, 1.f), std::vector<uint32_t>{0, 1}, {});
+  ASSERT_TRUE(wrong.ok());
+  EXPECT_THROW(HybridRanker(&als, emb, d, nullptr, pop, o, {}, nullptr, {}, wrong->get()), std::invalid_argument);
 }
 
 TEST(HybridRanker, ExplanationsDecomposeTheFoldInScore) {

@@ -1,7 +1,11 @@
 #include "ranking/signal.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+
+#include "core/vector_kernels.h"
+#include "index/mips.h"
 
 namespace hybridrec {
 
@@ -43,6 +47,44 @@ void ScoreFromFull(const SignalScratch& s, std::span<const uint32_t> cand, std::
     const float v = s.full[cand[j]];
     raw[j] = std::isfinite(v) ? v : kNoScore;
   }
+}
+
+void ProposeByFactorIndex(const Catalogue& cat, const QueryView& q, SignalScratch& s, size_t n,
+                          std::vector<uint32_t>& out) {
+  const VectorIndex& index = *cat.factor_index;
+  const size_t k = cat.k;
+  auto seen = [&q](uint32_t i) { return std::binary_search(q.seen.begin(), q.seen.end(), i); };
+  // (item, exact score) of the index's hits and of the items with an estimated factor.
+  std::vector<HistoryEntry>& scored = s.entries;
+  scored.clear();
+  const size_t want = std::min<size_t>(n + q.seen.size(), static_cast<size_t>(std::max<int64_t>(index.size(), 0)));
+  if (want > 0 && n > 0) {
+    s.vals.resize(k + 1);
+    MipsQuery(s.query, s.vals);
+    index.Search(s.vals, static_cast<int>(want), s.hits);
+    for (const SearchHit& h : s.hits) {
+      if (h.id < 0 || static_cast<uint64_t>(h.id) >= cat.num_items) continue;
+      const auto id = static_cast<uint32_t>(h.id);
+      if (!cat.trained[id] || seen(id)) continue;
+      scored.emplace_back(id, 0.f);
+    }
+  }
+  for (uint32_t i : cat.estimated)
+    if (!seen(i)) scored.emplace_back(i, 0.f);
+  for (auto& [item, score] : scored) score = Dot(s.query.data(), cat.y.data() + static_cast<size_t>(item) * k, k);
+  const size_t take = std::min(n, scored.size());
+  auto better = [](const HistoryEntry& a, const HistoryEntry& b) {
+    return a.second > b.second || (a.second == b.second && a.first < b.first);
+  };
+  std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(take), scored.end(), better);
+  for (size_t j = 0; j < take; ++j) out.push_back(scored[j].first);
+}
+
+void ScoreByFactors(const Catalogue& cat, const SignalScratch& s, std::span<const uint32_t> cand, std::span<float> raw) {
+  const size_t k = cat.k;
+  for (size_t j = 0; j < cand.size(); ++j)
+    raw[j] = cat.has_factor[cand[j]] ? Dot(s.query.data(), cat.y.data() + static_cast<size_t>(cand[j]) * k, k)
+                                     : kNoScore;
 }
 
 }  // namespace hybridrec

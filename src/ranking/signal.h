@@ -67,6 +67,11 @@ struct Catalogue {
   size_t num_cold = 0;                   // items with trained[i] == 0
   std::span<const float> gram;           // Y^T Y over the trained rows (k x k)
   DenseTable factors;                    // Y transposed
+  // Items whose factor is an estimate (has_factor but not trained), ascending.
+  std::span<const uint32_t> estimated;
+  // Inner-product index over the MIPS transform of the trained factors (index/mips.h), for
+  // catalogues too large to scan every factor (else null). Only trained items are in it.
+  const VectorIndex* factor_index = nullptr;
   // Content layer (emb empty: none): embeddings row-major (num_items x dim) and transposed, and
   // an approximate index over them for catalogues too large to score exhaustively (else null).
   std::span<const float> emb;
@@ -198,5 +203,12 @@ void ExplainByContent(const Catalogue& cat, const QueryView& q, std::span<const 
                       bool cold_only, std::vector<std::vector<Contribution>>& out);
 // raw[j] = s.full[cand[j]] where finite, else NaN.
 void ScoreFromFull(const SignalScratch& s, std::span<const uint32_t> cand, std::span<float> raw);
+// The top-n items by s.query . y_i (none of q.seen) from cat.factor_index (REQUIRED), with the
+// items whose factor is an estimate scored exactly beside it; appended to out, best first (ties:
+// lower item first). Uses s.vals, s.hits and s.sel.
+void ProposeByFactorIndex(const Catalogue& cat, const QueryView& q, SignalScratch& s, size_t n,
+                          std::vector<uint32_t>& out);
+// raw[j] = s.query . y_cand[j] for items with a factor, else NaN.
+void ScoreByFactors(const Catalogue& cat, const SignalScratch& s, std::span<const uint32_t> cand, std::span<float> raw);
 
 }  // namespace hybridrec

@@ -25,10 +25,21 @@ class CollabSignal final : public FullScoreSignal {
       if (s.entries.empty()) return false;
       s.query = als_->FoldInUser(s.entries, o_.collab.foldin_regularization);
     }
-    s.dense = &cat.factors;
+    s.dense = cat.factor_index == nullptr ? &cat.factors : nullptr;
     return true;
   }
 
+  void Propose(const Catalogue& cat, const QueryView& q, SignalScratch& s, size_t n,
+               std::vector<uint32_t>& out) const override {
+    if (cat.factor_index == nullptr) return FullScoreSignal::Propose(cat, q, s, n, out);
+    ProposeByFactorIndex(cat, q, s, n, out);
+  }
+
+  void Score(const Catalogue& cat, const QueryView& q, SignalScratch& s, std::span<const uint32_t> cand,
+             std::span<float> raw) const override {
+    if (cat.factor_index == nullptr) return FullScoreSignal::Score(cat, q, s, cand, raw);
+    ScoreByFactors(cat, s, cand, raw);
+  }
 
   float Weight(const Catalogue&, const QueryView& q, SignalScratch&, const ActiveSignals& active) const override {
     return active.active("content") ? AdaptiveWeight(q.history.size(), o_.T, o_.w_max, true) : 1.f;

@@ -123,7 +123,8 @@ std::shared_ptr<const HybridRanker> ExperimentRuntime::RankerFor(const std::shar
   try {
     ranker = std::make_shared<const HybridRanker>(m.als.get(), snap->embeddings(), snap->dim(), snap->index(),
                                                   snap->popularity(), *opts, std::span<const uint8_t>{},
-                                                  m.NeighboursFor(*opts));
+                                                  m.NeighboursFor(*opts), std::vector<std::shared_ptr<const Signal>>{},
+                                                  m.factor_index.get());
   } catch (const std::exception& e) {
     Log("arm '" + experiment->arms[arm].name + "': " + e.what() + "; the model's ranker serves it");
     return nullptr;

@@ -16,6 +16,15 @@ namespace {
 using store::StoredEvent;
 using store::StoredExposure;
 
+StoredEvent Ev(std::string user, std::string item, float strength, int64_t timestamp) {
+  StoredEvent e;
+  e.user = std::move(user);
+  e.item = std::move(item);
+  e.strength = strength;
+  e.timestamp = timestamp;
+  return e;
+}
+
 const char* kGood = R"({
   "name": "hybrid-vs-pop", "salt": "s1", "ctr_k": 5, "attribution_window_s": 3600,
   "conversion_min_strength": 4,
@@ -106,7 +115,9 @@ TEST(Assignment, IsStickyAndHoldsTheSharesOn100kIds) {
     const std::string id = "user-" + std::to_string(u);
     const size_t arm = e->Assign(id);
     ++counts[arm];
-    if (u % 1000 == 0) EXPECT_EQ(e->Assign(id), arm);  // sticky
+    if (u % 1000 == 0) {
+      EXPECT_EQ(e->Assign(id), arm);  // sticky
+    }
   }
   // Within 4 standard errors of the binomial proportion (a 1 in 15,000 false alarm per arm).
   for (size_t a = 0; a < 3; ++a) {
@@ -163,17 +174,17 @@ TEST(ExperimentReport, AttributesClicksToTheArmThatShowedTheItem) {
       {"rx", "u3", "other-experiment", "A", {"1"}, 100},  // another experiment: ignored
       {"ry", "u4", "hybrid-vs-pop", "Z", {"1"}, 100},     // an arm no longer in the file: ignored
   };
-  StoredEvent by_id{"u2", "6", 5.f, 250};
+  StoredEvent by_id = Ev("u2", "6", 5.f, 250);
   by_id.request_id = "r3";
   const std::vector<StoredEvent> events = {
-      {"u1", "2", 1.f, 150},   // click at position 2, within the window
-      {"u1", "2", 5.f, 160},   // the same (exposure, item) again: counted once
-      {"u1", "9", 1.f, 150},   // not shown
-      {"u1", "3", 1.f, 5000},  // outside the one-hour window
-      {"u1", "1", 1.f, 50},    // before the exposure
-      {"u2", "5", 4.f, 120},   // click + conversion
+      Ev("u1", "2", 1.f, 150),   // click at position 2, within the window
+      Ev("u1", "2", 5.f, 160),   // the same (exposure, item) again: counted once
+      Ev("u1", "9", 1.f, 150),   // not shown
+      Ev("u1", "3", 1.f, 5000),  // outside the one-hour window
+      Ev("u1", "1", 1.f, 50),    // before the exposure
+      Ev("u2", "5", 4.f, 120),   // click + conversion
       by_id,                   // names its exposure: click + conversion
-      {"u3", "1", 1.f, 120},   // another experiment's user
+      Ev("u3", "1", 1.f, 120),   // another experiment's user
   };
   const ExperimentReport r = ComputeExperimentReport(*e, xs, events, 4);
   ASSERT_EQ(r.arms.size(), 2u);
@@ -217,9 +228,9 @@ TEST(ExperimentReport, TimestampsAtTheEndsOfInt64) {
       {"r2", "u2", "hybrid-vs-pop", "B", {"2"}, hi - 10},
   };
   const std::vector<StoredEvent> events = {
-      {"u1", "1", 1.f, hi},      // a gap of about 2^64 seconds: outside the window
-      {"u2", "2", 1.f, hi},      // 10 s after its exposure: a click
-      {"u1", "1", 1.f, lo + 5},  // 5 s after: a click
+      Ev("u1", "1", 1.f, hi),      // a gap of about 2^64 seconds: outside the window
+      Ev("u2", "2", 1.f, hi),      // 10 s after its exposure: a click
+      Ev("u1", "1", 1.f, lo + 5),  // 5 s after: a click
   };
   const ExperimentReport r = ComputeExperimentReport(*e, xs, events, 7);
   EXPECT_EQ(r.arms[0].clicks, 1);

@@ -51,7 +51,8 @@ std::shared_ptr<Snapshot> Snapshot::BuildBase(std::shared_ptr<const TrainedModel
     index = m.content->index.get();
   }
   s->ranker_ = std::make_unique<HybridRanker>(m.als.get(), s->emb_view_, s->dim_, index, s->popularity_, m.ranker,
-                                              std::span<const uint8_t>{}, m.NeighboursFor(m.ranker));
+                                              std::span<const uint8_t>{}, m.NeighboursFor(m.ranker),
+                                              std::vector<std::shared_ptr<const Signal>>{}, m.factor_index.get());
   if (!base_refs) {
     auto refs = std::make_shared<std::vector<std::string>>();
     refs->reserve(s->base_items_);
