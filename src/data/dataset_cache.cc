@@ -3,13 +3,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iterator>
-#include <memory>
 #include <random>
 #include <string_view>
 #include <system_error>
@@ -167,30 +165,20 @@ Status WriteEntry(const Dataset& d, const fs::path& dir) {
   return WriteFileAtomic(dir / "meta.json", meta.dump());
 }
 
-// Streams a 1-D array written by EncodeNpy, `n` elements of T, to fn(first, count, values) in
+// Streams an array written by EncodeNpy, `n` elements of T, to fn(first, count, values) in
 // chunks (no copy of the whole array); false when the header or the size is not what was
-// written. Reading in chunks straight into the dataset keeps a cached load near the speed of
-// reading the files.
+// written or fn returns false. Reading in chunks straight into the dataset keeps a cached load
+// near the speed of reading the files.
 template <typename T, typename Fn>
 bool ReadColumn(const fs::path& path, NpyDtype dtype, size_t n, Fn&& fn, size_t cols = 0) {
-  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!f) return false;
+  NpyStreamOptions read;
+  read.chunk_bytes = (size_t{1} << 20) * sizeof(T);
+  read.on_chunk = [&fn, &path](size_t offset, const void* data, size_t bytes) {
+    if (fn(offset / sizeof(T), bytes / sizeof(T), static_cast<const T*>(data))) return Status::Ok();
+    return Status::Corruption(path.string() + ": a value out of range");
+  };
   // A 2-D array (cols > 0) of n elements in all: n / cols rows.
-  const std::string want = EncodeNpyHeader(dtype, cols > 0 ? std::vector<size_t>{n / cols, cols} : std::vector<size_t>{n});
-  std::string got(want.size(), '\0');
-  if (std::fread(got.data(), 1, got.size(), f.get()) != got.size() || got != want) return false;
-  struct stat st {};
-  if (::fstat(::fileno(f.get()), &st) != 0 ||
-      static_cast<uint64_t>(st.st_size) != want.size() + static_cast<uint64_t>(n) * sizeof(T))
-    return false;
-  constexpr size_t kChunk = size_t{1} << 20;
-  std::vector<T> buf(std::min(n, kChunk));
-  for (size_t first = 0; first < n; first += kChunk) {
-    const size_t count = std::min(kChunk, n - first);
-    if (std::fread(buf.data(), sizeof(T), count, f.get()) != count) return false;
-    if (!fn(first, count, buf.data())) return false;
-  }
-  return true;
+  return ReadNpyStream(path, dtype, cols > 0 ? std::vector<size_t>{n / cols, cols} : std::vector<size_t>{n}, read).ok();
 }
 
 template <typename T>
