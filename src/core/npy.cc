@@ -1,6 +1,12 @@
 #include "core/npy.h"
 
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <memory>
 
 #include "core/file_util.h"
 
@@ -21,6 +27,12 @@ std::string_view DescrOf(NpyDtype d) {
 }
 size_t ItemSize(NpyDtype d) {
   return (d == NpyDtype::kFloat64 || d == NpyDtype::kInt64) ? 8 : 4;
+}
+
+std::string ShapeText(const std::vector<size_t>& s) {
+  std::string r = "(";
+  for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
+  return r + ")";
 }
 
 // Extracts the value text following 'key': in a Python dict literal header.
@@ -157,6 +169,72 @@ Result<NpyArray> DecodeNpy(std::string_view b, std::string_view name) {
   arr.shape = std::move(h.shape);
   arr.data.assign(b.data() + h.data_offset, want);
   return arr;
+}
+
+Status ReadNpyStream(const std::filesystem::path& path, NpyDtype dtype, const std::vector<size_t>& shape,
+                     const NpyStreamOptions& options) {
+  const std::string ps = path.string();
+  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!f) return Status::Corruption(ps + ": cannot open: " + std::strerror(errno));
+  // The header: its length from the prefix, then the whole of it.
+  std::string head(kNpyPrefixBytes, '\0');
+  head.resize(std::fread(head.data(), 1, head.size(), f.get()));
+  HR_ASSIGN_OR_RETURN(const size_t header_len, NpyHeaderLength(head, ps));
+  if (header_len > (size_t{1} << 20))
+    return Status::Corruption(ps + ": .npy header of " + std::to_string(header_len) + " bytes");
+  if (header_len > head.size()) {
+    const size_t have = head.size();
+    head.resize(header_len);
+    if (std::fread(head.data() + have, 1, header_len - have, f.get()) != header_len - have)
+      return Status::Corruption(ps + ": truncated .npy header");
+  }
+  HR_ASSIGN_OR_RETURN(const NpyHeader h, ParseNpyHeader(head, ps));
+  if (h.dtype != dtype)
+    return Status::Corruption(ps + ": unexpected dtype '" + std::string(DescrOf(h.dtype)) + "', expected '" +
+                              std::string(DescrOf(dtype)) + "'");
+  if (h.shape != shape)
+    return Status::Corruption(ps + ": shape " + ShapeText(h.shape) + " does not match the " +
+                              std::string(options.shape_source) + " " + ShapeText(shape));
+  const size_t payload = h.payload_bytes;
+  if (options.dest != nullptr && options.dest_bytes != payload)
+    return Status::Corruption(ps + ": payload of " + std::to_string(payload) + " bytes, expected " +
+                              std::to_string(options.dest_bytes));
+  auto too_short = [&](size_t have) {
+    return Status::Corruption(ps + ": payload is " + std::to_string(have) + " bytes, shape and dtype need " +
+                              std::to_string(payload));
+  };
+  struct stat st {};
+  if (::fstat(::fileno(f.get()), &st) == 0 && S_ISREG(st.st_mode)) {
+    const auto size = static_cast<uint64_t>(st.st_size);
+    if (size < h.data_offset + static_cast<uint64_t>(payload))
+      return too_short(size > h.data_offset ? static_cast<size_t>(size - h.data_offset) : 0);
+    if (size > h.data_offset + static_cast<uint64_t>(payload))
+      return Status::Corruption(ps + ": bytes after the payload (shape and dtype need " + std::to_string(payload) + ")");
+  }
+  if (options.observe) options.observe(head.data(), h.data_offset);
+
+  const size_t item = ItemSize(dtype);
+  const size_t chunk = std::max(item, options.chunk_bytes / item * item);
+  std::unique_ptr<uint64_t[]> own;  // 8-byte aligned, so a chunk can be read as any dtype
+  if (options.dest == nullptr) own.reset(new uint64_t[(std::min(chunk, std::max(payload, item)) + 7) / 8]);
+  // Whatever the prefix read beyond the header is the payload's start.
+  std::string_view early = std::string_view(head).substr(std::min(h.data_offset, head.size()));
+  for (size_t done = 0; done < payload;) {
+    const size_t want = std::min(chunk, payload - done);
+    char* to = options.dest != nullptr ? static_cast<char*>(options.dest) + done : reinterpret_cast<char*>(own.get());
+    size_t got = std::min(early.size(), want);
+    if (got > 0) std::memcpy(to, early.data(), got);
+    early.remove_prefix(got);
+    got += std::fread(to + got, 1, want - got, f.get());
+    if (got != want) return too_short(done + got);
+    if (options.observe) options.observe(to, got);
+    if (options.on_chunk) HR_RETURN_IF_ERROR(options.on_chunk(done, to, got));
+    done += got;
+  }
+  char extra = 0;
+  if (!early.empty() || std::fread(&extra, 1, 1, f.get()) != 0)
+    return Status::Corruption(ps + ": bytes after the payload (shape and dtype need " + std::to_string(payload) + ")");
+  return Status::Ok();
 }
 
 Status WriteNpyFloat32(const std::filesystem::path& path, const float* data, size_t rows, size_t cols) {

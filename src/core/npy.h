@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,37 @@ Result<NpyHeader> ParseNpyHeader(std::string_view b, std::string_view name);
 Result<size_t> NpyHeaderLength(std::string_view prefix, std::string_view name);
 // Parses .npy bytes; `name` is used in error messages (usually the file path).
 Result<NpyArray> DecodeNpy(std::string_view bytes, std::string_view name);
+
+// How ReadNpyStream delivers a file's payload.
+struct NpyStreamOptions {
+  // When set, the payload is read straight into `dest`, which holds `dest_bytes` bytes; they
+  // must equal the payload's size (elements x item size), else the read fails before any
+  // payload byte is read. When null, each chunk is read into a buffer of ReadNpyStream's own.
+  void* dest = nullptr;
+  size_t dest_bytes = 0;
+  // Called with each chunk of the payload in order, once it is read: `offset` is its byte
+  // offset in the payload, `bytes` a whole number of items. A non-OK status stops the read
+  // and is returned. May be empty.
+  std::function<Status(size_t offset, const void* data, size_t bytes)> on_chunk;
+  // Sees every byte read from the file, in file order: the header, then each payload chunk
+  // (e.g. to hash the file in the same pass). When the read succeeds it has seen the whole
+  // file. May be empty.
+  std::function<void(const void* data, size_t bytes)> observe;
+  // Largest chunk, rounded down to whole items (at least one).
+  size_t chunk_bytes = size_t{8} << 20;
+  // Names where the expected shape comes from in the mismatch message: "shape (4, 6) does not
+  // match the <shape_source> (8, 3)".
+  std::string_view shape_source = "expected";
+};
+
+// Reads the .npy file at `path`, which must have dtype `dtype` and shape `shape` exactly, in
+// one pass and in chunks (the whole file is never held in memory): parses the header, checks
+// dtype, shape and the file's size, then streams the payload as `options` says. Errors
+// (Corruption, or Unsupported for a format this reader does not handle) name the file and
+// what is wrong: cannot open, bad or truncated header, unexpected dtype, shape mismatch,
+// payload shorter or longer than dtype and shape need.
+Status ReadNpyStream(const std::filesystem::path& path, NpyDtype dtype, const std::vector<size_t>& shape,
+                     const NpyStreamOptions& options);
 
 // Convenience typed wrappers.
 Status WriteNpyFloat32(const std::filesystem::path& path, const float* data, size_t rows, size_t cols);

@@ -3,13 +3,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iterator>
-#include <memory>
 #include <random>
 #include <string_view>
 #include <system_error>
@@ -29,18 +27,17 @@ namespace {
 constexpr int kCacheVersion = 1;
 constexpr std::string_view kStringsMagic = "HRSTR1\n";
 
-// Every file name a layout may read (data/loader.h); a missing one is simply not part of the
-// fingerprint.
-constexpr const char* kInputNames[] = {"u.data",      "u.item",     "u.genre",          "ratings.csv",
-                                       "movies.csv",  "tags.csv",   "interactions.csv", "items.csv"};
-
 std::string Env(const char* name) {
   const char* v = std::getenv(name);
   return v != nullptr ? std::string(v) : std::string();
 }
 
-// Fingerprint of the input and options, and the total size of the input files.
-std::string Fingerprint(const fs::path& dir, const LoadOptions& options, uint64_t& total_bytes) {
+// Fingerprint of the input and options, and the total size of the input files: the files are
+// those the loader reads for `dir` and `options` (DatasetInputFiles); a missing one is simply
+// not part of it. Errors as the loader's when it finds no layout to read.
+Result<std::string> Fingerprint(const fs::path& dir, const LoadOptions& options, uint64_t& total_bytes) {
+  total_bytes = 0;
+  HR_ASSIGN_OR_RETURN(const std::vector<fs::path> inputs, DatasetInputFiles(dir, options));
   nlohmann::json j = {{"version", kCacheVersion},
                       {"format", options.format},
                       {"skip_bad_rows", options.skip_bad_rows},
@@ -48,17 +45,13 @@ std::string Fingerprint(const fs::path& dir, const LoadOptions& options, uint64_
   std::error_code ec;
   const fs::path abs = fs::weakly_canonical(fs::absolute(dir, ec), ec);
   j["dir"] = abs.string();
-  total_bytes = 0;
   nlohmann::json files = nlohmann::json::array();
-  for (const char* name : kInputNames) {
-    for (const char* ext : {"", ".gz", ".zst"}) {
-      const fs::path p = dir / (std::string(name) + ext);
-      struct stat st {};
-      if (::stat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-      total_bytes += static_cast<uint64_t>(st.st_size);
-      files.push_back({std::string(name) + ext, static_cast<int64_t>(st.st_size),
-                       static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec});
-    }
+  for (const fs::path& p : inputs) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    total_bytes += static_cast<uint64_t>(st.st_size);
+    files.push_back({p.filename().string(), static_cast<int64_t>(st.st_size),
+                     static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec});
   }
   j["files"] = std::move(files);
   return Sha256Hex(j.dump()).substr(0, 32);
@@ -167,30 +160,20 @@ Status WriteEntry(const Dataset& d, const fs::path& dir) {
   return WriteFileAtomic(dir / "meta.json", meta.dump());
 }
 
-// Streams a 1-D array written by EncodeNpy, `n` elements of T, to fn(first, count, values) in
+// Streams an array written by EncodeNpy, `n` elements of T, to fn(first, count, values) in
 // chunks (no copy of the whole array); false when the header or the size is not what was
-// written. Reading in chunks straight into the dataset keeps a cached load near the speed of
-// reading the files.
+// written or fn returns false. Reading in chunks straight into the dataset keeps a cached load
+// near the speed of reading the files.
 template <typename T, typename Fn>
 bool ReadColumn(const fs::path& path, NpyDtype dtype, size_t n, Fn&& fn, size_t cols = 0) {
-  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!f) return false;
+  NpyStreamOptions read;
+  read.chunk_bytes = (size_t{1} << 20) * sizeof(T);
+  read.on_chunk = [&fn, &path](size_t offset, const void* data, size_t bytes) {
+    if (fn(offset / sizeof(T), bytes / sizeof(T), static_cast<const T*>(data))) return Status::Ok();
+    return Status::Corruption(path.string() + ": a value out of range");
+  };
   // A 2-D array (cols > 0) of n elements in all: n / cols rows.
-  const std::string want = EncodeNpyHeader(dtype, cols > 0 ? std::vector<size_t>{n / cols, cols} : std::vector<size_t>{n});
-  std::string got(want.size(), '\0');
-  if (std::fread(got.data(), 1, got.size(), f.get()) != got.size() || got != want) return false;
-  struct stat st {};
-  if (::fstat(::fileno(f.get()), &st) != 0 ||
-      static_cast<uint64_t>(st.st_size) != want.size() + static_cast<uint64_t>(n) * sizeof(T))
-    return false;
-  constexpr size_t kChunk = size_t{1} << 20;
-  std::vector<T> buf(std::min(n, kChunk));
-  for (size_t first = 0; first < n; first += kChunk) {
-    const size_t count = std::min(kChunk, n - first);
-    if (std::fread(buf.data(), sizeof(T), count, f.get()) != count) return false;
-    if (!fn(first, count, buf.data())) return false;
-  }
-  return true;
+  return ReadNpyStream(path, dtype, cols > 0 ? std::vector<size_t>{n / cols, cols} : std::vector<size_t>{n}, read).ok();
 }
 
 template <typename T>
@@ -303,12 +286,13 @@ Result<CachedDataset> LoadDatasetCached(const fs::path& dir, const LoadOptions& 
                                         const DatasetCacheOptions& cache) {
   CachedDataset out;
   uint64_t total = 0;
-  const std::string key = cache.enabled ? Fingerprint(dir, options, total) : std::string();
-  if (!cache.enabled || total < cache.min_bytes) {
+  const Result<std::string> fingerprint = cache.enabled ? Fingerprint(dir, options, total) : std::string();
+  if (!cache.enabled || !fingerprint.ok() || total < cache.min_bytes) {
     HR_ASSIGN_OR_RETURN(out.dataset, LoadDataset(dir, options));
     return out;
   }
   const fs::path root = cache.dir.empty() ? DefaultDatasetCacheDir() : cache.dir;
+  const std::string& key = *fingerprint;
   const fs::path entry = root / key;
   std::error_code ec;
   if (fs::exists(entry / "meta.json", ec)) {

@@ -4,8 +4,10 @@
 //
 // A cache entry is a directory named by a fingerprint of the input: the loader's cache format
 // version, the load options, the dataset directory's absolute path, and the name, size and
-// modification time of every input file in it (plain, .gz or .zst). Editing, replacing or
-// compressing a file therefore misses the cache and the dataset is parsed again. An entry holds:
+// modification time of every input file the loader reads there (DatasetInputFiles in
+// data/loader.h: plain, .gz or .zst as the loader resolves it). Editing, replacing, adding or
+// removing a file the load reads therefore misses the cache and the dataset is parsed again;
+// files the load does not read do not matter. An entry holds:
 //   interactions_user.npy (uint32), interactions_item.npy (uint32), interactions_strength.npy
 //   (float32), interactions_timestamp.npy (int64)  — the loaded (merged) interaction list;
 //   strings.bin  — user ids, item ids, titles, descriptions, genres and tags (length-prefixed);

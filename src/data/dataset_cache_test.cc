@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -158,6 +159,58 @@ TEST_F(DatasetCacheTest, LoaderErrorsPassThroughAndAreNotCached) {
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(r.status().message(), HasSubstr("interactions.csv:2"));
   EXPECT_FALSE(fs::exists(cache_.dir) && !fs::is_empty(cache_.dir));
+}
+
+TEST_F(DatasetCacheTest, NoLayoutIsTheLoadersError) {
+  fs::remove(data_ / "interactions.csv");
+  auto r = LoadDatasetCached(data_, {}, cache_);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("no known dataset layout"));
+  EXPECT_FALSE(fs::exists(cache_.dir) && !fs::is_empty(cache_.dir));
+}
+
+// A change to any file the loader reads (DatasetInputFiles) misses the cache; a change to a
+// file it does not read does not.
+TEST_F(DatasetCacheTest, EveryFileTheLoaderReadsIsInTheFingerprint) {
+  for (const std::string fixture : {"ml-100k-mini", "movielens-csv-mini", "generic-mini"}) {
+    SCOPED_TRACE(fixture);
+    const fs::path dir = root_ / fixture;
+    fs::copy(fs::path(HYBRIDREC_SOURCE_DIR) / "tests/fixtures/data" / fixture, dir);
+    auto files = DatasetInputFiles(dir);
+    ASSERT_TRUE(files.ok()) << files.status().ToString();
+    ASSERT_GE(files->size(), 2u);
+    auto first = LoadDatasetCached(dir, {}, cache_);
+    ASSERT_TRUE(first.ok()) << first.status().ToString();
+    fs::path entry = first->entry;
+    ASSERT_FALSE(entry.empty());
+    for (const fs::path& f : *files) {
+      SCOPED_TRACE(f.filename().string());
+      // Same contents, another modification time.
+      fs::last_write_time(f, fs::last_write_time(f) + std::chrono::seconds(10));
+      auto changed = LoadDatasetCached(dir, {}, cache_);
+      ASSERT_TRUE(changed.ok()) << changed.status().ToString();
+      EXPECT_FALSE(changed->from_cache);
+      EXPECT_NE(changed->entry, entry);
+      entry = changed->entry;
+      // Appended bytes change the size too.
+      std::ofstream(f, std::ios::binary | std::ios::app) << "\n";
+      auto appended = LoadDatasetCached(dir, {}, cache_);
+      ASSERT_TRUE(appended.ok()) << appended.status().ToString();
+      EXPECT_FALSE(appended->from_cache);
+      EXPECT_NE(appended->entry, entry);
+      entry = appended->entry;
+    }
+    std::ofstream(dir / "notes.txt") << "not an input";
+    auto unrelated = LoadDatasetCached(dir, {}, cache_);
+    ASSERT_TRUE(unrelated.ok());
+    EXPECT_TRUE(unrelated->from_cache);
+    EXPECT_EQ(unrelated->entry, entry);
+  }
+  // An optional input removed: the list of files changes.
+  fs::remove(root_ / "ml-100k-mini" / "u.genre");
+  auto without_genres = LoadDatasetCached(root_ / "ml-100k-mini", {}, cache_);
+  ASSERT_TRUE(without_genres.ok());
+  EXPECT_FALSE(without_genres->from_cache);
 }
 
 }  // namespace

@@ -740,14 +740,34 @@ Result<std::string> DetectFormat(const fs::path& dir) {
                           "ratings.csv + movies.csv (MovieLens CSV) or interactions.csv [+ items.csv] (generic)");
 }
 
-Result<Dataset> LoadDataset(const fs::path& dir, const LoadOptions& options) {
-  std::string format = options.format;
-  if (format == "auto") {
-    HR_ASSIGN_OR_RETURN(format, DetectFormat(dir));
-  } else if (format != "ml-100k" && format != "movielens-csv" && format != "generic") {
+namespace {
+
+// The layout LoadDataset reads: the one `format` names, or the one DetectFormat finds for "auto".
+Result<std::string> LayoutOf(const fs::path& dir, const std::string& format) {
+  if (format == "auto") return DetectFormat(dir);
+  if (format != "ml-100k" && format != "movielens-csv" && format != "generic")
     return Status::InvalidArgument("unknown dataset format '" + format +
                                    "'; expected auto, ml-100k, movielens-csv or generic");
-  }
+  return format;
+}
+
+}  // namespace
+
+Result<std::vector<fs::path>> DatasetInputFiles(const fs::path& dir, const LoadOptions& options) {
+  HR_ASSIGN_OR_RETURN(const std::string format, LayoutOf(dir, options.format));
+  // Each layout's files in the order LoadDataset reads them; the bool marks an optional file.
+  std::vector<std::pair<const char*, bool>> names;
+  if (format == "ml-100k") names = {{"u.genre", true}, {"u.item", false}, {"u.data", false}};
+  else if (format == "movielens-csv") names = {{"movies.csv", false}, {"ratings.csv", false}, {"tags.csv", true}};
+  else names = {{"items.csv", true}, {"interactions.csv", false}};
+  std::vector<fs::path> files;
+  for (const auto& [name, optional] : names)
+    if (!optional || Exists(dir / name)) files.push_back(ResolveInput(dir / name));
+  return files;
+}
+
+Result<Dataset> LoadDataset(const fs::path& dir, const LoadOptions& options) {
+  HR_ASSIGN_OR_RETURN(const std::string format, LayoutOf(dir, options.format));
   Dataset ds;
   ds.format = format;
   fs::path clean = dir.lexically_normal();

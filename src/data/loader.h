@@ -37,6 +37,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "data/dataset.h"
@@ -55,6 +56,15 @@ struct LoadOptions {
 Result<std::string> DetectFormat(const std::filesystem::path& dir);
 
 Result<Dataset> LoadDataset(const std::filesystem::path& dir, const LoadOptions& options = {});
+
+// The input files LoadDataset(dir, options) reads, in the order it reads them: those of the
+// layout options.format names (DetectFormat's for "auto"), each as the loader resolves it
+// (NAME, else NAME.gz, else NAME.zst); an optional file (u.genre, tags.csv, items.csv) only when
+// present, a required one even when missing (under its plain name; the load then fails naming
+// it). Errors as LoadDataset's for an unknown format or a directory with no known layout. The
+// dataset cache fingerprints exactly these files (data/dataset_cache.h).
+Result<std::vector<std::filesystem::path>> DatasetInputFiles(const std::filesystem::path& dir,
+                                                             const LoadOptions& options = {});
 
 // Merges duplicate (user, item) pairs into their first occurrence (strength summed, latest
 // timestamp kept), preserving order; adds the count to report.duplicates_merged. LoadDataset

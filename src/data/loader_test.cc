@@ -3,11 +3,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <vector>
 
 #include <zlib.h>
 #include <zstd.h>
@@ -449,6 +451,57 @@ TEST_F(LoaderTest, GarbageNeverCrashes) {
 
 // The hand-made fixtures in tests/fixtures/data (see its README).
 fs::path Fixture(const std::string& name) { return fs::path(HYBRIDREC_SOURCE_DIR) / "tests/fixtures/data" / name; }
+
+// The files each fixture's load reads: every file in its directory.
+TEST(Fixtures, InputFilesAreThoseOfTheLayout) {
+  for (const std::string name : {"ml-100k-mini", "movielens-csv-mini", "generic-mini"}) {
+    auto files = DatasetInputFiles(Fixture(name));
+    ASSERT_TRUE(files.ok()) << files.status().ToString();
+    std::vector<fs::path> in_dir;
+    for (const auto& e : fs::directory_iterator(Fixture(name))) in_dir.push_back(e.path());
+    std::vector<fs::path> listed = *files;
+    std::sort(listed.begin(), listed.end());
+    std::sort(in_dir.begin(), in_dir.end());
+    EXPECT_EQ(listed, in_dir) << name;
+  }
+  auto ml = DatasetInputFiles(Fixture("ml-100k-mini"));
+  ASSERT_TRUE(ml.ok());
+  EXPECT_THAT(*ml, ElementsAre(Fixture("ml-100k-mini") / "u.genre", Fixture("ml-100k-mini") / "u.item",
+                               Fixture("ml-100k-mini") / "u.data"));
+}
+
+TEST_F(LoaderTest, InputFilesFollowTheLoadersChoices) {
+  // Optional files only when present; the compressed copy when the plain file is absent.
+  Write("interactions.csv.zst", "");
+  auto files = DatasetInputFiles(dir_);
+  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  EXPECT_THAT(*files, ElementsAre(dir_ / "interactions.csv.zst"));
+  Write("items.csv.gz", "");
+  Write("interactions.csv", "");
+  Write("ratings.csv", "");  // not part of the generic layout
+  files = DatasetInputFiles(dir_);
+  ASSERT_TRUE(files.ok());
+  EXPECT_THAT(*files, ElementsAre(dir_ / "items.csv.gz", dir_ / "interactions.csv"));
+  // A format named in the options: its files, a missing required one under its plain name.
+  LoadOptions ml;
+  ml.format = "movielens-csv";
+  files = DatasetInputFiles(dir_, ml);
+  ASSERT_TRUE(files.ok());
+  EXPECT_THAT(*files, ElementsAre(dir_ / "movies.csv", dir_ / "ratings.csv"));
+  Write("u.data", "");
+  Write("u.item", "");
+  Write("tags.csv.gz", "");
+  files = DatasetInputFiles(dir_);  // ml-100k is detected first
+  ASSERT_TRUE(files.ok());
+  EXPECT_THAT(*files, ElementsAre(dir_ / "u.item", dir_ / "u.data"));
+  files = DatasetInputFiles(dir_, ml);
+  ASSERT_TRUE(files.ok());
+  EXPECT_THAT(*files, ElementsAre(dir_ / "movies.csv", dir_ / "ratings.csv", dir_ / "tags.csv.gz"));
+  // The loader's errors.
+  ml.format = "parquet";
+  EXPECT_THAT(DatasetInputFiles(dir_, ml).status().message(), HasSubstr("unknown dataset format 'parquet'"));
+  EXPECT_THAT(DatasetInputFiles(dir_ / "nope").status().message(), HasSubstr("no such directory"));
+}
 
 TEST(Fixtures, Ml100kMini) {
   auto ds = LoadDataset(Fixture("ml-100k-mini"));

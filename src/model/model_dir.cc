@@ -4,11 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
-#include <cstdio>
-#include <cstring>
-#include <memory>
 #include <ctime>
 
 #include "core/file_util.h"
@@ -175,63 +171,20 @@ Result<ModelDir> ModelDir::Open(const fs::path& dir, const std::vector<std::stri
 }
 
 Status ModelDir::ReadNpyInto(std::string_view name, NpyDtype dtype, const std::vector<size_t>& shape, void* dest,
-                             size_t dest_bytes, size_t item_size) const {
+                             size_t dest_bytes) const {
   const fs::path p = File(name);
-  const std::string ps = p.string();
-  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(p.c_str(), "rb"), &std::fclose);
-  if (!f) return Status::Corruption(ps + ": cannot open: " + std::strerror(errno));
   Sha256Stream sha;
-  // The header: its length from the prefix, then the whole of it.
-  std::string head(kNpyPrefixBytes, '\0');
-  head.resize(std::fread(head.data(), 1, head.size(), f.get()));
-  HR_ASSIGN_OR_RETURN(const size_t header_len, NpyHeaderLength(head, ps));
-  if (header_len > (size_t{1} << 20)) return Status::Corruption(ps + ": .npy header of " + std::to_string(header_len) + " bytes");
-  if (header_len > head.size()) {
-    const size_t have = head.size();
-    head.resize(header_len);
-    if (std::fread(head.data() + have, 1, header_len - have, f.get()) != header_len - have)
-      return Status::Corruption(ps + ": truncated .npy header");
-  }
-  HR_ASSIGN_OR_RETURN(NpyHeader h, ParseNpyHeader(head, ps));
-  if (h.dtype != dtype) return Status::Corruption(ps + ": unexpected dtype");
-  if (h.shape != shape) {
-    auto fmt = [](const std::vector<size_t>& s) {
-      std::string r = "(";
-      for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
-      return r + ")";
-    };
-    return Status::Corruption(ps + ": shape " + fmt(h.shape) + " does not match the manifest's " + fmt(shape));
-  }
-  if (h.payload_bytes != dest_bytes || (h.payload_bytes > 0 && item_size == 0))
-    return Status::Corruption(ps + ": payload of " + std::to_string(h.payload_bytes) + " bytes, expected " +
-                              std::to_string(dest_bytes));
-  sha.Update(head.data(), h.data_offset);
-  // Whatever the prefix read beyond the header is the payload's start.
-  size_t done = 0;
-  if (head.size() > h.data_offset) {
-    done = std::min(head.size() - h.data_offset, dest_bytes);
-    std::memcpy(dest, head.data() + h.data_offset, done);
-    sha.Update(dest, done);
-  }
-  constexpr size_t kChunk = size_t{8} << 20;
-  auto* out = static_cast<char*>(dest);
-  while (done < dest_bytes) {
-    const size_t want = std::min(kChunk, dest_bytes - done);
-    const size_t got = std::fread(out + done, 1, want, f.get());
-    if (got != want)
-      return Status::Corruption(ps + ": payload is " + std::to_string(done + got) + " bytes, shape and dtype need " +
-                                std::to_string(dest_bytes));
-    sha.Update(out + done, got);
-    done += got;
-  }
-  char extra = 0;
-  if (std::fread(&extra, 1, 1, f.get()) != 0)
-    return Status::Corruption(ps + ": bytes after the payload (shape and dtype need " + std::to_string(dest_bytes) + ")");
+  NpyStreamOptions read;
+  read.dest = dest;
+  read.dest_bytes = dest_bytes;
+  read.observe = [&sha](const void* data, size_t bytes) { sha.Update(data, bytes); };
+  read.shape_source = "manifest's";
+  HR_RETURN_IF_ERROR(ReadNpyStream(p, dtype, shape, read));
   if (std::find(deferred_.begin(), deferred_.end(), std::string(name)) != deferred_.end()) {
     const std::string got = sha.HexDigest();
     const std::string want = manifest_["files"][std::string(name)]["sha256"].get<std::string>();
     if (got != want)
-      return Status::Corruption(ps + ": checksum mismatch (sha256 " + got + ", manifest says " + want +
+      return Status::Corruption(p.string() + ": checksum mismatch (sha256 " + got + ", manifest says " + want +
                                 "); the file is damaged, retrain or restore it");
   }
   return Status::Ok();

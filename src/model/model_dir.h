@@ -82,13 +82,13 @@ class ModelDir {
     size_t n = 1;
     for (size_t d : shape) n *= d;
     std::vector<T> out(n);
-    HR_RETURN_IF_ERROR(ReadNpyInto(name, dtype, shape, out.data(), n * sizeof(T), sizeof(T)));
+    HR_RETURN_IF_ERROR(ReadNpyInto(name, dtype, shape, out.data(), n * sizeof(T)));
     return out;
   }
 
  private:
   Status ReadNpyInto(std::string_view name, NpyDtype dtype, const std::vector<size_t>& shape, void* dest,
-                     size_t dest_bytes, size_t item_size) const;
+                     size_t dest_bytes) const;
   std::vector<std::string> deferred_;  // files whose checksum ReadNpy verifies
   std::filesystem::path dir_;
   nlohmann::json manifest_;

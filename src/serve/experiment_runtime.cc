@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <unordered_set>
 
 #include "ranking/ranker_options.h"
+#include "serve/metrics.h"
 
 namespace hybridrec::serve {
 
@@ -17,25 +17,6 @@ namespace {
 
 int64_t WallSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-std::string Label(std::string_view s) {  // Prometheus label value escaping
-  std::string o;
-  for (char c : s) {
-    if (c == '\\' || c == '"') o += '\\';
-    if (c == '\n') {
-      o += "\\n";
-      continue;
-    }
-    o += c;
-  }
-  return o;
-}
-
-std::string Num(double v) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.9g", v);
-  return buf;
 }
 
 }  // namespace
@@ -265,7 +246,7 @@ std::string ExperimentRuntime::MetricsText() {
   {
     std::lock_guard lock(counts_mu_);
     for (const auto& [key, n] : recorded_)
-      o += "hybridrec_experiment_lists_total{experiment=\"" + Label(key.first) + "\",arm=\"" + Label(key.second) +
+      o += "hybridrec_experiment_lists_total{experiment=\"" + PrometheusLabelValue(key.first) + "\",arm=\"" + PrometheusLabelValue(key.second) +
            "\"} " + std::to_string(n) + "\n";
   }
   o += "# HELP hybridrec_exposures_written_total Exposures this process wrote to the event store.\n";
@@ -281,16 +262,16 @@ std::string ExperimentRuntime::MetricsText() {
   auto rep = Report(e->name);
   if (!rep.ok()) return o;
   const json& r = *rep;
-  const std::string ex = "experiment=\"" + Label(e->name) + "\"";
+  const std::string ex = "experiment=\"" + PrometheusLabelValue(e->name) + "\"";
   o += "# HELP hybridrec_experiment_users Users exposed, per arm (from the event store).\n";
   o += "# TYPE hybridrec_experiment_users gauge\n";
   for (const auto& a : r["arms"])
-    o += "hybridrec_experiment_users{" + ex + ",arm=\"" + Label(a["name"].get<std::string>()) + "\"} " +
+    o += "hybridrec_experiment_users{" + ex + ",arm=\"" + PrometheusLabelValue(a["name"].get<std::string>()) + "\"} " +
          std::to_string(a["users"].get<int64_t>()) + "\n";
   o += "# HELP hybridrec_experiment_exposures Lists served, per arm (from the event store).\n";
   o += "# TYPE hybridrec_experiment_exposures gauge\n";
   for (const auto& a : r["arms"])
-    o += "hybridrec_experiment_exposures{" + ex + ",arm=\"" + Label(a["name"].get<std::string>()) + "\"} " +
+    o += "hybridrec_experiment_exposures{" + ex + ",arm=\"" + PrometheusLabelValue(a["name"].get<std::string>()) + "\"} " +
          std::to_string(a["exposures"].get<int64_t>()) + "\n";
   for (const char* metric : {"ctr_at_k", "conversions_per_user"}) {
     const std::string m = std::string("hybridrec_experiment_") + metric;
@@ -299,8 +280,8 @@ std::string ExperimentRuntime::MetricsText() {
       const json& est = a[metric];
       for (const char* stat : {"mean", "lo", "hi"})
         if (!est[stat].is_null())
-          o += m + "{" + ex + ",arm=\"" + Label(a["name"].get<std::string>()) + "\",stat=\"" + stat + "\"} " +
-               Num(est[stat].get<double>()) + "\n";
+          o += m + "{" + ex + ",arm=\"" + PrometheusLabelValue(a["name"].get<std::string>()) + "\",stat=\"" + stat + "\"} " +
+               PrometheusNumber(est[stat].get<double>()) + "\n";
     }
   }
   o += "# HELP hybridrec_experiment_difference Arm minus control, with its 95% interval (stat=diff|lo|hi).\n";
@@ -310,11 +291,11 @@ std::string ExperimentRuntime::MetricsText() {
       "# TYPE hybridrec_experiment_p_value gauge\n";
   for (const auto& d : r["differences"]) {
     const std::string lab = ex + ",metric=\"" + d["metric"].get<std::string>() + "\",arm=\"" +
-                            Label(d["arm"].get<std::string>()) + "\"";
+                            PrometheusLabelValue(d["arm"].get<std::string>()) + "\"";
     for (const char* stat : {"diff", "lo", "hi"})
       if (!d[stat].is_null())
-        o += "hybridrec_experiment_difference{" + lab + ",stat=\"" + stat + "\"} " + Num(d[stat].get<double>()) + "\n";
-    if (!d["p_value"].is_null()) pv += "hybridrec_experiment_p_value{" + lab + "} " + Num(d["p_value"].get<double>()) + "\n";
+        o += "hybridrec_experiment_difference{" + lab + ",stat=\"" + stat + "\"} " + PrometheusNumber(d[stat].get<double>()) + "\n";
+    if (!d["p_value"].is_null()) pv += "hybridrec_experiment_p_value{" + lab + "} " + PrometheusNumber(d["p_value"].get<double>()) + "\n";
   }
   return o + pv;
 }

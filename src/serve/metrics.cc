@@ -3,9 +3,8 @@
 #include <cstdio>
 
 namespace hybridrec::serve {
-namespace {
 
-std::string Escape(std::string_view v) {
+std::string PrometheusLabelValue(std::string_view v) {
   std::string out;
   for (const char c : v) {
     if (c == '\\' || c == '"') out += '\\';
@@ -18,13 +17,11 @@ std::string Escape(std::string_view v) {
   return out;
 }
 
-std::string Num(double v) {
+std::string PrometheusNumber(double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.9g", v);
   return buf;
 }
-
-}  // namespace
 
 Metrics::Metrics(std::vector<std::string> routes)
     : routes_(std::move(routes)), data_(std::make_unique<Route[]>(routes_.size())) {}
@@ -59,7 +56,7 @@ std::string Metrics::Render(const ServiceGauges& g) const {
   out += "# HELP hybridrec_http_requests_total HTTP requests by route template, method and status code.\n";
   out += "# TYPE hybridrec_http_requests_total counter\n";
   for (size_t r = 0; r < routes_.size(); ++r) {
-    const std::string route = Escape(routes_[r]);
+    const std::string route = PrometheusLabelValue(routes_[r]);
     for (size_t m = 0; m < kMethods.size(); ++m)
       for (size_t s = 0; s < kStatuses.size(); ++s) {
         const uint64_t v = data_[r].count[m][s].load(std::memory_order_relaxed);
@@ -72,16 +69,16 @@ std::string Metrics::Render(const ServiceGauges& g) const {
   out += "# HELP hybridrec_http_request_duration_seconds Time from routing to the response being built, by route.\n";
   out += "# TYPE hybridrec_http_request_duration_seconds histogram\n";
   for (size_t r = 0; r < routes_.size(); ++r) {
-    const std::string route = Escape(routes_[r]);
+    const std::string route = PrometheusLabelValue(routes_[r]);
     uint64_t cum = 0;
     for (size_t b = 0; b <= kBuckets.size(); ++b) {
       cum += data_[r].bucket[b].load(std::memory_order_relaxed);
-      const std::string le = b < kBuckets.size() ? Num(kBuckets[b]) : std::string("+Inf");
+      const std::string le = b < kBuckets.size() ? PrometheusNumber(kBuckets[b]) : std::string("+Inf");
       out += "hybridrec_http_request_duration_seconds_bucket{route=\"" + route + "\",le=\"" + le + "\"} " +
              std::to_string(cum) + "\n";
     }
     out += "hybridrec_http_request_duration_seconds_sum{route=\"" + route + "\"} " +
-           Num(static_cast<double>(data_[r].sum_ns.load(std::memory_order_relaxed)) * 1e-9) + "\n";
+           PrometheusNumber(static_cast<double>(data_[r].sum_ns.load(std::memory_order_relaxed)) * 1e-9) + "\n";
     out += "hybridrec_http_request_duration_seconds_count{route=\"" + route + "\"} " + std::to_string(cum) + "\n";
   }
   out += "# HELP hybridrec_http_requests_rejected_total Requests refused by access control: unauthenticated (401: no, "
@@ -96,7 +93,7 @@ std::string Metrics::Render(const ServiceGauges& g) const {
     out.append(name).append(labels).append(" ").append(value).append("\n");
   };
   metric("hybridrec_model_info", "gauge", "The loaded model (value 1).",
-         "{version=\"" + Escape(g.model_version) + "\"}", "1");
+         "{version=\"" + PrometheusLabelValue(g.model_version) + "\"}", "1");
   metric("hybridrec_events_stored", "gauge", "Events in the event store.", "", std::to_string(g.events_stored));
   metric("hybridrec_items_added", "gauge", "Items added through the API in the loaded catalogue.", "",
          std::to_string(g.items_added));

@@ -18,6 +18,13 @@
 
 namespace hybridrec::serve {
 
+// Helpers for writing Prometheus text by hand, shared by every renderer of GET /metrics.
+// A label value escaped for use between double quotes: backslash, double quote and newline
+// become \\, \" and \n.
+std::string PrometheusLabelValue(std::string_view v);
+// A sample value in printf's %.9g: at most nine significant digits, e.g. 0.25, 1e-05, 12345.
+std::string PrometheusNumber(double v);
+
 // The state of the service at scrape time, rendered as gauges and counters after the requests.
 struct ServiceGauges {
   std::string model_version;     // hybridrec_model_info{version}

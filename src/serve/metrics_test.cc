@@ -8,6 +8,26 @@
 namespace hybridrec::serve {
 namespace {
 
+TEST(MetricsTest, LabelValuesAreEscaped) {
+  EXPECT_EQ(PrometheusLabelValue(""), "");
+  EXPECT_EQ(PrometheusLabelValue("/v1/users/{id}"), "/v1/users/{id}");
+  EXPECT_EQ(PrometheusLabelValue("a\"b"), "a\\\"b");
+  EXPECT_EQ(PrometheusLabelValue("a\\b"), "a\\\\b");
+  EXPECT_EQ(PrometheusLabelValue("a\nb"), "a\\nb");
+  EXPECT_EQ(PrometheusLabelValue("\"\\\n"), "\\\"\\\\\\n");
+  EXPECT_EQ(PrometheusLabelValue("caf\xc3\xa9\tx"), "caf\xc3\xa9\tx");  // other bytes pass through
+}
+
+TEST(MetricsTest, NumbersHaveNineSignificantDigits) {
+  EXPECT_EQ(PrometheusNumber(0), "0");
+  EXPECT_EQ(PrometheusNumber(0.25), "0.25");
+  EXPECT_EQ(PrometheusNumber(0.00025), "0.00025");
+  EXPECT_EQ(PrometheusNumber(1e-5), "1e-05");
+  EXPECT_EQ(PrometheusNumber(-3.5), "-3.5");
+  EXPECT_EQ(PrometheusNumber(1.0 / 3.0), "0.333333333");
+  EXPECT_EQ(PrometheusNumber(123456789012.0), "1.23456789e+11");
+}
+
 TEST(MetricsTest, CountsAndHistogramsInTextFormat) {
   Metrics m({"/v1/a", "/v1/b"});
   m.Observe(0, "GET", 200, 0.0002);
