@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 #include <immintrin.h>
@@ -30,6 +31,23 @@ inline float Dot(const float* a, const float* b, size_t n) {
   float s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
   for (; j < n; ++j) s += a[j] * b[j];
   return s;
+}
+
+// Asks the CPU to start loading the n floats at p into its caches (a hint; no effect on results).
+// For loops that gather scattered rows: prefetching a few rows ahead hides the memory latency
+// that otherwise dominates a short dot product per row.
+inline void PrefetchRow(const float* p, size_t n) {
+  for (size_t j = 0; j < n; j += 16) __builtin_prefetch(p + j, 0, 3);
+}
+
+// out[j] = q . rows[ids[j] * d, +d) for every j, prefetching `ahead` rows in advance.
+inline void DotGathered(const float* q, const float* rows, size_t d, const uint32_t* ids, size_t n, float* out,
+                        size_t ahead = 4) {
+  for (size_t j = 0; j < n && j < ahead; ++j) PrefetchRow(rows + static_cast<size_t>(ids[j]) * d, d);
+  for (size_t j = 0; j < n; ++j) {
+    if (j + ahead < n) PrefetchRow(rows + static_cast<size_t>(ids[j + ahead]) * d, d);
+    out[j] = Dot(q, rows + static_cast<size_t>(ids[j]) * d, d);
+  }
 }
 
 #if defined(__AVX512F__)

@@ -71,7 +71,11 @@ void ProposeByFactorIndex(const Catalogue& cat, const QueryView& q, SignalScratc
   }
   for (uint32_t i : cat.estimated)
     if (!seen(i)) scored.emplace_back(i, 0.f);
-  for (auto& [item, score] : scored) score = Dot(s.query.data(), cat.y.data() + static_cast<size_t>(item) * k, k);
+  s.sel.resize(scored.size());
+  s.vals.resize(scored.size());
+  for (size_t j = 0; j < scored.size(); ++j) s.sel[j] = scored[j].first;
+  DotGathered(s.query.data(), cat.y.data(), k, s.sel.data(), s.sel.size(), s.vals.data());
+  for (size_t j = 0; j < scored.size(); ++j) scored[j].second = s.vals[j];
   const size_t take = std::min(n, scored.size());
   auto better = [](const HistoryEntry& a, const HistoryEntry& b) {
     return a.second > b.second || (a.second == b.second && a.first < b.first);
@@ -81,10 +85,9 @@ void ProposeByFactorIndex(const Catalogue& cat, const QueryView& q, SignalScratc
 }
 
 void ScoreByFactors(const Catalogue& cat, const SignalScratch& s, std::span<const uint32_t> cand, std::span<float> raw) {
-  const size_t k = cat.k;
+  DotGathered(s.query.data(), cat.y.data(), cat.k, cand.data(), cand.size(), raw.data());
   for (size_t j = 0; j < cand.size(); ++j)
-    raw[j] = cat.has_factor[cand[j]] ? Dot(s.query.data(), cat.y.data() + static_cast<size_t>(cand[j]) * k, k)
-                                     : kNoScore;
+    if (!cat.has_factor[cand[j]]) raw[j] = kNoScore;
 }
 
 }  // namespace hybridrec

@@ -46,7 +46,7 @@ class ContentSignal final : public Signal {
       ScoreFromFull(s, cand, raw);
       return;
     }
-    for (size_t j = 0; j < cand.size(); ++j) raw[j] = Dot(s.query.data(), cat.emb.data() + cand[j] * cat.dim, cat.dim);
+    DotGathered(s.query.data(), cat.emb.data(), cat.dim, cand.data(), cand.size(), raw.data());
   }
 
   float Weight(const Catalogue&, const QueryView& q, SignalScratch&, const ActiveSignals& active) const override {
