@@ -70,10 +70,10 @@ TEST(RankingKernels, UnionCandidatesDedupsSortsAndExcludes) {
   for (uint8_t m : mark) EXPECT_EQ(m, 0);  // left clean for the next call
   UnionCandidates(ids, {}, 100, mark, out);
   EXPECT_EQ(out, (std::vector<uint32_t>{1, 3, 7, 9, 12}));
-  // Against a sort-based reference on random lists.
+  // Against a sort-based reference on random lists, dense (marking) and sparse (sorting) alike.
   std::mt19937 g(3);
-  for (int trial = 0; trial < 50; ++trial) {
-    const uint32_t limit = 1 + g() % 300;
+  for (int trial = 0; trial < 100; ++trial) {
+    const uint32_t limit = 1 + g() % (trial % 2 ? 300 : 20000);
     std::vector<uint32_t> in(g() % 100), exc(g() % 20);
     for (auto& v : in) v = g() % (limit + 10);
     for (auto& v : exc) v = g() % limit;
@@ -82,6 +82,7 @@ TEST(RankingKernels, UnionCandidatesDedupsSortsAndExcludes) {
     std::erase_if(want, [&](uint32_t v) { return v >= limit; });
     UnionCandidates(in, exc, limit, mark, out);
     EXPECT_EQ(out, std::vector<uint32_t>(want.begin(), want.end()));
+    EXPECT_EQ(std::count(mark.begin(), mark.end(), uint8_t{1}), 0);
   }
 }
 

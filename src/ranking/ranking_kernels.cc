@@ -65,6 +65,19 @@ bool BuildContentProfile(std::span<const float> embeddings, size_t num_items, si
 void UnionCandidates(std::span<const uint32_t> ids, std::span<const uint32_t> exclude, uint32_t limit,
                      std::vector<uint8_t>& mark, std::vector<uint32_t>& out) {
   ResizeScratch(mark, limit, uint8_t{0});
+  if (ids.size() < limit / 16) {
+    out.clear();
+    for (uint32_t i : ids)
+      if (i < limit) out.push_back(i);
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    for (uint32_t h : exclude)
+      if (h < limit) mark[h] = 1;
+    out.erase(std::remove_if(out.begin(), out.end(), [&mark](uint32_t i) { return mark[i] != 0; }), out.end());
+    for (uint32_t h : exclude)
+      if (h < limit) mark[h] = 0;
+    return;
+  }
   for (uint32_t i : ids)
     if (i < limit) mark[i] = 1;
   for (uint32_t h : exclude)

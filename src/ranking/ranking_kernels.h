@@ -36,8 +36,9 @@ bool BuildContentProfile(std::span<const float> embeddings, size_t num_items, si
 
 // The candidate union: the distinct ids of `ids` below `limit`, minus `exclude`, written to
 // `out` in ascending order (so downstream tie-breaking by position is tie-breaking by item
-// index). O(limit) by marking, no sort: `mark` is scratch of `limit` flags that is all zero
-// between calls (it is left so).
+// index). `mark` is scratch of `limit` flags that is all zero between calls (it is left so).
+// Many ids for the catalogue: O(limit) by marking, no sort; few (a large catalogue, fewer than
+// limit / 16): O(m log m) by sorting them, so the cost does not grow with the catalogue.
 void UnionCandidates(std::span<const uint32_t> ids, std::span<const uint32_t> exclude, uint32_t limit,
                      std::vector<uint8_t>& mark, std::vector<uint32_t>& out);
 
