@@ -5,7 +5,9 @@
 //   hnsw-mips  FAISS HNSW over the unit-sphere MIPS transform (index/mips.h; what train builds);
 //   hnsw-ip    FAISS HNSW with the inner product over the raw factors (a non-metric graph);
 //   hnswlib-ip hnswlib's HNSW (Debian libhnswlib-dev) with its inner-product space, raw factors;
-//   ivf        FAISS IVF-Flat over the transformed vectors (sqrt(n) lists, k-means), by nprobe.
+//   ivf        FAISS IVF-Flat over the transformed vectors (sqrt(n) lists, k-means), by nprobe;
+//   ivf-dir    FAISS IVF-Flat with lists from k-means over the directions y / |y|, storing and
+//              scanning the raw factors, by nprobe.
 //
 //   bench_mips model=DIR [queries=500] [k=10] [search_k=256] [kinds=flat,hnsw-mips,hnsw-ip,hnswlib-ip,ivf]
 //              [efs=32,64,128,256,512,1024] [nprobes=1,4,16,64] [threads=2]
@@ -42,11 +44,6 @@ using hr::bench::Seconds;
 
 namespace {
 
-std::map<std::string, std::string> g_args;
-std::string ArgS(const std::string& k, const std::string& def) {
-  auto it = g_args.find(k);
-  return it == g_args.end() ? def : it->second;
-}
 std::vector<std::string> Split(const std::string& s) {
   std::vector<std::string> out;
   std::stringstream in(s);
@@ -90,15 +87,12 @@ void Measure(const Setup& s, const std::string& kind, const std::string& depth, 
 }  // namespace
 
 int main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    const auto eq = a.find('=');
-    if (eq == std::string::npos) {
-      std::fprintf(stderr, "usage: bench_mips model=DIR [queries=500] [k=10] [search_k=256] [kinds=...] [efs=...] [nprobes=...] [threads=2]\n");
-      return 2;
-    }
-    g_args[a.substr(0, eq)] = a.substr(eq + 1);
-  }
+  hr::bench::KeyValueArgs args;
+  if (!args.Parse(argc, argv,
+                  "bench_mips model=DIR [queries=500] [k=10] [search_k=256] [kinds=...] [efs=...] [nprobes=...] "
+                  "[threads=2]"))
+    return 2;
+  auto ArgS = [&args](const std::string& k, const std::string& def) { return args.Str(k, def); };
   std::printf("%s\n", hr::bench::MachineLine().c_str());
   auto model = hr::LoadTrainedModel(ArgS("model", ""));
   if (!model.ok()) {
@@ -190,6 +184,29 @@ int main(int argc, char** argv) {
           }
         });
       }
+    } else if (kind == "ivf-dir") {
+      // Lists by direction: k-means over y / |y|, the raw factors stored and scanned.
+      const int dd = static_cast<int>(s.d);
+      const size_t lists = std::max<size_t>(16, static_cast<size_t>(std::sqrt(static_cast<double>(s.n))));
+      faiss::IndexFlatIP quantizer(dd);
+      faiss::IndexIVFFlat index(&quantizer, dd, lists, faiss::METRIC_INNER_PRODUCT);
+      std::vector<float> dirs(s.raw);
+      for (size_t i = 0; i < s.n; ++i) {
+        double n2 = 0;
+        for (size_t j = 0; j < s.d; ++j) n2 += dirs[i * s.d + j] * dirs[i * s.d + j];
+        const float inv = n2 > 0 ? static_cast<float>(1.0 / std::sqrt(n2)) : 0.f;
+        for (size_t j = 0; j < s.d; ++j) dirs[i * s.d + j] *= inv;
+      }
+      t = Clock::now();
+      index.train(static_cast<faiss::Index::idx_t>(s.n), dirs.data());
+      index.add(static_cast<faiss::Index::idx_t>(s.n), s.raw.data());
+      const double b = Seconds(t);
+      omp_set_num_threads(1);
+      for (const std::string& np : Split(ArgS("nprobes", "1,4,16,64"))) {
+        index.nprobe = static_cast<size_t>(std::atoi(np.c_str()));
+        Measure(s, kind, "nprobe " + np + "/" + std::to_string(lists), b, false, faiss_search(index));
+      }
+      omp_set_num_threads(threads);
     } else if (kind == "ivf") {
       const int dd = static_cast<int>(s.d + 1);
       const size_t lists = std::max<size_t>(16, static_cast<size_t>(std::sqrt(static_cast<double>(s.n))));

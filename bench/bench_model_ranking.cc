@@ -3,14 +3,15 @@
 // used above RankerOptions::brute_force_max_items items), on the same users.
 //
 //   bench_model_ranking model=DIR [users=2000] [batch_users=20000] [threads=2] [k=10] [rounds=3]
-//                       [brute_max=20000] [collab_ef=0]
+//                       [brute_max=20000] [collab_ef=0] [rebuild=ivf|hnsw|flat] [target=0.99]
 //
 // Prints the CPU and kernel path, then for an evenly spaced sample of `users` known users:
 // single-user Recommend latency p50/p99 of both pipelines (interleaved, `rounds` passes), the
 // recall@10 of the indexed final top-k against the exact one, and the batch rate (users/s of
 // RecommendUsers over `batch_users` users, `threads` threads; median of `rounds`) of both.
 // brute_max: the indexed pipeline's brute_force_max_items (0: the indexes whatever the size);
-// collab_ef > 0: the factor index's efSearch instead of the calibrated one.
+// collab_ef > 0: the factor index's efSearch instead of the calibrated one; rebuild: a new
+// factor index of that kind, calibrated to `target` as `train` does, instead of the saved one.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -23,6 +24,7 @@
 
 #include "bench_util.h"
 #include "index/faiss_index.h"
+#include "eval/train_model.h"
 #include "model/batch_recommend.h"
 #include "model/trained_model.h"
 
@@ -33,16 +35,6 @@ using hr::bench::Seconds;
 
 namespace {
 
-std::map<std::string, std::string> g_args;
-std::string ArgS(const std::string& k, const std::string& def) {
-  auto it = g_args.find(k);
-  return it == g_args.end() ? def : it->second;
-}
-double Arg(const std::string& k, double def) {
-  auto it = g_args.find(k);
-  return it == g_args.end() ? def : std::atof(it->second.c_str());
-}
-
 double Percentile(std::vector<double> v, double p) {
   std::sort(v.begin(), v.end());
   return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
@@ -51,15 +43,13 @@ double Percentile(std::vector<double> v, double p) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    const auto eq = a.find('=');
-    if (eq == std::string::npos) {
-      std::fprintf(stderr, "usage: bench_model_ranking model=DIR [users=N] [batch_users=N] [threads=N] [k=N] [rounds=N]\n");
-      return 2;
-    }
-    g_args[a.substr(0, eq)] = a.substr(eq + 1);
-  }
+  hr::bench::KeyValueArgs args;
+  if (!args.Parse(argc, argv,
+                  "bench_model_ranking model=DIR [users=N] [batch_users=N] [threads=N] [k=N] [rounds=N] "
+                  "[brute_max=N] [collab_ef=N]"))
+    return 2;
+  auto ArgS = [&args](const std::string& k, const std::string& def) { return args.Str(k, def); };
+  auto Arg = [&args](const std::string& k, double def) { return args.Num(k, def); };
   const std::string dir = ArgS("model", "");
   if (dir.empty()) {
     std::fprintf(stderr, "bench_model_ranking: model=DIR is required\n");
@@ -81,6 +71,20 @@ int main(int argc, char** argv) {
   std::printf("model %s: %u users, %u items, content index %s, collaborative index %s; loaded in %.1f s\n", dir.c_str(),
               model->num_users(), model->num_items(), model->content ? model->content->index->kind().c_str() : "none",
               model->factor_index ? model->factor_index->kind().c_str() : "none", Seconds(t0));
+  if (const std::string kind = ArgS("rebuild", ""); !kind.empty()) {
+    hr::IndexOptions io;
+    io.kind = *hr::ParseIndexKind(kind);
+    io.hnsw.target_recall = Arg("target", 0.99);
+    io.build_threads = threads;
+    t0 = Clock::now();
+    auto index = hr::BuildCollabIndex(io, *model->als, model->popularity->item_scores(), model->history);
+    if (!index.ok()) {
+      std::fprintf(stderr, "error: %s\n", index.status().message().c_str());
+      return 1;
+    }
+    model->factor_index = std::move(index).value();
+    std::printf("rebuilt the factor index in %.1f s: %s\n", Seconds(t0), hr::DescribeIndex(*model->factor_index).c_str());
+  }
   if (const int ef = static_cast<int>(Arg("collab_ef", 0)); ef > 0 && model->factor_index)
     if (auto* f = dynamic_cast<hr::FaissIndex*>(model->factor_index.get())) f->set_ef_search(ef);
   hr::RankerOptions exact_options = model->ranker, index_options = model->ranker;

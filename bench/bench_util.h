@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,35 @@ inline double Median(std::vector<double> v) {
   const size_t n = v.size();
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
+
+// key=value command-line arguments of the plain-main benchmarks.
+class KeyValueArgs {
+ public:
+  // False (after printing `usage` to stderr) when an argument has no '='.
+  bool Parse(int argc, char** argv, const char* usage) {
+    for (int i = 1; i < argc; ++i) {
+      const std::string a = argv[i];
+      const auto eq = a.find('=');
+      if (eq == std::string::npos) {
+        std::fprintf(stderr, "usage: %s\n", usage);
+        return false;
+      }
+      values_[a.substr(0, eq)] = a.substr(eq + 1);
+    }
+    return true;
+  }
+  std::string Str(const std::string& key, const std::string& def) const {
+    auto it = values_.find(key);
+    return it == values_.end() ? def : it->second;
+  }
+  double Num(const std::string& key, double def) const {
+    auto it = values_.find(key);
+    return it == values_.end() ? def : std::atof(it->second.c_str());
+  }
+
+ private:
+  std::map<std::string, std::string> values_;
+};
 
 // The CPU this runs on ("model name" of /proc/cpuinfo) and the vector kernel path this build
 // compiled in, for the first line of a benchmark's output: figures differ by CPU family.

@@ -75,26 +75,24 @@ Status Tune(const Dataset& d, SplitProtocol protocol, const TrainModelOptions& a
   return Status::Ok();
 }
 
-// The collaborative candidates' index (TrainModelOptions::collab_index) over the factors of the
-// items with training interactions, calibrated on an evenly spaced sample of users with a
-// history; null when not wanted or not worth it.
-Result<std::unique_ptr<VectorIndex>> BuildCollabIndex(const TrainModelOptions& a, const AlsModel& als,
-                                                      const PopularityModel& counts, const InteractionMatrix& m) {
-  if (a.collab_index_off || a.collab_index.kind == IndexKind::kBrute) return std::unique_ptr<VectorIndex>();
+}  // namespace
+
+Result<std::unique_ptr<VectorIndex>> BuildCollabIndex(const IndexOptions& options, const AlsModel& als,
+                                                      std::span<const float> popularity, const CsrMatrix& history) {
+  if (options.kind == IndexKind::kBrute) return std::unique_ptr<VectorIndex>();
   std::vector<uint32_t> rows;
-  for (uint32_t i = 0; i < als.num_items(); ++i)
-    if (counts.item_scores()[i] > 0.f) rows.push_back(i);
+  for (uint32_t i = 0; i < als.num_items() && i < popularity.size(); ++i)
+    if (popularity[i] > 0.f) rows.push_back(i);
   if (rows.empty()) return std::unique_ptr<VectorIndex>();
-  IndexOptions io = a.collab_index;
+  IndexOptions io = options;
   if (io.kind == IndexKind::kAuto) {
     if (static_cast<int64_t>(rows.size()) < io.hnsw_threshold) return std::unique_ptr<VectorIndex>();
     io.kind = IndexKind::kIvf;
   }
-  io.quiet = a.quiet;
   const size_t k = static_cast<size_t>(als.factors());
   std::vector<uint32_t> active;
-  for (uint32_t u = 0; u < m.by_user.rows; ++u)
-    if (m.by_user.indptr[u + 1] > m.by_user.indptr[u]) active.push_back(u);
+  for (uint32_t u = 0; u < history.rows && u < als.num_users(); ++u)
+    if (history.indptr[u + 1] > history.indptr[u]) active.push_back(u);
   const size_t nq = std::min<size_t>(active.size(), static_cast<size_t>(std::max(0, io.hnsw.calibration_queries)));
   std::vector<float> queries(nq * k);
   const auto x = als.user_factors();
@@ -104,8 +102,6 @@ Result<std::unique_ptr<VectorIndex>> BuildCollabIndex(const TrainModelOptions& a
   }
   return BuildMipsIndex(io, k, als.item_factors(), rows, queries);
 }
-
-}  // namespace
 
 Result<TrainModelSummary> TrainModel(const Dataset& d, const TrainModelOptions& a, const std::filesystem::path& out,
                                      std::ostream* log) {
@@ -163,7 +159,12 @@ Result<TrainModelSummary> TrainModel(const Dataset& d, const TrainModelOptions& 
   if (a.fitted_als == nullptr) HR_RETURN_IF_ERROR(als.Fit(in));
   summary.fit_s = timer.ElapsedSeconds();
   Progress index_timer("", 0, true);
-  HR_ASSIGN_OR_RETURN(std::unique_ptr<VectorIndex> collab_index, BuildCollabIndex(a, als, counts, m));
+  std::unique_ptr<VectorIndex> collab_index;
+  if (!a.collab_index_off) {
+    IndexOptions io = a.collab_index;
+    io.quiet = a.quiet;
+    HR_ASSIGN_OR_RETURN(collab_index, BuildCollabIndex(io, als, counts.item_scores(), m.by_user));
+  }
   summary.collab_index_s = index_timer.ElapsedSeconds();
   if (collab_index) {
     std::ostringstream s;

@@ -22,6 +22,18 @@ void FullScoreSignal::Score(const Catalogue&, const QueryView&, SignalScratch& s
   ScoreFromFull(s, cand, raw);
 }
 
+void FactorSignal::Propose(const Catalogue& cat, const QueryView& q, SignalScratch& s, size_t n,
+                           std::vector<uint32_t>& out) const {
+  if (cat.factor_index == nullptr) return FullScoreSignal::Propose(cat, q, s, n, out);
+  ProposeByFactorIndex(cat, q, s, n, out);
+}
+
+void FactorSignal::Score(const Catalogue& cat, const QueryView& q, SignalScratch& s, std::span<const uint32_t> cand,
+                         std::span<float> raw) const {
+  if (cat.factor_index == nullptr) return FullScoreSignal::Score(cat, q, s, cand, raw);
+  ScoreByFactors(cat, s, cand, raw);
+}
+
 void ProposeTopOfFull(const QueryView& q, SignalScratch& s, std::span<const uint32_t> mask, size_t n,
                       std::vector<uint32_t>& out) {
   constexpr float kNegInf = -std::numeric_limits<float>::infinity();

@@ -192,6 +192,23 @@ class FullScoreSignal : public Signal {
   bool factor_only_;
 };
 
+// A signal scoring by s.query . y_i over the items with a factor (collab, recent): proposes and
+// scores from the dense factor table as a FullScoreSignal, or, when the catalogue has a factor
+// index (Catalogue::factor_index), by ProposeByFactorIndex and ScoreByFactors. Its Prepare sets
+// s.dense with DenseFactors(cat).
+class FactorSignal : public FullScoreSignal {
+ public:
+  FactorSignal() : FullScoreSignal(true) {}
+  void Propose(const Catalogue& cat, const QueryView& q, SignalScratch& s, size_t n,
+               std::vector<uint32_t>& out) const override;
+  void Score(const Catalogue& cat, const QueryView& q, SignalScratch& s, std::span<const uint32_t> cand,
+             std::span<float> raw) const override;
+  // The table for SignalScratch::dense: the factors, or null when the factor index is used.
+  static const DenseTable* DenseFactors(const Catalogue& cat) {
+    return cat.factor_index == nullptr ? &cat.factors : nullptr;
+  }
+};
+
 // Helpers shared by the signals.
 inline constexpr float kNoScore = std::numeric_limits<float>::quiet_NaN();
 // Top-n of s.full into out, after setting `mask` items and q.seen to -infinity in s.full.

@@ -7,9 +7,9 @@
 namespace hybridrec {
 namespace {
 
-class CollabSignal final : public FullScoreSignal {
+class CollabSignal final : public FactorSignal {
  public:
-  CollabSignal(const AlsModel* als, const RankerOptions& o) : FullScoreSignal(true), als_(als), o_(o) {}
+  CollabSignal(const AlsModel* als, const RankerOptions& o) : als_(als), o_(o) {}
   std::string_view name() const override { return "collab"; }
   bool primary() const override { return true; }
 
@@ -25,21 +25,10 @@ class CollabSignal final : public FullScoreSignal {
       if (s.entries.empty()) return false;
       s.query = als_->FoldInUser(s.entries, o_.collab.foldin_regularization);
     }
-    s.dense = cat.factor_index == nullptr ? &cat.factors : nullptr;
+    s.dense = DenseFactors(cat);
     return true;
   }
 
-  void Propose(const Catalogue& cat, const QueryView& q, SignalScratch& s, size_t n,
-               std::vector<uint32_t>& out) const override {
-    if (cat.factor_index == nullptr) return FullScoreSignal::Propose(cat, q, s, n, out);
-    ProposeByFactorIndex(cat, q, s, n, out);
-  }
-
-  void Score(const Catalogue& cat, const QueryView& q, SignalScratch& s, std::span<const uint32_t> cand,
-             std::span<float> raw) const override {
-    if (cat.factor_index == nullptr) return FullScoreSignal::Score(cat, q, s, cand, raw);
-    ScoreByFactors(cat, s, cand, raw);
-  }
 
   float Weight(const Catalogue&, const QueryView& q, SignalScratch&, const ActiveSignals& active) const override {
     return active.active("content") ? AdaptiveWeight(q.history.size(), o_.T, o_.w_max, true) : 1.f;

@@ -10,9 +10,9 @@
 namespace hybridrec {
 namespace {
 
-class RecentSignal final : public FullScoreSignal {
+class RecentSignal final : public FactorSignal {
  public:
-  RecentSignal(const AlsModel* als, const RankerOptions& o) : FullScoreSignal(true), als_(als), o_(o) {}
+  RecentSignal(const AlsModel* als, const RankerOptions& o) : als_(als), o_(o) {}
   std::string_view name() const override { return "recent"; }
 
   bool Prepare(const Catalogue& cat, const QueryView& q, SignalScratch& s) const override {
@@ -32,22 +32,11 @@ class RecentSignal final : public FullScoreSignal {
     }
     if (s.entries.empty()) return false;
     s.query = als_->FoldInUser(s.entries, o_.recent.regularization);
-    s.dense = cat.factor_index == nullptr ? &cat.factors : nullptr;
+    s.dense = DenseFactors(cat);
     s.inputs = s.entries.size();
     return true;
   }
 
-  void Propose(const Catalogue& cat, const QueryView& q, SignalScratch& s, size_t n,
-               std::vector<uint32_t>& out) const override {
-    if (cat.factor_index == nullptr) return FullScoreSignal::Propose(cat, q, s, n, out);
-    ProposeByFactorIndex(cat, q, s, n, out);
-  }
-
-  void Score(const Catalogue& cat, const QueryView& q, SignalScratch& s, std::span<const uint32_t> cand,
-             std::span<float> raw) const override {
-    if (cat.factor_index == nullptr) return FullScoreSignal::Score(cat, q, s, cand, raw);
-    ScoreByFactors(cat, s, cand, raw);
-  }
 
   float Weight(const Catalogue&, const QueryView&, SignalScratch&, const ActiveSignals&) const override {
     return o_.recent.weight;
