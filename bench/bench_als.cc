@@ -471,6 +471,7 @@ int ModeTune(const Args& a) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::printf("%s\n", hybridrec::bench::MachineLine().c_str());
   Args a;
   for (int i = 1; i < argc; ++i) {
     std::string s = argv[i];

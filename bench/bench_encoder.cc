@@ -16,6 +16,7 @@
 #include <sstream>
 #include <vector>
 
+#include "bench_util.h"
 #include "content/minilm/bert_model.h"
 #include "content/minilm/minilm_encoder.h"
 #include "core/random.h"
@@ -137,4 +138,12 @@ BENCHMARK(BM_Ml100kCatalogue)->UseRealTime()->Iterations(2)->Unit(benchmark::kSe
 }  // namespace
 }  // namespace hybridrec
 
-BENCHMARK_MAIN();
+// Google Benchmark's main, with the CPU and kernel path in the context it prints first.
+int main(int argc, char** argv) {
+  benchmark::AddCustomContext("machine", hybridrec::bench::MachineLine());
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

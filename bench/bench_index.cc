@@ -101,6 +101,7 @@ Latency MeasureLatency(const std::vector<float>& queries, size_t nq, int d, int 
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::printf("%s\n", hybridrec::bench::MachineLine().c_str());
   const hr::HnswParams hp_default;
   std::map<std::string, std::string> args = {
       {"n", "100000"}, {"d", "384"}, {"data", "clustered"}, {"centres", "1000"}, {"sigma", "0.05"},

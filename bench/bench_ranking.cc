@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "collab/als_model.h"
 #include "content/content_model.h"
 #include "core/parallel.h"
@@ -76,6 +77,7 @@ std::vector<uint32_t> TopUnseen(std::vector<float>& s, const hr::CsrMatrix& trai
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::printf("%s\n", hybridrec::bench::MachineLine().c_str());
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto eq = a.find('=');

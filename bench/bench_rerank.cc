@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "collab/als_model.h"
 #include "core/topk.h"
 #include "ranking/hybrid_ranker.h"
@@ -189,4 +190,12 @@ BENCHMARK(BM_RecommendPlain)->Arg(10)->Arg(100)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_RecommendSelectiveFilter)->Arg(10)->Arg(100)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_RecommendDiversity)->Arg(10)->Arg(100)->Unit(benchmark::kMicrosecond);
 
-BENCHMARK_MAIN();
+// Google Benchmark's main, with the CPU and kernel path in the context it prints first.
+int main(int argc, char** argv) {
+  benchmark::AddCustomContext("machine", hybridrec::bench::MachineLine());
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -150,8 +150,18 @@ TEST_F(CliTest, TunedTrainingReportsHowTheSavedOptionsReachNewItems) {
   const auto& g = tuning["cold_guard"];
   ASSERT_TRUE(g.is_object()) << tuning.dump();
   EXPECT_GE(g["saved_recall@20"].get<double>(), g["tuned_recall@20"].get<double>());
-  if (!g["raised"].get<bool>()) EXPECT_GE(g["tuned_recall@20"].get<double>(), 0.95 * g["base_recall@20"].get<double>());
+  if (!g["raised"].get<bool>()) {
+    EXPECT_GE(g["tuned_recall@20"].get<double>(), 0.95 * g["base_recall@20"].get<double>());
+  }
   EXPECT_GT(m["params"]["ranker"]["cold_boost"].get<double>(), 0.0);
+}
+
+TEST_F(CliTest, IvfIsOnlyForTheFactorIndex) {
+  auto r = RunCli("train --quiet --index ivf --factors 4 --iterations 1 --data " + Fixture("ml-100k-mini") + " --out " +
+                  (tmp_ / "m").string());
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("content index is auto, flat, hnsw or brute"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(tmp_ / "m"));
 }
 
 TEST_F(CliTest, DamagedModelIsRefusedNamingTheFile) {

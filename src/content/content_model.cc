@@ -26,6 +26,9 @@ Result<ContentModel> BuildContentModel(const Dataset& data, const ContentModelOp
                                        std::string* message, const EmbedProgress& progress) {
   const size_t n = data.num_items();
   if (n == 0) return Status::InvalidArgument("content model: the catalogue has no items");
+  if (options.index.kind == IndexKind::kIvf)
+    return Status::InvalidArgument("content model: the content index is auto, flat, hnsw or brute (ivf serves the "
+                                   "collaborative factor index: train --collab-index ivf)");
   std::vector<std::string> texts(n);
   for (uint32_t i = 0; i < n; ++i) texts[i] = data.ItemText(i);
 
