@@ -44,13 +44,15 @@ Result<std::string> Fingerprint(const fs::path& dir, const LoadOptions& options,
                       {"max_warnings", options.max_warnings}};
   std::error_code ec;
   const fs::path abs = fs::weakly_canonical(fs::absolute(dir, ec), ec);
-  j["dir"] = abs.string();
+  // Paths as raw bytes: a file name need not be valid UTF-8, which a JSON string must be.
+  auto bytes = [](const std::string& t) { return nlohmann::json::binary(std::vector<uint8_t>(t.begin(), t.end())); };
+  j["dir"] = bytes(abs.string());
   nlohmann::json files = nlohmann::json::array();
   for (const fs::path& p : inputs) {
     struct stat st {};
     if (::stat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
     total_bytes += static_cast<uint64_t>(st.st_size);
-    files.push_back({p.filename().string(), static_cast<int64_t>(st.st_size),
+    files.push_back({bytes(p.filename().string()), static_cast<int64_t>(st.st_size),
                      static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec});
   }
   j["files"] = std::move(files);
@@ -157,7 +159,8 @@ Status WriteEntry(const Dataset& d, const fs::path& dir) {
                            {"rows_skipped", d.report.rows_skipped},
                            {"warnings", d.report.warnings}}}};
   // meta.json last: an entry without it is incomplete and never read.
-  return WriteFileAtomic(dir / "meta.json", meta.dump());
+  // Warnings quote the input, which need not be valid UTF-8: such bytes are written as U+FFFD.
+  return WriteFileAtomic(dir / "meta.json", meta.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 // Streams an array written by EncodeNpy, `n` elements of T, to fn(first, count, values) in

@@ -54,6 +54,8 @@ Result<json> ParseStrict(std::string_view text, const std::string& source) {
     const size_t line = 1 + static_cast<size_t>(std::count(text.begin(), text.begin() + static_cast<ptrdiff_t>(at), '\n'));
     return Status::InvalidArgument(source + ":" + std::to_string(line) + ": not valid JSON (at byte " +
                                    std::to_string(e.byte) + ")");
+  } catch (const json::exception& e) {  // e.g. out_of_range 406: a number too large for a double
+    return Status::InvalidArgument(source + ": not valid JSON (" + std::string(e.what()).substr(0, 200) + ")");
   }
 }
 

@@ -89,6 +89,12 @@ TEST(ParseExperiment, RefusesHostileFiles) {
   }
 }
 
+TEST(ParseExperiment, RefusesANumberTooLargeForADouble) {
+  auto e = ParseExperiment(R"({"name": "x", "salt": 337203685E7758})", "big.json");
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.status().message().find("big.json: not valid JSON"), std::string::npos) << e.status().message();
+}
+
 TEST(ParseExperiment, RefusesHugeFilesWithoutReadingThem) {
   const auto path = std::filesystem::temp_directory_path() / ("hr_exp_huge_" + std::to_string(::getpid()) + ".json");
   {
