@@ -101,18 +101,24 @@ def loss_chart(loss, out):
 
 
 def sweep_chart(sweep, out):
-    """NDCG@K against intra-list diversity@K, one curve per K, each point labelled with its lambda."""
-    fig, ax = plt.subplots(figsize=(6, 4.2))
-    for k in sweep["ks"]:
-        xs = [p["ild@%d" % k] for p in sweep["points"]]
-        ys = [p["ndcg@%d" % k] for p in sweep["points"]]
-        ax.plot(xs, ys, marker="o", label="K = %d" % k)
-        for p, x, y in zip(sweep["points"], xs, ys):
-            ax.annotate("%g" % p["lambda"], (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
-    ax.set_xlabel("intra-list genre diversity (ILD@K)")
-    ax.set_ylabel("NDCG@K")
-    ax.set_title("Accuracy vs diversity (MMR weight lambda)")
-    ax.legend()
+    """NDCG@K against intra-list content distance@K (left) and genre diversity@K (right), one curve
+    per K, each point labelled with its lambda. Reports without the content distance get the
+    genre panel only."""
+    panels = [("ild", "intra-list genre diversity (ILD@K)")]
+    if all("content_ild@%d" % sweep["ks"][0] in p for p in sweep["points"]):
+        panels.insert(0, ("content_ild", "intra-list content distance (Dist@K)"))
+    fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4.2), squeeze=False)
+    for ax, (key, label) in zip(axes[0], panels):
+        for k in sweep["ks"]:
+            xs = [p["%s@%d" % (key, k)] for p in sweep["points"]]
+            ys = [p["ndcg@%d" % k] for p in sweep["points"]]
+            ax.plot(xs, ys, marker="o", label="K = %d" % k)
+            for p, x, y in zip(sweep["points"], xs, ys):
+                ax.annotate("%g" % p["lambda"], (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
+        ax.set_xlabel(label)
+        ax.set_ylabel("NDCG@K")
+        ax.set_title("Accuracy vs diversity (MMR weight lambda)")
+        ax.legend()
     fig.tight_layout()
     fig.savefig(out + "/diversity_sweep.png", dpi=110)
     plt.close(fig)

@@ -256,13 +256,15 @@ int RunEvaluate(const EvaluateArgs& a) {
     if (!points.ok()) return Fail(points.status().message());
     sweep_json = SweepJson(*points, a.ks);
     if (!a.json) {
-      std::cout << "\ndiversity sweep (MMR re-ranking of the hybrid; ILD: intra-list genre diversity)\n";
+      std::cout << "\ndiversity sweep (MMR re-ranking of the hybrid; Dist: intra-list content distance, ILD: "
+                   "intra-list genre diversity)\n";
       std::cout << "  lambda";
-      for (size_t k : a.ks) std::cout << "   NDCG@" << k << "    ILD@" << k;
+      for (size_t k : a.ks) std::cout << "   NDCG@" << k << "   Dist@" << k << "    ILD@" << k;
       std::cout << "\n";
       for (const SweepPoint& p : *points) {
         std::printf("  %6.3f", p.lambda);
-        for (size_t i = 0; i < p.ndcg.size(); ++i) std::printf("  %8.4f  %7.4f", p.ndcg[i], p.ild[i]);
+        for (size_t i = 0; i < p.ndcg.size(); ++i)
+          std::printf("  %8.4f  %7.4f  %7.4f", p.ndcg[i], p.content_ild[i], p.ild[i]);
         std::printf("\n");
       }
       std::fflush(stdout);
@@ -365,7 +367,8 @@ void RegisterEvaluate(CLI::App& app, CommandRegistry& reg) {
   AddRankerFlags(sub, args->ranker, "Hybrid fusion (start of the grid with --tune)");
   sub->add_option("--sweep", args->sweep,
                   "diversity=L1,L2,...: also evaluate the hybrid re-ranked by MMR at each diversity weight (first "
-                  "seed) and print NDCG against intra-list diversity (the report draws the curve)");
+                  "seed) and print NDCG against intra-list content distance and genre diversity (the report draws the "
+                  "curves)");
   sub->add_option("--report", args->report,
                   "Write report.json, report.md and PNG charts (python3-matplotlib) into DIR");
   reg.Add(sub, [args] { return RunEvaluate(*args); });

@@ -88,6 +88,8 @@ Result<std::vector<SweepPoint>> DiversitySweep(const Dataset& dataset, const Spl
   EvalOptions eo;
   eo.ks.assign(ks.begin(), ks.end());
   eo.threads = options.threads;
+  eo.embeddings = embeddings;
+  eo.embedding_dim = dim;
   HR_ASSIGN_OR_RETURN(EvaluationResult r, Evaluate(dataset, split, entries, eo));
   std::vector<SweepPoint> out;
   for (size_t m = 0; m < r.models.size(); ++m) {
@@ -97,6 +99,7 @@ Result<std::vector<SweepPoint>> DiversitySweep(const Dataset& dataset, const Spl
       p.ndcg.push_back(a.ndcg);
       p.recall.push_back(a.recall);
       p.ild.push_back(a.ild);
+      p.content_ild.push_back(a.content_ild);
       p.novelty.push_back(a.novelty);
     }
     out.push_back(std::move(p));
@@ -114,6 +117,7 @@ nlohmann::ordered_json SweepJson(std::span<const SweepPoint> points, std::span<c
       o["ndcg" + s] = p.ndcg[i];
       o["recall" + s] = p.recall[i];
       o["ild" + s] = p.ild[i];
+      o["content_ild" + s] = p.content_ild[i];
       o["novelty" + s] = p.novelty[i];
     }
     pts.push_back(std::move(o));

@@ -20,7 +20,8 @@ namespace hybridrec {
 
 struct SweepPoint {
   double lambda = 0;
-  std::vector<double> ndcg, recall, ild, novelty;  // per k
+  std::vector<double> ndcg, recall, ild, content_ild, novelty;  // per k (ild: genres; content_ild:
+                                                                // content cosine distance)
 };
 
 // The lambdas of "diversity=0,0.1,0.2" (each in [0, 1], at most 101); InvalidArgument naming the
@@ -33,7 +34,7 @@ Result<std::vector<SweepPoint>> DiversitySweep(const Dataset& dataset, const Spl
                                                const HybridRecommenderOptions& options, std::span<const double> lambdas,
                                                std::span<const size_t> ks);
 
-// {"ks": [...], "points": [{"lambda", "ndcg@K", "recall@K", "ild@K", "novelty@K"}...]} (the
+// {"ks": [...], "points": [{"lambda", "ndcg@K", "recall@K", "ild@K", "content_ild@K", "novelty@K"}...]} (the
 // report's charts.diversity_sweep).
 nlohmann::ordered_json SweepJson(std::span<const SweepPoint> points, std::span<const size_t> ks);
 

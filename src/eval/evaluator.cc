@@ -151,6 +151,15 @@ ModelEvaluation EvaluateFitted(const EvalModel& entry, const EvalData& data, std
     item_users.resize(n_items);
     for (uint32_t i = 0; i < n_items; ++i) item_users[i] = static_cast<uint32_t>(train.by_item.RowLength(i));
   }
+  // Content intra-list distance per k index and user.
+  const bool content_div = !options.embeddings.empty();
+  std::vector<std::vector<double>> content_ild;
+  if (content_div) {
+    if (options.embedding_dim <= 0 ||
+        options.embeddings.size() != size_t{n_items} * static_cast<size_t>(options.embedding_dim))
+      throw std::invalid_argument("EvaluateFitted: the content embeddings do not cover the catalogue");
+    content_ild.assign(options.ks.size(), std::vector<double>(n_users));
+  }
 
   constexpr float kNegInf = -std::numeric_limits<float>::infinity();
   ConcurrentProgress progress("evaluating " + model.name() + " (users)", n_users, options.quiet);
@@ -181,6 +190,10 @@ ModelEvaluation EvaluateFitted(const EvalModel& entry, const EvalData& data, std
             const auto relevant = test.by_user.RowIndices(u);
             for (size_t ki = 0; ki < options.ks.size(); ++ki)
               ev.per_user[ki][ui] = ComputeUserMetrics(top, relevant, options.ks[ki]);
+            if (content_div)
+              for (size_t ki = 0; ki < options.ks.size(); ++ki)
+                content_ild[ki][ui] =
+                    ContentIntraListDistance(top, options.ks[ki], options.embeddings, options.embedding_dim);
             if (cats != nullptr) {
               // The user's genre mix: from the revealed history when there is one, else training.
               const CsrMatrix& h =
@@ -235,6 +248,11 @@ ModelEvaluation EvaluateFitted(const EvalModel& entry, const EvalData& data, std
         m.novelty /= static_cast<double>(n_users);
       }
       if (m.calibration_users > 0) m.calibration_kl /= static_cast<double>(m.calibration_users);
+    }
+    if (content_div) {
+      m.content_diversity = true;
+      for (double d : content_ild[ki]) m.content_ild += d;
+      if (n_users > 0) m.content_ild /= static_cast<double>(n_users);
     }
     ev.at_k.push_back(m);
   }
@@ -334,11 +352,13 @@ nlohmann::ordered_json EvaluationResult::ToJson() const {
   for (const auto& m : models) {
     J o = J::object();
     for (const auto& a : m.at_k) {
-      if (!a.beyond_accuracy) continue;
       const std::string s = "@" + std::to_string(a.k);
-      o["ild" + s] = a.ild;
-      o["novelty" + s] = a.novelty;
-      o["calibration_kl" + s] = a.calibration_kl;
+      if (a.beyond_accuracy) {
+        o["ild" + s] = a.ild;
+        o["novelty" + s] = a.novelty;
+        o["calibration_kl" + s] = a.calibration_kl;
+      }
+      if (a.content_diversity) o["content_ild" + s] = a.content_ild;
     }
     if (!o.empty()) jb[m.name] = o;
   }
@@ -467,21 +487,38 @@ std::string FormatTable(const EvaluationResult& r) {
   std::string out = "dataset " + r.dataset + ", protocol " + r.protocol + ", seed " + std::to_string(r.seed) + ": " +
                     std::to_string(r.users.size()) + " users evaluated, " + std::to_string(r.users_skipped) +
                     " skipped (no test items)\n" + AlignedTable(header, rows);
-  if (r.models.empty() || r.models[0].at_k.empty() || !r.models[0].at_k[0].beyond_accuracy) return out;
-  // Beyond accuracy: intra-list diversity over genres, novelty (bits), calibration KL to the
-  // user's genre mix.
+  if (r.models.empty() || r.models[0].at_k.empty()) return out;
+  const bool genres = r.models[0].at_k[0].beyond_accuracy;
+  const bool content = r.models[0].at_k[0].content_diversity;
+  if (!genres && !content) return out;
+  // Beyond accuracy: intra-list diversity over genres and content, novelty (bits), calibration KL
+  // to the user's genre mix.
+  std::vector<const char*> names;
+  if (genres) names.push_back("ILD");
+  if (content) names.push_back("Dist");
+  if (genres) names.insert(names.end(), {"Nov", "KL"});
   std::vector<std::string> bh = {"model"};
   for (size_t k : r.ks)
-    for (const char* name : {"ILD", "Nov", "KL"}) bh.push_back(name + ("@" + std::to_string(k)));
+    for (const char* name : names) bh.push_back(name + ("@" + std::to_string(k)));
   std::vector<std::vector<std::string>> brows;
   for (const auto& m : r.models) {
     std::vector<std::string> row = {m.name};
-    for (const auto& a : m.at_k)
-      for (double v : {a.ild, a.novelty, a.calibration_kl}) row.push_back(Fixed(v, 4));
+    for (const auto& a : m.at_k) {
+      if (genres) row.push_back(Fixed(a.ild, 4));
+      if (content) row.push_back(Fixed(a.content_ild, 4));
+      if (genres) {
+        row.push_back(Fixed(a.novelty, 4));
+        row.push_back(Fixed(a.calibration_kl, 4));
+      }
+    }
     brows.push_back(std::move(row));
   }
-  return out + "beyond accuracy (ILD: intra-list genre diversity, Nov: novelty in bits, KL: calibration to the user's genre mix)\n" +
-         AlignedTable(bh, brows);
+  std::string legend = "beyond accuracy (";
+  if (genres) legend += "ILD: intra-list genre diversity, ";
+  if (content) legend += "Dist: intra-list content distance, ";
+  if (genres) legend += "Nov: novelty in bits, KL: calibration to the user's genre mix, ";
+  legend.resize(legend.size() - 2);
+  return out + legend + ")\n" + AlignedTable(bh, brows);
 }
 
 }  // namespace hybridrec

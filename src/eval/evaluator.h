@@ -42,6 +42,10 @@ struct EvalOptions {
   // Beyond-accuracy metrics (intra-list diversity, novelty, calibration KL) over these item
   // categories; null: not computed. EvaluateModels sets it to the dataset's genres.
   const ItemCategories* categories = nullptr;
+  // The items' L2-normalised content embeddings (num_items rows of embedding_dim floats): when
+  // set, the content intra-list distance (metrics.h) is computed too; empty: not computed.
+  std::span<const float> embeddings;
+  int embedding_dim = 0;
 };
 
 // Scores every item (scores.size() == num_items) for a user known only by a revealed history
@@ -70,6 +74,10 @@ struct MetricsAtK {
   bool beyond_accuracy = false;
   double ild = 0, novelty = 0, calibration_kl = 0;
   size_t calibration_users = 0;
+  // With EvalOptions::embeddings: the mean over evaluated users of the content intra-list
+  // distance (mean pairwise cosine distance of the list's content embeddings).
+  bool content_diversity = false;
+  double content_ild = 0;
 };
 
 struct ModelEvaluation {
@@ -100,7 +108,8 @@ struct EvaluationResult {
   // The `evaluate --json` object:
   // {"dataset","protocol","seed","k":[..],"users_evaluated","users_skipped",
   //  "models":{name:{"precision@K","recall@K","ndcg@K","map@K","hit_rate@K","coverage@K",...}},
-  //  "beyond_accuracy":{name:{"ild@K","novelty@K","calibration_kl@K"}}  (with categories),
+  //  "beyond_accuracy":{name:{"ild@K","novelty@K","calibration_kl@K"}  (with categories),
+  //                         "content_ild@K"}}                       (with embeddings),
   //  "paired":{"a-b":{"ndcg@K":{"mean","stderr"},"recall@K":{..}}}  (every later model minus
   //            every earlier one, per user, so the sign reads "a gains over b"),
   //  "params":{..},"timings":{"fit_s":{name:s},"eval_s":{name:s}}}

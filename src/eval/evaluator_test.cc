@@ -211,6 +211,39 @@ TEST(EvaluatorTest, TableHasOneAlignedRowPerModel) {
   EXPECT_EQ(lines[8].size(), lines[9].size());
 }
 
+TEST(EvaluatorTest, ContentDistanceFromTheEmbeddings) {
+  const Dataset ds = eval_testing::MakeDataset();
+  const Split s = MustSplit(ds);
+  FnRecommender a("popularity", [](uint32_t, uint32_t i) { return static_cast<float>(i); });
+  const uint32_t n = ds.num_items();
+  // Every item the same unit vector: no distance. Every row zero (no text): distance 1 per pair.
+  std::vector<float> same(size_t{n} * 2), none(size_t{n} * 2, 0.f);
+  for (uint32_t i = 0; i < n; ++i) same[2 * i] = 1.f;
+  for (const auto* e : {&same, &none}) {
+    EvalOptions o;
+    o.embeddings = *e;
+    o.embedding_dim = 2;
+    const EvaluationResult r = MustEvaluate(ds, s, {&a}, o);
+    for (const MetricsAtK& m : r.models[0].at_k) {
+      EXPECT_TRUE(m.content_diversity);
+      EXPECT_DOUBLE_EQ(m.content_ild, e == &same ? 0.0 : 1.0) << "k " << m.k;
+    }
+    const auto j = r.ToJson();
+    EXPECT_DOUBLE_EQ(j["beyond_accuracy"]["popularity"]["content_ild@20"].get<double>(), e == &same ? 0.0 : 1.0);
+    EXPECT_NE(FormatTable(r).find("Dist@10"), std::string::npos) << FormatTable(r);
+  }
+  // Without embeddings nothing is computed or written.
+  const EvaluationResult plain = MustEvaluate(ds, s, {&a});
+  EXPECT_FALSE(plain.models[0].at_k[0].content_diversity);
+  EXPECT_FALSE(plain.ToJson()["beyond_accuracy"]["popularity"].contains("content_ild@10"));
+  // Embeddings that do not cover the catalogue are refused.
+  EvalOptions bad;
+  std::vector<float> short_rows(size_t{n - 1} * 2, 0.f);
+  bad.embeddings = short_rows;
+  bad.embedding_dim = 2;
+  EXPECT_THROW((void)Evaluate(ds, s, std::vector<EvalModel>{{&a, nullptr}}, bad), std::invalid_argument);
+}
+
 TEST(EvaluatorTest, FitErrorNamesTheModel) {
   const Dataset ds = eval_testing::MakeDataset();
   const Split s = MustSplit(ds);

@@ -142,6 +142,33 @@ double IntraListDiversity(std::span<const uint32_t> ranked, size_t k, const Item
   return pairs == 0 ? 0.0 : sum / static_cast<double>(pairs);
 }
 
+double ContentIntraListDistance(std::span<const uint32_t> ranked, size_t k, std::span<const float> embeddings,
+                                int dim) {
+  if (dim <= 0) throw std::invalid_argument("ContentIntraListDistance: dimension must be positive");
+  const size_t d = static_cast<size_t>(dim);
+  const size_t rows = embeddings.size() / d;
+  const size_t n = std::min(k, ranked.size());
+  double sum = 0.0;
+  size_t pairs = 0;
+  for (size_t a = 0; a < n; ++a) {
+    if (ranked[a] == kNoItem) continue;
+    if (ranked[a] >= rows)
+      throw std::out_of_range("ContentIntraListDistance: item " + std::to_string(ranked[a]) + " has no embedding row");
+    const float* ea = embeddings.data() + ranked[a] * d;
+    for (size_t b = a + 1; b < n; ++b) {
+      if (ranked[b] == kNoItem) continue;
+      if (ranked[b] >= rows)
+        throw std::out_of_range("ContentIntraListDistance: item " + std::to_string(ranked[b]) + " has no embedding row");
+      const float* eb = embeddings.data() + ranked[b] * d;
+      double dot = 0.0;
+      for (size_t x = 0; x < d; ++x) dot += static_cast<double>(ea[x]) * eb[x];
+      sum += 1.0 - dot;
+      ++pairs;
+    }
+  }
+  return pairs == 0 ? 0.0 : sum / static_cast<double>(pairs);
+}
+
 double Novelty(std::span<const uint32_t> ranked, size_t k, std::span<const uint32_t> item_users, uint32_t num_users) {
   const size_t n = std::min(k, ranked.size());
   double sum = 0.0;

@@ -53,6 +53,12 @@ double CatalogueCoverage(std::span<const uint32_t> lists, size_t stride, size_t 
 // intra-list diversity: the mean over pairs of 1 - Jaccard(categories of i, categories of j)
 // (two items without categories count as identical); 0 for fewer than two items.
 double IntraListDiversity(std::span<const uint32_t> ranked, size_t k, const ItemCategories& categories);
+// content intra-list distance: the mean over pairs of 1 - <e_i, e_j>, the cosine distance of the
+// items' L2-normalised content embeddings (row i of `embeddings`, `dim` floats per row; a row of
+// zeros, an item without text, is at distance 1 from every item); in [0, 2]; 0 for fewer than two
+// items. This is the distance MMR re-ranking trades relevance against.
+double ContentIntraListDistance(std::span<const uint32_t> ranked, size_t k, std::span<const float> embeddings,
+                                int dim);
 // novelty: the mean self-information -log2((users_i + 1) / (num_users + 1)) of the items, users_i
 // the training users of item i (Zhou et al. 2010; +1 keeps an item nobody took finite); 0 for an
 // empty list.

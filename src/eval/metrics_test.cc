@@ -127,5 +127,21 @@ TEST(MetricsTest, IntraListDiversityAndNovelty) {
   EXPECT_DOUBLE_EQ(Novelty(V{}, 10, users, 7), 0.0);
 }
 
+TEST(MetricsTest, ContentIntraListDistance) {
+  // Unit rows in 2-D: 0 = (1,0), 1 = (1,0), 2 = (0,1), 3 = (-1,0), 4 = no text (zeros).
+  const std::vector<float> e = {1, 0, 1, 0, 0, 1, -1, 0, 0, 0};
+  EXPECT_DOUBLE_EQ(ContentIntraListDistance(V{0, 1}, 10, e, 2), 0.0);  // identical
+  EXPECT_DOUBLE_EQ(ContentIntraListDistance(V{0, 2}, 10, e, 2), 1.0);  // orthogonal
+  EXPECT_DOUBLE_EQ(ContentIntraListDistance(V{0, 3}, 10, e, 2), 2.0);  // opposite
+  EXPECT_DOUBLE_EQ(ContentIntraListDistance(V{0, 4}, 10, e, 2), 1.0);  // no text
+  // Pairs (0,1) 0, (0,2) 1, (1,2) 1: mean 2/3; only the first K count; kNoItem is skipped.
+  EXPECT_DOUBLE_EQ(ContentIntraListDistance(V{0, 1, 2, 3}, 3, e, 2), 2.0 / 3.0);
+  EXPECT_DOUBLE_EQ(ContentIntraListDistance(V{0, kNoItem, 3}, 3, e, 2), 2.0);
+  EXPECT_DOUBLE_EQ(ContentIntraListDistance(V{2}, 10, e, 2), 0.0);
+  EXPECT_DOUBLE_EQ(ContentIntraListDistance(V{}, 10, e, 2), 0.0);
+  EXPECT_THROW(ContentIntraListDistance(V{0, 5}, 10, e, 2), std::out_of_range);
+  EXPECT_THROW(ContentIntraListDistance(V{0, 1}, 10, e, 0), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace hybridrec

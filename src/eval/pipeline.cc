@@ -245,6 +245,8 @@ Result<PipelineRun> RunEvaluationPipeline(const Dataset& dataset, std::span<cons
   eo.ks = options.ks;
   eo.threads = run.als.threads;
   eo.quiet = options.tuning.quiet;
+  eo.embeddings = embeddings;
+  eo.embedding_dim = dim;
   HR_ASSIGN_OR_RETURN(run.result, Evaluate(dataset, run.split, models, eo));
   nlohmann::ordered_json& params = run.result.params;
   params["collab"] = AlsOptionsToJson(run.als);

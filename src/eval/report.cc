@@ -98,16 +98,20 @@ std::string FormatReportMarkdown(const Json& report, std::span<const std::string
     md << "\n## ALS parameters\n\n```json\n" << eval["params"]["collab"].dump(2) << "\n```\n";
   if (report.contains("charts") && report["charts"].contains("diversity_sweep")) {
     const Json& sw = report["charts"]["diversity_sweep"];
-    md << "\n## Accuracy vs diversity (MMR re-ranking of the hybrid)\n\n| lambda |";
-    for (const auto& k : sw["ks"]) md << " NDCG@" << k.get<size_t>() << " | ILD@" << k.get<size_t>() << " |";
+    md << "\n## Accuracy vs diversity (MMR re-ranking of the hybrid)\n\nDist: intra-list content distance (mean "
+          "pairwise cosine distance of the content embeddings, what MMR trades relevance against); ILD: intra-list "
+          "genre diversity.\n\n| lambda |";
+    for (const auto& k : sw["ks"])
+      md << " NDCG@" << k.get<size_t>() << " | Dist@" << k.get<size_t>() << " | ILD@" << k.get<size_t>() << " |";
     md << "\n|---|";
-    for (size_t i = 0; i < sw["ks"].size(); ++i) md << "---|---|";
+    for (size_t i = 0; i < sw["ks"].size(); ++i) md << "---|---|---|";
     md << "\n";
     for (const auto& p : sw["points"]) {
       md << "| " << Fixed(p.value("lambda", 0.0), 2) << " |";
       for (const auto& k : sw["ks"]) {
         const std::string s = "@" + std::to_string(k.get<size_t>());
-        md << " " << Fixed(p.value("ndcg" + s, 0.0)) << " | " << Fixed(p.value("ild" + s, 0.0)) << " |";
+        md << " " << Fixed(p.value("ndcg" + s, 0.0)) << " | " << Fixed(p.value("content_ild" + s, 0.0)) << " | "
+           << Fixed(p.value("ild" + s, 0.0)) << " |";
       }
       md << "\n";
     }
