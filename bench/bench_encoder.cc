@@ -16,7 +16,7 @@
 #include <sstream>
 #include <vector>
 
-#include "bench_util.h"
+#include "gbench_main.h"
 #include "content/minilm/bert_model.h"
 #include "content/minilm/minilm_encoder.h"
 #include "core/random.h"
@@ -139,11 +139,4 @@ BENCHMARK(BM_Ml100kCatalogue)->UseRealTime()->Iterations(2)->Unit(benchmark::kSe
 }  // namespace hybridrec
 
 // Google Benchmark's main, with the CPU and kernel path in the context it prints first.
-int main(int argc, char** argv) {
-  benchmark::AddCustomContext("machine", hybridrec::bench::MachineLine());
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+int main(int argc, char** argv) { return hybridrec::bench::RunGoogleBenchmarks(argc, argv); }

@@ -184,42 +184,35 @@ int main(int argc, char** argv) {
           }
         });
       }
-    } else if (kind == "ivf-dir") {
-      // Lists by direction: k-means over y / |y|, the raw factors stored and scanned.
-      const int dd = static_cast<int>(s.d);
-      const size_t lists = std::max<size_t>(16, static_cast<size_t>(std::sqrt(static_cast<double>(s.n))));
-      faiss::IndexFlatIP quantizer(dd);
-      faiss::IndexIVFFlat index(&quantizer, dd, lists, faiss::METRIC_INNER_PRODUCT);
-      std::vector<float> dirs(s.raw);
-      for (size_t i = 0; i < s.n; ++i) {
-        double n2 = 0;
-        for (size_t j = 0; j < s.d; ++j) n2 += dirs[i * s.d + j] * dirs[i * s.d + j];
-        const float inv = n2 > 0 ? static_cast<float>(1.0 / std::sqrt(n2)) : 0.f;
-        for (size_t j = 0; j < s.d; ++j) dirs[i * s.d + j] *= inv;
+    } else if (kind == "ivf" || kind == "ivf-dir") {
+      // ivf: lists over the MIPS transform, which is stored and scanned (the queries are
+      // transformed). ivf-dir: lists by direction (k-means over y / |y|), the raw factors stored
+      // and scanned.
+      const bool tr = kind == "ivf";
+      const size_t dd = tr ? s.d + 1 : s.d;
+      std::vector<float> dirs;
+      if (!tr) {
+        dirs = s.raw;
+        for (size_t i = 0; i < s.n; ++i) {
+          double n2 = 0;
+          for (size_t j = 0; j < s.d; ++j) n2 += dirs[i * s.d + j] * dirs[i * s.d + j];
+          const float inv = n2 > 0 ? static_cast<float>(1.0 / std::sqrt(n2)) : 0.f;
+          for (size_t j = 0; j < s.d; ++j) dirs[i * s.d + j] *= inv;
+        }
       }
+      const float* train_rows = tr ? s.transformed.data() : dirs.data();
+      const float* stored_rows = tr ? s.transformed.data() : s.raw.data();
+      const size_t lists = std::max<size_t>(16, static_cast<size_t>(std::sqrt(static_cast<double>(s.n))));
+      faiss::IndexFlatIP quantizer(static_cast<int>(dd));
+      faiss::IndexIVFFlat index(&quantizer, static_cast<int>(dd), lists, faiss::METRIC_INNER_PRODUCT);
       t = Clock::now();
-      index.train(static_cast<faiss::Index::idx_t>(s.n), dirs.data());
-      index.add(static_cast<faiss::Index::idx_t>(s.n), s.raw.data());
+      index.train(static_cast<faiss::Index::idx_t>(s.n), train_rows);
+      index.add(static_cast<faiss::Index::idx_t>(s.n), stored_rows);
       const double b = Seconds(t);
       omp_set_num_threads(1);
       for (const std::string& np : Split(ArgS("nprobes", "1,4,16,64"))) {
         index.nprobe = static_cast<size_t>(std::atoi(np.c_str()));
-        Measure(s, kind, "nprobe " + np + "/" + std::to_string(lists), b, false, faiss_search(index));
-      }
-      omp_set_num_threads(threads);
-    } else if (kind == "ivf") {
-      const int dd = static_cast<int>(s.d + 1);
-      const size_t lists = std::max<size_t>(16, static_cast<size_t>(std::sqrt(static_cast<double>(s.n))));
-      faiss::IndexFlatIP quantizer(dd);
-      faiss::IndexIVFFlat index(&quantizer, dd, lists, faiss::METRIC_INNER_PRODUCT);
-      t = Clock::now();
-      index.train(static_cast<faiss::Index::idx_t>(s.n), s.transformed.data());
-      index.add(static_cast<faiss::Index::idx_t>(s.n), s.transformed.data());
-      const double b = Seconds(t);
-      omp_set_num_threads(1);
-      for (const std::string& np : Split(ArgS("nprobes", "1,4,16,64"))) {
-        index.nprobe = static_cast<size_t>(std::atoi(np.c_str()));
-        Measure(s, kind, "nprobe " + np + "/" + std::to_string(lists), b, true, faiss_search(index));
+        Measure(s, kind, "nprobe " + np + "/" + std::to_string(lists), b, tr, faiss_search(index));
       }
       omp_set_num_threads(threads);
     } else {

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "bench_util.h"
+#include "gbench_main.h"
 #include "collab/als_model.h"
 #include "core/topk.h"
 #include "ranking/hybrid_ranker.h"
@@ -191,11 +191,4 @@ BENCHMARK(BM_RecommendSelectiveFilter)->Arg(10)->Arg(100)->Unit(benchmark::kMicr
 BENCHMARK(BM_RecommendDiversity)->Arg(10)->Arg(100)->Unit(benchmark::kMicrosecond);
 
 // Google Benchmark's main, with the CPU and kernel path in the context it prints first.
-int main(int argc, char** argv) {
-  benchmark::AddCustomContext("machine", hybridrec::bench::MachineLine());
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+int main(int argc, char** argv) { return hybridrec::bench::RunGoogleBenchmarks(argc, argv); }

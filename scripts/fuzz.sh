@@ -3,12 +3,13 @@
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 #
-# SECONDS_PER_TARGET defaults to 30 (what CI runs). TARGET names are the part after "fuzz_"
+# SECONDS_PER_TARGET defaults to 30 (CI runs 20). TARGET names are the part after "fuzz_"
 # (loader, tokenizer, npy, bert_config, safetensors, manifest, ...); default: every fuzz/fuzz_*.cc.
 # Each target starts from its committed seed corpus fuzz/corpus/<target>/ (read-only; new
-# inputs go to build-fuzz/corpus/<target>/). Exits non-zero on the first crash, timeout, leak
+# inputs go to build-fuzz/corpus/<target>/). Exits non-zero when any target found a crash, timeout, leak
 # or sanitizer report, leaving the reproducer in build-fuzz/artifacts/<target>/.
-# Environment: BUILD_DIR (default build-fuzz), JOBS (build parallelism, default 2),
+# Environment: BUILD_DIR (default build-fuzz), JOBS (build parallelism, default 2), PARALLEL
+# (targets fuzzed at once, one core each; default JOBS),
 # NICE (default 0; e.g. NICE=19 on a shared machine), TIMEOUT (seconds before one input counts
 # as a hang, default 10; raise it on an overloaded machine, where a niced fuzzer can be starved
 # for seconds), SKIP_BUILD=1 (use the binaries already in BUILD_DIR).
@@ -54,17 +55,19 @@ if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
   nice -n "$NICE" cmake --build "$BUILD" -j"$JOBS" --target $(printf 'fuzz_%s ' "${TARGETS[@]}")
 fi
 
-status=0
-printf '%-14s %8s %14s %10s %s\n' target seconds executions exec/s result
-for t in "${TARGETS[@]}"; do
-  bin="$BUILD/fuzz/fuzz_$t"
-  seeds="$ROOT/fuzz/corpus/$t"
-  work="$BUILD/corpus/$t"
-  art="$BUILD/artifacts/$t"
-  log="$BUILD/logs/fuzz_$t.log"
+# Runs one target and leaves its result line in $BUILD/logs/fuzz_<target>.result (exit status
+# first). Targets run PARALLEL at a time (default: JOBS), each fuzzer on one core.
+run_target() {
+  local t="$1"
+  local bin="$BUILD/fuzz/fuzz_$t"
+  local seeds="$ROOT/fuzz/corpus/$t"
+  local work="$BUILD/corpus/$t"
+  local art="$BUILD/artifacts/$t"
+  local log="$BUILD/logs/fuzz_$t.log"
   mkdir -p "$work" "$art" "$(dirname "$log")"
-  dict=()
+  local dict=()
   [[ -f "$ROOT/fuzz/$t.dict" ]] && dict=(-dict="$ROOT/fuzz/$t.dict")
+  local start rc secs execs rate result
   start=$(date +%s)
   set +e
   nice -n "$NICE" "$bin" "$work" "$seeds" "${dict[@]}" -max_total_time="$SECONDS_PER_TARGET" \
@@ -79,11 +82,29 @@ for t in "${TARGETS[@]}"; do
     result=ok
   else
     result="FAILED (rc $rc; see $log and $art/)"
-    status=1
   fi
-  printf '%-14s %8s %14s %10s %s\n' "$t" "$secs" "${execs:-?}" "${rate:-?}" "$result"
-  if [[ $rc -ne 0 ]]; then
-    grep -E 'ERROR|SUMMARY|invariant|Test unit written' "$log" | head -20 >&2 || true
+  printf '%s %-14s %8s %14s %10s %s\n' "$rc" "$t" "$secs" "${execs:-?}" "${rate:-?}" "$result" \
+    >"$BUILD/logs/fuzz_$t.result"
+}
+
+PARALLEL="${PARALLEL:-$JOBS}"
+mkdir -p "$BUILD/logs"
+for t in "${TARGETS[@]}"; do
+  rm -f "$BUILD/logs/fuzz_$t.result"
+  while (( $(jobs -rp | wc -l) >= PARALLEL )); do wait -n || true; done
+  run_target "$t" &
+done
+wait
+
+status=0
+printf '%-14s %8s %14s %10s %s\n' target seconds executions exec/s result
+for t in "${TARGETS[@]}"; do
+  line="$(cat "$BUILD/logs/fuzz_$t.result" 2>/dev/null || echo "1 $t ? ? ? FAILED (no result)")"
+  rc="${line%% *}"
+  printf '%s\n' "${line#* }"
+  if [[ "$rc" != 0 ]]; then
+    status=1
+    grep -E 'ERROR|SUMMARY|invariant|Test unit written' "$BUILD/logs/fuzz_$t.log" | head -20 >&2 || true
   fi
 done
 exit $status

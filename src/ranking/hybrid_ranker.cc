@@ -156,7 +156,7 @@ HybridRanker::HybridRanker(const AlsModel* als, std::span<const float> embedding
     k_ = als_->factors();
   }
   num_items_ = emb_items_ ? emb_items_ : als_items_;
-  if (index_ != nullptr && num_items_ <= options_.brute_force_max_items) index_ = nullptr;
+  index_ = IndexFor(index_, num_items_);
   if (index_ != nullptr && index_->size() != static_cast<int64_t>(emb_items_))
     throw std::invalid_argument("HybridRanker: the index holds " + std::to_string(index_->size()) +
                                 " vectors for " + std::to_string(emb_items_) + " embeddings");
@@ -168,8 +168,8 @@ HybridRanker::HybridRanker(const AlsModel* als, std::span<const float> embedding
                                   std::to_string(k_ + 1) + " (the factors plus one)");
     if (factor_index_given_->size() > static_cast<int64_t>(als_items_))
       throw std::invalid_argument("HybridRanker: the factor index holds more vectors than the ALS model has items");
-    if (num_items_ > options_.brute_force_max_items) factor_index_ = factor_index_given_;
   }
+  factor_index_ = FactorIndexFor(num_items_);
   if (als_items_ > num_items_)
     throw std::invalid_argument("HybridRanker: the ALS model has more items (" + std::to_string(als_items_) +
                                 ") than there are embeddings (" + std::to_string(num_items_) + ")");
@@ -322,10 +322,8 @@ std::unique_ptr<HybridRanker> HybridRanker::Extended(std::span<const float> embe
   r->emb_ = embeddings;
   r->pop_ = popularity;
   r->emb_items_ = r->num_items_ = static_cast<uint32_t>(total);
-  r->index_ = index != nullptr && total > options_.brute_force_max_items ? index : nullptr;
-  r->factor_index_ = factor_index_given_ != nullptr && als_ != nullptr && total > options_.brute_force_max_items
-                         ? factor_index_given_
-                         : nullptr;
+  r->index_ = r->IndexFor(index, total);
+  r->factor_index_ = r->FactorIndexFor(total);
   if (r->index_ != nullptr && r->index_->size() != static_cast<int64_t>(total))
     throw std::invalid_argument("HybridRanker::Extended: the index holds " + std::to_string(r->index_->size()) +
                                 " vectors for " + std::to_string(total) + " embeddings");

@@ -228,6 +228,14 @@ class HybridRanker {
   RankResponse Respond(Scratch& s, RankPath path, const RankRequest& request) const;
   void FillScores(const Scratch& s, RankPath path, std::span<float> scores) const;
   void RefreshCatalogue();
+  // Which indexes a catalogue of `items` searches: `index` above brute_force_max_items, null (an
+  // exact scan) at or below it; the factor index likewise, and only with an ALS model.
+  const VectorIndex* IndexFor(const VectorIndex* index, size_t items) const {
+    return index != nullptr && items > options_.brute_force_max_items ? index : nullptr;
+  }
+  const VectorIndex* FactorIndexFor(size_t items) const {
+    return als_ != nullptr ? IndexFor(factor_index_given_, items) : nullptr;
+  }
 
   // Derived per-item tables, cap rows (items) each; row i is written once, before any ranker
   // with num_items() > i is published, and never changed after (see Extended()).

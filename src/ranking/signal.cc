@@ -67,7 +67,7 @@ void ProposeByFactorIndex(const Catalogue& cat, const QueryView& q, SignalScratc
   const size_t k = cat.k;
   auto seen = [&q](uint32_t i) { return std::binary_search(q.seen.begin(), q.seen.end(), i); };
   // (item, exact score) of the index's hits and of the items with an estimated factor.
-  std::vector<HistoryEntry>& scored = s.entries;
+  std::vector<HistoryEntry>& scored = s.scored;
   scored.clear();
   const size_t want = std::min<size_t>(n + q.seen.size(), static_cast<size_t>(std::max<int64_t>(index.size(), 0)));
   if (want > 0 && n > 0) {

@@ -115,6 +115,7 @@ struct SignalScratch {
   std::vector<float> full;            // one score per catalogue item (dense or accumulated)
   std::vector<float> raw, z;          // over the candidates
   std::vector<HistoryEntry> entries;  // signal-specific (e.g. the items a factor came from)
+  std::vector<HistoryEntry> scored;   // Propose's (item, score) pairs before the top N is taken
   std::vector<SearchHit> hits;
   std::vector<float> vals;            // selection scratch
   std::vector<uint32_t> sel;
