@@ -13,37 +13,13 @@ namespace {
 
 constexpr char kMagic[8] = {'H', 'R', 'B', 'R', 'U', 'T', 'E', '1'};
 
-// Hit a ranks before hit b: higher score, then lower id.
-bool Better(const SearchHit& a, const SearchHit& b) {
-  if (a.score != b.score) return a.score > b.score;
-  return a.id < b.id;
-}
-
 // Exact top-k of rows 0..n-1 with ids id_of(i).
 template <typename IdOf>
 void ExactTopKImpl(const float* query, const float* rows, IdOf id_of, int64_t n, int dim, int k, SearchHit* out) {
   if (k < 1) throw std::invalid_argument("ExactTopK: k must be >= 1");
-  // A min-heap of the current k best (worst on top) keeps this O(n log k) with no allocation
-  // proportional to n, which matters for single queries over large catalogues.
-  std::vector<SearchHit> heap;
-  heap.reserve(static_cast<size_t>(k));
-  for (int64_t i = 0; i < n; ++i) {
-    const SearchHit h{id_of(i), DotSimd(query, rows + i * dim, static_cast<size_t>(dim))};
-    if (static_cast<int>(heap.size()) < k) {
-      heap.push_back(h);
-      std::push_heap(heap.begin(), heap.end(), Better);
-    } else if (Better(h, heap.front())) {
-      std::pop_heap(heap.begin(), heap.end(), Better);
-      heap.back() = h;
-      std::push_heap(heap.begin(), heap.end(), Better);
-    }
-  }
-  std::sort(heap.begin(), heap.end(), Better);
-  for (int r = 0; r < k; ++r) {
-    out[r] = r < static_cast<int>(heap.size())
-                 ? heap[static_cast<size_t>(r)]
-                 : SearchHit{-1, -std::numeric_limits<float>::infinity()};
-  }
+  TopKHits top(k);
+  for (int64_t i = 0; i < n; ++i) top.Offer({id_of(i), DotSimd(query, rows + i * dim, static_cast<size_t>(dim))});
+  top.Flush(out);
 }
 
 }  // namespace

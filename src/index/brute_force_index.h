@@ -6,11 +6,47 @@
 // little-endian.
 #pragma once
 
+#include <algorithm>
+#include <limits>
 #include <memory>
+#include <vector>
 
 #include "index/vector_index.h"
 
 namespace hybridrec {
+
+// The k best hits offered so far (higher score first, ties by ascending id), for scans that
+// visit their rows in several blocks (the IVF lists). A min-heap of k entries: O(log k) per
+// offer that enters, no allocation proportional to the rows scanned.
+class TopKHits {
+ public:
+  // REQUIRES: k >= 1.
+  explicit TopKHits(int k) : k_(static_cast<size_t>(k)) { heap_.reserve(k_); }
+  static bool Better(const SearchHit& a, const SearchHit& b) {
+    return a.score != b.score ? a.score > b.score : a.id < b.id;
+  }
+  void Offer(const SearchHit& h) {
+    if (heap_.size() < k_) {
+      heap_.push_back(h);
+      std::push_heap(heap_.begin(), heap_.end(), Better);
+    } else if (Better(h, heap_.front())) {
+      std::pop_heap(heap_.begin(), heap_.end(), Better);
+      heap_.back() = h;
+      std::push_heap(heap_.begin(), heap_.end(), Better);
+    }
+  }
+  // Writes exactly k hits, best first (padded with id -1, score -inf), and empties the set.
+  void Flush(SearchHit* out) {
+    std::sort(heap_.begin(), heap_.end(), Better);
+    for (size_t r = 0; r < k_; ++r)
+      out[r] = r < heap_.size() ? heap_[r] : SearchHit{-1, -std::numeric_limits<float>::infinity()};
+    heap_.clear();
+  }
+
+ private:
+  size_t k_;
+  std::vector<SearchHit> heap_;  // worst of the k best on top
+};
 
 class BruteForceIndex final : public VectorIndex {
  public:
