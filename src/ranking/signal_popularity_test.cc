@@ -38,10 +38,7 @@ TEST(PopularitySignal, FadingShareEntersAsAnEquivalentWeight) {
   // The blend vanishes at its T.
   const TestQuery long_h(std::vector<HistoryEntry>(8, HistoryEntry{0, 1.f}), std::vector<float>(8, 2.f));
   EXPECT_FALSE(sig->Prepare(tc.cat, long_h.view, s));
-  RankerOptions off;
-  off.popularity.mix = 0.f;
-  EXPECT_EQ(MakePopularitySignal({&f.als, true, nullptr}, off), nullptr);
-  EXPECT_NE(MakePopularitySignal({&f.als, true, nullptr}, RankerOptions{}), nullptr);  // on by default
+  EXPECT_EQ(MakePopularitySignal({&f.als, true, nullptr}, RankerOptions{}), nullptr);
 }
 
 TEST(PopularitySignal, RankerRanksAsTheBlendOfTheOtherSignals) {
