@@ -154,7 +154,7 @@ int RunTrain(TrainArgs& a) {
     std::cerr << " in " << std::fixed << std::setprecision(2) << load_s << " s"
               << (ds->from_cache ? " (from the dataset cache)" : "") << std::defaultfloat << "\n";
   }
-  auto trained = TrainModel(d, o, a.out, a.quiet ? nullptr : &std::cerr);
+  auto trained = TrainModel(std::move(d), o, a.out, a.quiet ? nullptr : &std::cerr);
   if (!trained.ok()) {
     std::cerr << "error: " << trained.status().message() << "\n";
     return 1;

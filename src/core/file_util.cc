@@ -28,23 +28,29 @@ Result<std::string> ReadFile(const fs::path& path) {
 }
 
 Status WriteFileAtomic(const fs::path& path, std::string_view data) {
+  return WriteFileAtomic(path, std::span<const std::string_view>(&data, 1));
+}
+
+Status WriteFileAtomic(const fs::path& path, std::span<const std::string_view> parts) {
   const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   const std::string tmp = (dir / ("." + path.filename().string() + ".tmp." + std::to_string(::getpid()))).string();
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::IOError(tmp + ": cannot create: " + std::strerror(errno));
-  const char* p = data.data();
-  size_t left = data.size();
-  while (left > 0) {
-    ssize_t w = ::write(fd, p, left);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      int e = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return Status::IOError(tmp + ": write failed: " + std::strerror(e));
+  for (const std::string_view data : parts) {
+    const char* p = data.data();
+    size_t left = data.size();
+    while (left > 0) {
+      ssize_t w = ::write(fd, p, left);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        int e = errno;
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        return Status::IOError(tmp + ": write failed: " + std::strerror(e));
+      }
+      p += w;
+      left -= static_cast<size_t>(w);
     }
-    p += w;
-    left -= static_cast<size_t>(w);
   }
   if (::fsync(fd) != 0 || ::close(fd) != 0) {
     ::unlink(tmp.c_str());

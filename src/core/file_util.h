@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,9 @@ Result<std::string> ReadFile(const std::filesystem::path& path);
 // Writes `data` to `path` via a temporary file in the same directory, fsync and rename, so a
 // crash leaves either the old file or the new one, never a torn file.
 Status WriteFileAtomic(const std::filesystem::path& path, std::string_view data);
+// The same for a file made of `parts` written in order (e.g. a header and a large array that
+// is written from where it lies, not copied into one string first).
+Status WriteFileAtomic(const std::filesystem::path& path, std::span<const std::string_view> parts);
 
 // Incremental SHA-256 (e.g. of a file while it is read for another purpose).
 class Sha256Stream {

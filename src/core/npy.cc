@@ -85,6 +85,14 @@ std::string EncodeNpy(NpyDtype dtype, const std::vector<size_t>& shape, const vo
   return out;
 }
 
+Status WriteNpy(const std::filesystem::path& path, NpyDtype dtype, const std::vector<size_t>& shape, const void* data) {
+  size_t n = 1;
+  for (auto d : shape) n *= d;
+  const std::string header = EncodeNpyHeader(dtype, shape);
+  const std::string_view parts[2] = {header, std::string_view(n > 0 ? static_cast<const char*>(data) : "", n * ItemSize(dtype))};
+  return WriteFileAtomic(path, parts);
+}
+
 Result<size_t> NpyHeaderLength(std::string_view b, std::string_view name) {
   const std::string nm(name);
   if (b.size() < 10 || std::memcmp(b.data(), kMagic, 6) != 0)
@@ -238,11 +246,11 @@ Status ReadNpyStream(const std::filesystem::path& path, NpyDtype dtype, const st
 }
 
 Status WriteNpyFloat32(const std::filesystem::path& path, const float* data, size_t rows, size_t cols) {
-  return WriteFileAtomic(path, EncodeNpy(NpyDtype::kFloat32, {rows, cols}, data));
+  return WriteNpy(path, NpyDtype::kFloat32, {rows, cols}, data);
 }
 
 Status WriteNpyInt64(const std::filesystem::path& path, const int64_t* data, size_t n) {
-  return WriteFileAtomic(path, EncodeNpy(NpyDtype::kInt64, {n}, data));
+  return WriteNpy(path, NpyDtype::kInt64, {n}, data);
 }
 
 Result<std::vector<float>> ReadNpyFloat32(const std::filesystem::path& path, size_t* rows, size_t* cols,

@@ -29,6 +29,9 @@ struct NpyArray {
 std::string EncodeNpyHeader(NpyDtype dtype, const std::vector<size_t>& shape);
 // Serialises an array to .npy bytes.
 std::string EncodeNpy(NpyDtype dtype, const std::vector<size_t>& shape, const void* data);
+// Writes the same bytes to `path` atomically (core/file_util.h WriteFileAtomic), the payload
+// straight from `data`: no copy of a large array is made.
+Status WriteNpy(const std::filesystem::path& path, NpyDtype dtype, const std::vector<size_t>& shape, const void* data);
 // The header of a .npy file: dtype, shape and where the payload starts.
 struct NpyHeader {
   NpyDtype dtype = NpyDtype::kFloat32;

@@ -96,36 +96,76 @@ CsrMatrix CsrView::Transposed() const {
   return t;
 }
 
-InteractionMatrix BuildInteractionMatrix(uint32_t num_users, uint32_t num_items,
-                                         std::span<const Interaction> interactions) {
-  std::vector<size_t> order(interactions.size());
-  std::iota(order.begin(), order.end(), size_t{0});
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    const auto& x = interactions[a];
-    const auto& y = interactions[b];
-    return x.user != y.user ? x.user < y.user : (x.item != y.item ? x.item < y.item : a < b);
-  });
+CsrMatrix BuildUserMatrix(uint32_t num_users, uint32_t num_items, std::span<const Interaction> interactions) {
+  // A counting sort by user (no n-long permutation: at 10^8 interactions that would be 0.8 GB
+  // more than the matrices), then each row sorted by item. The row sort is stable, so duplicate
+  // pairs are summed in input order.
   CsrMatrix m;
   m.rows = num_users;
   m.cols = num_items;
   m.indptr.assign(static_cast<size_t>(num_users) + 1, 0);
-  m.indices.reserve(interactions.size());
-  m.values.reserve(interactions.size());
-  for (size_t k = 0; k < order.size(); ++k) {
-    const auto& it = interactions[order[k]];
-    if (!m.indices.empty() && k > 0 && interactions[order[k - 1]].user == it.user &&
-        interactions[order[k - 1]].item == it.item) {
-      m.values.back() += it.strength;  // duplicate pair: summed
-      continue;
-    }
-    m.indices.push_back(it.item);
-    m.values.push_back(it.strength);
-    ++m.indptr[it.user + 1];
+  for (const Interaction& x : interactions) {
+    if (x.user >= num_users || x.item >= num_items)
+      throw std::invalid_argument("BuildInteractionMatrix: interaction (" + std::to_string(x.user) + ", " +
+                                  std::to_string(x.item) + ") outside " + std::to_string(num_users) + " users x " +
+                                  std::to_string(num_items) + " items");
+    ++m.indptr[x.user + 1];
   }
   for (uint32_t u = 0; u < num_users; ++u) m.indptr[u + 1] += m.indptr[u];
+  m.indices.resize(interactions.size());
+  m.values.resize(interactions.size());
+  {
+    std::vector<uint64_t> pos(m.indptr.begin(), m.indptr.end() - 1);
+    for (const Interaction& x : interactions) {
+      const uint64_t p = pos[x.user]++;
+      m.indices[p] = x.item;
+      m.values[p] = x.strength;
+    }
+  }
+  std::vector<std::pair<uint32_t, float>> row;
+  uint64_t w = 0;
+  uint64_t b = 0;
+  for (uint32_t u = 0; u < num_users; ++u) {
+    const uint64_t e = m.indptr[u + 1];
+    bool ascending = true;
+    for (uint64_t k = b + 1; k < e && ascending; ++k) ascending = m.indices[k - 1] < m.indices[k];
+    if (ascending) {
+      for (uint64_t k = b; k < e; ++k, ++w) {
+        m.indices[w] = m.indices[k];
+        m.values[w] = m.values[k];
+      }
+    } else {
+      row.clear();
+      for (uint64_t k = b; k < e; ++k) row.emplace_back(m.indices[k], m.values[k]);
+      std::stable_sort(row.begin(), row.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+      const uint64_t row_start = w;
+      for (const auto& [item, value] : row) {
+        if (w > row_start && m.indices[w - 1] == item) {
+          m.values[w - 1] += value;  // duplicate pair: summed
+          continue;
+        }
+        m.indices[w] = item;
+        m.values[w] = value;
+        ++w;
+      }
+    }
+    b = e;
+    m.indptr[u + 1] = w;
+  }
+  if (w != m.indices.size()) {
+    m.indices.resize(w);
+    m.values.resize(w);
+    m.indices.shrink_to_fit();
+    m.values.shrink_to_fit();
+  }
+  return m;
+}
+
+InteractionMatrix BuildInteractionMatrix(uint32_t num_users, uint32_t num_items,
+                                         std::span<const Interaction> interactions) {
   InteractionMatrix im;
-  im.by_item = m.Transposed();
-  im.by_user = std::move(m);
+  im.by_user = BuildUserMatrix(num_users, num_items, interactions);
+  im.by_item = im.by_user.Transposed();
   return im;
 }
 

@@ -95,7 +95,13 @@ std::vector<int64_t> EntryTimestamps(const CsrMatrix& by_user, std::span<const I
 // [indptr[u], indptr[u + 1]). REQUIRES: timestamps.size() == by_user.nnz().
 std::vector<uint32_t> RowsMostRecentFirst(const CsrMatrix& by_user, std::span<const int64_t> timestamps);
 
+// The user x item matrix of raw strengths and its transpose; duplicate (user, item) pairs are
+// summed (in input order). Throws std::invalid_argument for an interaction outside
+// num_users x num_items. Memory: the two matrices and one row at a time.
 InteractionMatrix BuildInteractionMatrix(uint32_t num_users, uint32_t num_items,
                                          std::span<const Interaction> interactions);
+// Its by_user half alone (by_item is by_user.Transposed()), for a caller that frees the
+// interactions before building the transpose.
+CsrMatrix BuildUserMatrix(uint32_t num_users, uint32_t num_items, std::span<const Interaction> interactions);
 
 }  // namespace hybridrec

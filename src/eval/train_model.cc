@@ -103,8 +103,13 @@ Result<std::unique_ptr<VectorIndex>> BuildCollabIndex(const IndexOptions& option
   return BuildMipsIndex(io, k, als.item_factors(), rows, queries);
 }
 
-Result<TrainModelSummary> TrainModel(const Dataset& d, const TrainModelOptions& a, const std::filesystem::path& out,
-                                     std::ostream* log) {
+namespace {
+
+// `release` (may be null) is d's own interaction list, freed once the matrices, the tuning and
+// the saved model's record of the data no longer need it.
+Result<TrainModelSummary> TrainModelImpl(const Dataset& d, std::vector<Interaction>* release,
+                                         const TrainModelOptions& a, const std::filesystem::path& out,
+                                         std::ostream* log) {
   TrainModelSummary summary;
   // Content layer: embed every item's text and index the vectors.
   std::unique_ptr<ContentModel> content;
@@ -123,7 +128,14 @@ Result<TrainModelSummary> TrainModel(const Dataset& d, const TrainModelOptions& 
     if (log != nullptr && !summary.encoder_message.empty()) *log << summary.encoder_message << "\n";
     content = std::make_unique<ContentModel>(std::move(cm).value());
   }
-  const InteractionMatrix m = BuildInteractionMatrix(d.num_users(), d.num_items(), d.interactions);
+  // The user x item matrix, then everything the saved model needs from the interaction list, so
+  // that the list (on the netflix shape 2.4 GB, more than both matrices) can go before the
+  // transpose is built; tuning splits the list, so with --tune it goes after tuning.
+  InteractionMatrix m;
+  m.by_user = BuildUserMatrix(d.num_users(), d.num_items(), d.interactions);
+  const DatasetRecord record = RecordDataset(d, m.by_user);
+  if (release != nullptr && !a.tune) std::vector<Interaction>().swap(*release);
+  m.by_item = m.by_user.Transposed();
   FitInput in{&d, &m, a.quiet};
   AlsOptions opts = a.als;
   RankerOptions ranker = a.ranker;
@@ -139,9 +151,10 @@ Result<TrainModelSummary> TrainModel(const Dataset& d, const TrainModelOptions& 
   // is how a loaded model tells items with training interactions).
   PopularityModel counts;
   HR_RETURN_IF_ERROR(counts.Fit(in));
+  if (release != nullptr) std::vector<Interaction>().swap(*release);
   std::vector<float> pop_scores(counts.item_scores().begin(), counts.item_scores().end());
   if (ranker.popularity.half_life_days > 0.f && d.has_timestamps) {
-    pop_scores = DecayedPopularity(d, m, ranker.popularity.half_life_days);
+    pop_scores = DecayedPopularity(m.by_user, record.entry_timestamps, ranker.popularity.half_life_days);
     for (size_t i = 0; i < pop_scores.size(); ++i)
       if (counts.item_scores()[i] > 0.f) pop_scores[i] = std::max(pop_scores[i], 1e-30f);
   }
@@ -181,7 +194,8 @@ Result<TrainModelSummary> TrainModel(const Dataset& d, const TrainModelOptions& 
                                    {"half_life_days", ranker.popularity.half_life_days}};
   if (a.tune) extra["tuning"] = tuning;
   for (const auto& [key, value] : a.extra_manifest.items()) extra[key] = value;
-  HR_RETURN_IF_ERROR(SaveTrainedModel(out, d, m.by_user, als, pop, content.get(), ranker, extra, collab_index.get()));
+  HR_RETURN_IF_ERROR(
+      SaveTrainedModel(out, d, record, m.by_user, als, pop, content.get(), ranker, extra, collab_index.get()));
   if (content) {
     std::ostringstream s;
     s << "embedded " << content->num_items() << " items with " << content->encoder->name() << " (d="
@@ -192,6 +206,18 @@ Result<TrainModelSummary> TrainModel(const Dataset& d, const TrainModelOptions& 
   summary.ranker = ranker;
   summary.tuning = std::move(tuning);
   return summary;
+}
+
+}  // namespace
+
+Result<TrainModelSummary> TrainModel(const Dataset& dataset, const TrainModelOptions& options,
+                                     const std::filesystem::path& out, std::ostream* log) {
+  return TrainModelImpl(dataset, nullptr, options, out, log);
+}
+
+Result<TrainModelSummary> TrainModel(Dataset&& dataset, const TrainModelOptions& options,
+                                     const std::filesystem::path& out, std::ostream* log) {
+  return TrainModelImpl(dataset, &dataset.interactions, options, out, log);
 }
 
 }  // namespace hybridrec

@@ -83,5 +83,10 @@ Result<std::unique_ptr<VectorIndex>> BuildCollabIndex(const IndexOptions& option
 // Errors: the failing step's Status (a tuning error is prefixed "tuning: ").
 Result<TrainModelSummary> TrainModel(const Dataset& dataset, const TrainModelOptions& options,
                                      const std::filesystem::path& out, std::ostream* log = nullptr);
+// The same, for a caller done with the dataset: its interaction list is freed once the interaction
+// matrices are built and tuning (if asked) is over, so that it is not held through the ALS fit and
+// the save. The ids, item text and load report stay.
+Result<TrainModelSummary> TrainModel(Dataset&& dataset, const TrainModelOptions& options,
+                                     const std::filesystem::path& out, std::ostream* log = nullptr);
 
 }  // namespace hybridrec

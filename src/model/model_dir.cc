@@ -75,6 +75,13 @@ Status ModelDirWriter::AddFile(const std::string& name, std::string_view bytes) 
   return WriteFileAtomic(staging_ / name, bytes);
 }
 
+Status ModelDirWriter::AddNpy(const std::string& name, NpyDtype dtype, const std::vector<size_t>& shape,
+                              const void* data) {
+  if (name.empty() || name.find('/') != std::string::npos || name == kManifestName)
+    return Status::InvalidArgument("invalid model file name '" + name + "'");
+  return WriteNpy(staging_ / name, dtype, shape, data);
+}
+
 Status ModelDirWriter::AddJson(const std::string& name, const nlohmann::json& value) {
   return AddFile(name, value.dump(1) + "\n");
 }

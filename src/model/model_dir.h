@@ -43,6 +43,8 @@ class ModelDirWriter {
   // Writes `bytes` to staging_dir()/name.
   Status AddFile(const std::string& name, std::string_view bytes);
   Status AddJson(const std::string& name, const nlohmann::json& value);
+  // Writes an array as a .npy file, the payload straight from `data` (core/npy.h WriteNpy).
+  Status AddNpy(const std::string& name, NpyDtype dtype, const std::vector<size_t>& shape, const void* data);
 
   // Writes manifest.json = `manifest` + {"format", "format_version", "created", "files"},
   // fsyncs, and renames the staging directory to the final name. An existing model at the final

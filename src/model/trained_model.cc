@@ -14,17 +14,42 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 std::string DatasetFingerprint(const Dataset& d) {
+  // The digest of one text (item ids, then a line per interaction), hashed in 1 MiB pieces so
+  // that a dataset of 10^8 interactions does not need the text in memory at once.
+  constexpr size_t kChunk = 1 << 20;
+  Sha256Stream sha;
   std::string buf;
-  buf.reserve(d.interactions.size() * 24 + d.items.size() * 8);
-  for (const auto& id : d.items.ids()) { buf += id; buf += '\n'; }
+  buf.reserve(kChunk + 4096);
+  const auto flush = [&](bool force) {
+    if (buf.size() >= kChunk || (force && !buf.empty())) {
+      sha.Update(buf.data(), buf.size());
+      buf.clear();
+    }
+  };
+  for (const auto& id : d.items.ids()) {
+    buf += id;
+    buf += '\n';
+    flush(false);
+  }
   buf += "--\n";
   for (const auto& it : d.interactions) {
     buf += d.users.Id(it.user); buf += ',';
     buf += d.items.Id(it.item); buf += ',';
     buf += std::to_string(it.strength); buf += ',';
     buf += std::to_string(it.timestamp); buf += '\n';
+    flush(false);
   }
-  return Sha256Hex(buf);
+  flush(true);
+  return sha.HexDigest();
+}
+
+DatasetRecord RecordDataset(const Dataset& d, const CsrMatrix& history) {
+  DatasetRecord r;
+  r.fingerprint = DatasetFingerprint(d);
+  r.interactions = d.interactions.size();
+  r.has_timestamps = d.has_timestamps;
+  if (d.has_timestamps) r.entry_timestamps = EntryTimestamps(history, d.interactions);
+  return r;
 }
 
 namespace {
@@ -72,6 +97,14 @@ std::unique_ptr<HybridRanker> TrainedModel::MakeRanker(const RankerOptions& opti
 Status SaveTrainedModel(const fs::path& dir, const Dataset& dataset, const CsrMatrix& history, const AlsModel& als,
                         const PopularityModel& popularity, const ContentModel* content, const RankerOptions& ranker,
                         const json& extra_manifest, const VectorIndex* factor_index) {
+  return SaveTrainedModel(dir, dataset, RecordDataset(dataset, history), history, als, popularity, content, ranker,
+                          extra_manifest, factor_index);
+}
+
+Status SaveTrainedModel(const fs::path& dir, const Dataset& dataset, const DatasetRecord& record,
+                        const CsrMatrix& history, const AlsModel& als, const PopularityModel& popularity,
+                        const ContentModel* content, const RankerOptions& ranker, const json& extra_manifest,
+                        const VectorIndex* factor_index) {
   if (history.rows != dataset.num_users() || history.cols != dataset.num_items() ||
       als.num_users() != dataset.num_users() || als.num_items() != dataset.num_items() ||
       popularity.num_items() != dataset.num_items())
@@ -79,21 +112,24 @@ Status SaveTrainedModel(const fs::path& dir, const Dataset& dataset, const CsrMa
   HR_ASSIGN_OR_RETURN(ModelDirWriter w, ModelDirWriter::Create(dir));
   HR_RETURN_IF_ERROR(w.AddJson("users.json", dataset.users.ids()));
   HR_RETURN_IF_ERROR(w.AddJson("items.json", ItemsToJson(dataset)));
+  if (record.has_timestamps && record.entry_timestamps.size() != history.nnz())
+    return Status::InvalidArgument("SaveTrainedModel: the dataset record has a timestamp per entry of another history");
+  // Arrays are written from where they lie: CSR indices (uint32, all < 2^31) and indptr (uint64,
+  // all < 2^63) have the bytes of the int32/int64 arrays the files declare.
   const size_t k = static_cast<size_t>(als.factors());
-  HR_RETURN_IF_ERROR(w.AddFile("user_factors.npy", EncodeNpy(NpyDtype::kFloat32, {als.num_users(), k}, als.user_factors().data())));
-  HR_RETURN_IF_ERROR(w.AddFile("item_factors.npy", EncodeNpy(NpyDtype::kFloat32, {als.num_items(), k}, als.item_factors().data())));
-  HR_RETURN_IF_ERROR(w.AddFile("popularity.npy", EncodeNpy(NpyDtype::kFloat32, {popularity.num_items()}, popularity.item_scores().data())));
-  std::vector<int64_t> indptr(history.indptr.begin(), history.indptr.end());
-  std::vector<int32_t> items(history.indices.begin(), history.indices.end());
-  HR_RETURN_IF_ERROR(w.AddFile("history_indptr.npy", EncodeNpy(NpyDtype::kInt64, {indptr.size()}, indptr.data())));
-  HR_RETURN_IF_ERROR(w.AddFile("history_items.npy", EncodeNpy(NpyDtype::kInt32, {items.size()}, items.data())));
-  HR_RETURN_IF_ERROR(w.AddFile("history_strength.npy", EncodeNpy(NpyDtype::kFloat32, {history.values.size()}, history.values.data())));
-  if (dataset.has_timestamps) {
-    const std::vector<int64_t> ts = EntryTimestamps(history, dataset.interactions);
-    HR_RETURN_IF_ERROR(w.AddFile("history_timestamp.npy", EncodeNpy(NpyDtype::kInt64, {ts.size()}, ts.data())));
+  HR_RETURN_IF_ERROR(w.AddNpy("user_factors.npy", NpyDtype::kFloat32, {als.num_users(), k}, als.user_factors().data()));
+  HR_RETURN_IF_ERROR(w.AddNpy("item_factors.npy", NpyDtype::kFloat32, {als.num_items(), k}, als.item_factors().data()));
+  HR_RETURN_IF_ERROR(w.AddNpy("popularity.npy", NpyDtype::kFloat32, {popularity.num_items()}, popularity.item_scores().data()));
+  static_assert(sizeof(history.indptr[0]) == sizeof(int64_t) && sizeof(history.indices[0]) == sizeof(int32_t));
+  HR_RETURN_IF_ERROR(w.AddNpy("history_indptr.npy", NpyDtype::kInt64, {history.indptr.size()}, history.indptr.data()));
+  HR_RETURN_IF_ERROR(w.AddNpy("history_items.npy", NpyDtype::kInt32, {history.indices.size()}, history.indices.data()));
+  HR_RETURN_IF_ERROR(w.AddNpy("history_strength.npy", NpyDtype::kFloat32, {history.values.size()}, history.values.data()));
+  if (record.has_timestamps) {
+    const std::vector<int64_t>& ts = record.entry_timestamps;
+    HR_RETURN_IF_ERROR(w.AddNpy("history_timestamp.npy", NpyDtype::kInt64, {ts.size()}, ts.data()));
     // The per-row recency order, so that loading need not sort every row again.
     const std::vector<uint32_t> recent = RowsMostRecentFirst(history, ts);
-    HR_RETURN_IF_ERROR(w.AddFile("history_recent.npy", EncodeNpy(NpyDtype::kInt32, {recent.size()}, recent.data())));
+    HR_RETURN_IF_ERROR(w.AddNpy("history_recent.npy", NpyDtype::kInt32, {recent.size()}, recent.data()));
   }
 
   if (content) {
@@ -122,10 +158,10 @@ Status SaveTrainedModel(const fs::path& dir, const Dataset& dataset, const CsrMa
   m["hybridrec_version"] = "0.1.0";
   m["dataset"] = {{"name", dataset.name},
                   {"format", dataset.format},
-                  {"fingerprint", DatasetFingerprint(dataset)},
+                  {"fingerprint", record.fingerprint},
                   {"users", dataset.num_users()},
                   {"items", dataset.num_items()},
-                  {"interactions", dataset.interactions.size()},
+                  {"interactions", record.interactions},
                   {"train_interactions", history.nnz()}};
   m["params"]["als"] = AlsOptionsToJson(als.options());
   return w.Commit(std::move(m));

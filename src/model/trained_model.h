@@ -79,6 +79,16 @@ struct TrainedModel {
 // and item ids, so a model can say which data it was trained on.
 std::string DatasetFingerprint(const Dataset& dataset);
 
+// What a saved model records of its training interactions. Computed while they are held, so
+// that a caller may free the interaction list before the model is saved.
+struct DatasetRecord {
+  std::string fingerprint;                 // DatasetFingerprint
+  size_t interactions = 0;                 // dataset.interactions.size()
+  bool has_timestamps = false;
+  std::vector<int64_t> entry_timestamps;   // per entry of the history matrix; empty without timestamps
+};
+DatasetRecord RecordDataset(const Dataset& dataset, const CsrMatrix& history);
+
 // Writes the model atomically to `dir` (replacing an existing model there). `extra_manifest`
 // is merged into the manifest (e.g. {"params": {...}, "timings": {...}}). factor_index (may be
 // null): the collaborative candidates' index, saved as item_factor_index.faiss.
@@ -86,6 +96,12 @@ Status SaveTrainedModel(const std::filesystem::path& dir, const Dataset& dataset
                         const AlsModel& als, const PopularityModel& popularity, const ContentModel* content,
                         const RankerOptions& ranker, const nlohmann::json& extra_manifest,
                         const VectorIndex* factor_index = nullptr);
+// The same with the interactions' record taken before (dataset.interactions is not read, and
+// may have been freed).
+Status SaveTrainedModel(const std::filesystem::path& dir, const Dataset& dataset, const DatasetRecord& record,
+                        const CsrMatrix& history, const AlsModel& als, const PopularityModel& popularity,
+                        const ContentModel* content, const RankerOptions& ranker,
+                        const nlohmann::json& extra_manifest, const VectorIndex* factor_index = nullptr);
 
 // Opens and verifies a model directory and loads every array, checking shapes against the
 // manifest. Errors name the file at fault.
