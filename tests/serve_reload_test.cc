@@ -102,4 +102,59 @@ TEST(ServeReloadTest, SwapUnderLoadWithoutFailedRequests) {
   fs::remove_all(dir);
 }
 
+TEST(ServeReloadTest, WatchedModelDirectoryReloadsEachNewModelOnce) {
+  const fs::path dir = TempDir("watch");
+  const fs::path model = dir / "model";
+  ASSERT_TRUE(TrainSmallModel(model, 0));
+  for (const char* bad : {"-1", "abc", "1e9"}) {
+    std::string out;
+    EXPECT_NE(RunCli("serve --model " + model.string() + " --port 0 --watch-model " + bad, &out), 0) << bad;
+    EXPECT_NE(out.find("--watch-model"), std::string::npos) << out;
+  }
+  ServerProcess server;
+  ASSERT_TRUE(server.Start({"--model", model.string(), "--db", (dir / "e.sqlite").string(), "--watch-model", "0.05"}))
+      << server.log();
+  auto c = server.Client();
+  ASSERT_EQ(PostJson(c, "/v1/events", R"({"user": "live", "item": "2"})")->status, 200);
+  const std::string v0 = Json(c.Get("/readyz"))["model_version"];
+  const auto wait_for_version_change = [&](const std::string& from) {
+    for (int i = 0; i < 400; ++i) {
+      const std::string v = Json(c.Get("/readyz"))["model_version"];
+      if (v != from) return v;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return from;
+  };
+  // `train --out` into the served directory: picked up without a signal or an admin request.
+  ASSERT_TRUE(TrainSmallModel(model, 1));
+  const std::string v1 = wait_for_version_change(v0);
+  ASSERT_NE(v1, v0) << server.log();
+  EXPECT_EQ(Json(c.Get("/v1/users/live"))["events_since_training"], 1);  // the stored event replayed
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));             // several more checks
+  EXPECT_NE(c.Get("/metrics")->body.find("hybridrec_model_reloads_total 1\n"), std::string::npos) << server.log();
+
+  // A damaged model moved into place is refused once; the current one keeps serving.
+  const fs::path next = dir / "next";
+  ASSERT_TRUE(TrainSmallModel(next, 2));
+  {
+    std::fstream f(next / "item_factors.npy", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(200);
+    f.write("garbage!", 8);
+  }
+  fs::rename(model, dir / "old");
+  fs::rename(next, model);
+  for (int i = 0; i < 200 && server.log().find("reload refused") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const std::string log = server.log();
+  const size_t first = log.find("reload refused");
+  ASSERT_NE(first, std::string::npos) << log;
+  EXPECT_NE(log.find("item_factors.npy", first), std::string::npos) << log;
+  EXPECT_EQ(log.find("reload refused", first + 1), std::string::npos) << log;  // not retried in a loop
+  EXPECT_EQ(Json(c.Get("/readyz"))["model_version"], v1);
+  EXPECT_EQ(c.Get("/v1/users/1/recommendations")->status, 200);
+  server.Kill(SIGTERM);
+  fs::remove_all(dir);
+}
+
 }  // namespace

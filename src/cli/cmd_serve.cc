@@ -157,13 +157,21 @@ void RegisterServe(CLI::App& app, CommandRegistry& reg) {
                   "its response is sent)")
       ->capture_default_str()
       ->check(CLI::Range(0, 60000));
-  reg.Add(sub, [o, model, db, report, auth, experiments] {
+  auto watch = std::make_shared<double>(0);
+  sub->add_option("--watch-model", *watch,
+                  "check the model directory's manifest every SECONDS and reload when `train --out` has put a "
+                  "new model there (0: only SIGHUP and POST /admin/reload reload)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600.0));
+  reg.Add(sub, [o, model, db, report, auth, experiments, watch] {
     serve::ServeOptions opts = *o;
     opts.model_dir = *model;
     opts.db = *db;
     opts.report_dir = *report;
     opts.auth_file = *auth;
     opts.experiments_file = *experiments;
+    opts.watch_model_ms = static_cast<int>(*watch * 1000.0 + 0.5);
+    if (*watch > 0 && opts.watch_model_ms == 0) opts.watch_model_ms = 1;
     return RunServe(opts);
   });
 }

@@ -9,6 +9,7 @@
 
 #include "content/content_model.h"
 #include "core/file_util.h"
+#include "model/model_dir.h"
 #include "serve/json_text.h"
 #include "serve/request_rules.h"
 #include "serve/requests.h"
@@ -213,6 +214,25 @@ void Api::LoadReport() {
 std::shared_ptr<const AccessTokens> Api::access() const {
   std::lock_guard lock(access_mu_);
   return access_;
+}
+
+void Api::ReloadIfNewModel() {
+  const std::filesystem::path dir = state_.Current()->model_dir();
+  auto text = ReadFile(dir / std::string(kManifestName));
+  if (!text.ok()) {
+    Log("model watch: " + text.status().message());
+    return;
+  }
+  const auto manifest = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (manifest.is_discarded()) {
+    Log("model watch: " + (dir / std::string(kManifestName)).string() + " is not valid JSON; the current model stays");
+    return;
+  }
+  // The version as the snapshot computes it (12 hex digits of the manifest's sha256).
+  const std::string version = Sha256Hex(manifest.dump()).substr(0, 12);
+  if (version == state_.Current()->version()) return;
+  Log("model watch: " + dir.string() + " holds model " + version + "; reloading");
+  (void)Reload();
 }
 
 Status Api::Reload() {

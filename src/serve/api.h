@@ -76,6 +76,9 @@ class Api {
   // (LiveState::Reload) and the report, and logs the outcome. A refused tokens file or model
   // changes nothing: the current tokens and model keep serving.
   Status Reload();
+  // The model directory's watcher (ServeOptions::watch_model_ms): Reload() when the manifest there
+  // is of another version than the model serving; else nothing. An unreadable manifest is logged.
+  void ReloadIfNewModel();
   // Writes "hybridrec serve: <line>" to the log, one line at a time.
   void Log(const std::string& line);
 

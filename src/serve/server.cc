@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "serve/model_watch.h"
 #include "serve/slow_client_reaper.h"
 #include "serve/static_files.h"
 
@@ -44,6 +45,7 @@ struct HttpServer::Impl {
   httplib::Server http;
   std::unique_ptr<SlowClientReaper> reaper;  // after Bind() (needs the port)
   int listen_fd = -1;
+  std::unique_ptr<ModelWatcher> watcher;  // after Bind(); declared last so it stops first
 
   void Dispatch(const httplib::Request& req, httplib::Response& res) {
     if (reaper) reaper->Begin(req.remote_addr, req.remote_port);
@@ -194,6 +196,13 @@ Status HttpServer::Bind() {
         port_, std::chrono::seconds(impl_->options.request_timeout_s), [api](const std::string& m) { api->Log(m); });
     impl_->reaper->Start();
   }
+  if (impl_->options.watch_model_ms > 0 && !impl_->watcher) {
+    Api* api = impl_->api.get();
+    impl_->watcher = std::make_unique<ModelWatcher>(impl_->options.model_dir,
+                                                    std::chrono::milliseconds(impl_->options.watch_model_ms),
+                                                    [api] { api->ReloadIfNewModel(); });
+    impl_->watcher->Start();
+  }
   return Status::Ok();
 }
 
@@ -222,6 +231,7 @@ void HttpServer::Stop() {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   impl_->http.stop();
   if (impl_->reaper) impl_->reaper->Stop();
+  if (impl_->watcher) impl_->watcher->Stop();
 }
 
 Status HttpServer::Reload() { return impl_->api->Reload(); }

@@ -67,6 +67,9 @@ struct ServeOptions {
   // Online experiment file (experiments.h); empty: none. Re-read on SIGHUP and POST /admin/reload.
   std::filesystem::path experiments_file;
   int exposure_flush_ms = 100;  // the exposure log's flush interval (0: write before responding)
+  // Checks model_dir/manifest.json this often and reloads (as SIGHUP does) when it holds a model
+  // of another version (model_watch.h); 0: no watching.
+  int watch_model_ms = 0;
 };
 
 class HttpServer {
