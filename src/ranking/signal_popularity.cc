@@ -34,7 +34,13 @@ class PopularitySignal final : public Signal {
 
   void Score(const Catalogue& cat, const QueryView&, SignalScratch&, std::span<const uint32_t> cand,
              std::span<float> raw) const override {
-    for (size_t j = 0; j < cand.size(); ++j) raw[j] = cat.popularity[cand[j]];
+    // An item without training interactions (popularity 0: a cold item, or one added to the
+    // service) has no popularity yet, which is not the same as being unpopular: no score, so its
+    // z is 0 rather than the lowest of the candidates, and the blend cannot bury new items.
+    for (size_t j = 0; j < cand.size(); ++j) {
+      const float p = cat.popularity[cand[j]];
+      raw[j] = p > 0.f ? p : kNoScore;
+    }
   }
 
   float Weight(const Catalogue&, const QueryView&, SignalScratch& s, const ActiveSignals&) const override {

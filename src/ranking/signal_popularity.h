@@ -2,7 +2,8 @@
 // m_u = mix * (1 - min(1, |history| / T_pop)) so that short histories lean on popularity. A blend
 // (1 - m) F + m z_pop of the other signals' fused score F ranks exactly as F + m / (1 - m) z_pop,
 // so the signal enters the fused score with weight m_u / (1 - m_u) (m_u < 1 for any non-empty
-// history). Candidates: the top-N popular unseen items.
+// history). Candidates: the top-N popular unseen items. Items without training interactions
+// (popularity 0) have no popularity score (z = 0), so the blend neither lifts nor buries them.
 #pragma once
 
 #include <memory>

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <vector>
 
 #include "ranking/ranking_test_util.h"
@@ -35,6 +36,11 @@ TEST(PopularitySignal, FadingShareEntersAsAnEquivalentWeight) {
   const std::vector<uint32_t> cand = {3, 6};
   sig->Score(tc.cat, q, s, cand, raw);
   EXPECT_EQ(raw, (std::vector<float>{7.f, 2.f}));
+  // Item 7 has no training interactions (popularity 0): no score, not the lowest one.
+  const std::vector<uint32_t> cold = {7, 1};
+  sig->Score(tc.cat, q, s, cold, raw);
+  EXPECT_TRUE(std::isnan(raw[0]));
+  EXPECT_EQ(raw[1], 9.f);
   // The blend vanishes at its T.
   const TestQuery long_h(std::vector<HistoryEntry>(8, HistoryEntry{0, 1.f}), std::vector<float>(8, 2.f));
   EXPECT_FALSE(sig->Prepare(tc.cat, long_h.view, s));
@@ -64,6 +70,14 @@ TEST(PopularitySignal, RankerRanksAsTheBlendOfTheOtherSignals) {
   };
   for (size_t t = 0; t < resp.items.size(); ++t)
     EXPECT_NEAR(resp.items[t].score * (1.f - m), blended(resp.items[t]), 1e-5);
+  // Item 7 has no training interactions: it is ranked, with a popularity z of 0.
+  bool saw_cold = false;
+  for (const RankedItem& it : resp.items)
+    if (it.item == 7) {
+      saw_cold = true;
+      EXPECT_EQ(resp.z(it, "popularity"), 0.f);
+    }
+  EXPECT_TRUE(saw_cold);
 }
 
 }  // namespace
