@@ -256,7 +256,9 @@ TEST(HybridRanker, EmptyHistoryFallsBackToPopularity) {
 
 TEST(HybridRanker, NoAlsModelIsContentOnly) {
   Fixture f;
-  HybridRanker r(nullptr, f.emb, Fixture::d, nullptr, f.pop);
+  RankerOptions o;
+  o.popularity.mix = 0.f;  // content alone decides
+  HybridRanker r(nullptr, f.emb, Fixture::d, nullptr, f.pop, o);
   std::vector<HistoryEntry> h = {{2, 1.f}};
   UserQuery q;
   q.history = h;
@@ -306,7 +308,9 @@ TEST(HybridRanker, ColdItemReachableThroughContent) {
 
 TEST(HybridRanker, ColdItemGetsItsNeighboursFactorByDefault) {
   Fixture f;  // item 7 has no trained factor and the same text as item 2
-  HybridRanker r(&f.als, f.emb, Fixture::d, nullptr, f.pop);
+  RankerOptions defaults;  // the default cold-item policy, without the popularity blend
+  defaults.popularity.mix = 0.f;
+  HybridRanker r(&f.als, f.emb, Fixture::d, nullptr, f.pop, defaults);
   EXPECT_TRUE(r.has_factor(7));  // estimated from its content neighbours
   // Its closest trained neighbour is its twin (cosine 1, weight 1), so y_7 leans to y_2.
   const auto sims = r.Similar(7, 1, SimilarMode::kCollab);
@@ -568,6 +572,7 @@ TEST(HybridRanker, FactorIndexPathMatchesTheExactScan) {
   o.candidates = 12;
   o.recent.items = 2;
   o.recent.weight = 0.5f;
+  o.popularity.mix = 0.f;  // so that items without interactions (popularity 0) reach the lists
   o.brute_force_max_items = 0;
   HybridRanker exact(&als, emb, d, nullptr, pop, o);
   HybridRanker indexed(&als, emb, d, nullptr, pop, o, {}, nullptr, {}, factor_index->get());

@@ -47,7 +47,10 @@ TEST(RankerOptions, ReadsTheManifestOfEarlierModels) {
     "recent_regularization":100.0,"recent_weight":0.0,"sigma_floor":9.999999974752427e-07,"w_max":1.0})");
   const auto o = RankerOptionsFromJson(j);
   ASSERT_TRUE(o.ok()) << o.status().message();
-  EXPECT_EQ(RankerOptionsToJson(*o), RankerOptionsToJson(RankerOptions{}));
+  // The saved values win over today's defaults (that model had no popularity blend).
+  RankerOptions saved;
+  saved.popularity.mix = 0.f;
+  EXPECT_EQ(RankerOptionsToJson(*o), RankerOptionsToJson(saved));
 }
 
 TEST(RankerOptions, RefusesUnknownKeysWrongTypesAndRanges) {
@@ -112,10 +115,17 @@ TEST(SignalRegistry, BuiltinsInFusionOrder) {
   std::vector<std::string_view> names;
   for (const auto& r : BuiltinSignals()) names.push_back(r.name);
   EXPECT_EQ(names, (std::vector<std::string_view>{"collab", "content", "popularity", "recent", "cooccurrence", "fresh"}));
-  // Off by default: only the two primary signals.
+  // On by default: the primary signals (here content only: no ALS model) and the popularity
+  // blend for short histories; the others are off until their weights are set.
   const auto made = MakeSignals({nullptr, true, nullptr}, RankerOptions{});
-  ASSERT_EQ(made.size(), 1u);
+  ASSERT_EQ(made.size(), 2u);
   EXPECT_EQ(made[0]->name(), "content");
+  EXPECT_EQ(made[1]->name(), "popularity");
+  RankerOptions off;
+  off.popularity.mix = 0.f;
+  const auto plain = MakeSignals({nullptr, true, nullptr}, off);
+  ASSERT_EQ(plain.size(), 1u);
+  EXPECT_EQ(plain[0]->name(), "content");
 }
 
 }  // namespace

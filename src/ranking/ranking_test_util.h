@@ -158,20 +158,23 @@ struct TestCatalogue {
   }
 };
 
-// Options without the cold-item policy (no estimated factors, no fresh-items signal): the
-// plain fusion w z_collab + (1 - w) z_content, for tests of that formula.
+// Options without the popularity blend and the cold-item policy (no estimated factors, no
+// fresh-items signal): the plain fusion w z_collab + (1 - w) z_content, for tests of that formula.
 inline RankerOptions PlainOptions() {
   RankerOptions o;
+  o.popularity.mix = 0.f;
   o.cold_knn = 0;
   o.fresh.boost = 0.f;
   o.fresh.content_floor = 0.f;
   return o;
 }
 
-// The Fixture with a TestCatalogue over it, and options with T 4 and w_max 0.8.
+// The Fixture with a TestCatalogue over it, and options with T 4, w_max 0.8 and no popularity
+// blend.
 struct SignalFixture : Fixture {
   RankerOptions o = [] {
     RankerOptions r;
+    r.popularity.mix = 0.f;
     r.T = 4.f;
     r.w_max = 0.8f;
     return r;

@@ -16,7 +16,10 @@
 namespace hybridrec {
 
 struct PopularityOptions {
-  float mix = 0.f;           // in [0, 1]; 0 = off
+  // Blend weight at an empty history, fading to 0 at T; in [0, 1]; 0 = off. The default 0.7 was
+  // the best of 0, 0.3, 0.5, 0.7, 0.9 for new users given 5 items (cold-users splits of
+  // MovieLens latest-small, three seeds) and cost nothing measurable on warm users.
+  float mix = 0.7f;
   float T = 0.f;             // history size at which the blend vanishes (<= 0: the ranker's T)
   // Half-life in days of the exponential time decay of each training interaction's vote in the
   // popularity counts, back from the latest training timestamp; 0 = plain counts. Applied where

@@ -44,7 +44,10 @@ TEST(PopularitySignal, FadingShareEntersAsAnEquivalentWeight) {
   // The blend vanishes at its T.
   const TestQuery long_h(std::vector<HistoryEntry>(8, HistoryEntry{0, 1.f}), std::vector<float>(8, 2.f));
   EXPECT_FALSE(sig->Prepare(tc.cat, long_h.view, s));
-  EXPECT_EQ(MakePopularitySignal({&f.als, true, nullptr}, RankerOptions{}), nullptr);
+  RankerOptions off;
+  off.popularity.mix = 0.f;
+  EXPECT_EQ(MakePopularitySignal({&f.als, true, nullptr}, off), nullptr);
+  EXPECT_NE(MakePopularitySignal({&f.als, true, nullptr}, RankerOptions{}), nullptr);  // on by default
 }
 
 TEST(PopularitySignal, RankerRanksAsTheBlendOfTheOtherSignals) {
